@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make dev` (local gateway) and `make test` (whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
+
+.PHONY: dev test lint synth clean
+
+$(STAMP): requirements.txt requirements-dev.txt layers/common/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+dev: $(STAMP)
+	exec $(PY) -m local.dev
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+synth: $(STAMP)
+	$(PY) app.py
+
+clean:
+	rm -rf cdk.out build .pytest_cache

@@ -1,0 +1,35 @@
+"""Lambda authorizer (TOKEN type) for every merchant route."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerResponse,
+    APIGatewayAuthorizerTokenEvent,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mpesa_gateway.errors import Unauthorized
+from mpesa_gateway.observability import logger
+from mpesa_gateway.runtime import merchant_authenticator
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    token_event = APIGatewayAuthorizerTokenEvent(event)
+    merchant_id = merchant_authenticator().authenticate(token_event.authorization_token)
+    if merchant_id is None:
+        logger.info("merchant authentication failed")
+        # API Gateway turns exactly this message into a 401.
+        raise Unauthorized("Unauthorized")
+    arn = token_event.parsed_arn
+    policy = APIGatewayAuthorizerResponse(
+        principal_id=merchant_id,
+        region=arn.region,
+        aws_account_id=arn.aws_account_id,
+        api_id=arn.api_id,
+        stage=arn.stage,
+        context={"merchant_id": merchant_id},
+    )
+    # Which apps a merchant may use is checked by each operation, so the policy can be cached per token.
+    policy.allow_all_routes()
+    return policy.asdict()

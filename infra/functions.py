@@ -1,0 +1,140 @@
+"""One Lambda per route table Function: code, runtime, logs, environment and least-privilege grants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import nag
+from infra.layer import ARCHITECTURE, ASSET_EXCLUDES, RUNTIME
+from infra.routes import HANDLER, Access, Function
+from infra.secrets import AppSecrets
+from infra.storage import Storage
+
+SERVICE_NAME = "mpesa-gateway"
+METRICS_NAMESPACE = "MpesaGateway"
+DARAJA_SANDBOX_URL = "https://sandbox.safaricom.co.ke"
+DARAJA_LIVE_URL = "https://api.safaricom.co.ke"
+
+
+def construct_name(function: Function) -> str:
+    """"request_payment" -> "RequestPayment": stable construct ids, hence stable logical ids."""
+    return "".join(part.capitalize() for part in function.name.split("_"))
+
+
+@dataclass(frozen=True)
+class _Grant:
+    apply: Callable[[iam.IGrantable], object]
+    acknowledge: Callable[[Construct], None]
+
+
+class GatewayFunctions(Construct):
+    """Builds a Lambda for each Function; `self[function]` is the deployed lambda_.Function."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: Iterable[Function],
+        storage: Storage,
+        secrets: AppSecrets,
+        layer: lambda_.ILayerVersion,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._layer = layer
+        self._log_retention = log_retention
+        self._environment = {
+            "TRANSACTIONS_TABLE": storage.transactions.table_name,
+            "REGISTRY_TABLE": storage.registry.table_name,
+            "APP_SECRET_PREFIX": secrets.prefix,
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            # Responses carry phone numbers and amounts: keep them out of X-Ray trace metadata.
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+            "DARAJA_SANDBOX_URL": DARAJA_SANDBOX_URL,
+            "DARAJA_LIVE_URL": DARAJA_LIVE_URL,
+        }
+        self._grants = {
+            Access.TRANSACTIONS_READ_WRITE: self._table_grant(
+                storage.transactions, storage.transactions.grant_read_write_data
+            ),
+            Access.REGISTRY_READ: self._table_grant(storage.registry, storage.registry.grant_read_data),
+            Access.REGISTRY_READ_WRITE: self._table_grant(
+                storage.registry, storage.registry.grant_read_write_data
+            ),
+            Access.APP_SECRETS_READ: _Grant(secrets.grant_read, secrets.acknowledge_read_grant),
+        }
+        self._functions: dict[str, lambda_.Function] = {}
+        for function in dict.fromkeys(functions):  # a Function listed twice is built once
+            self._functions[function.name] = self._build(function)
+
+    def __getitem__(self, function: Function) -> lambda_.Function:
+        return self._functions[function.name]
+
+    @property
+    def all(self) -> tuple[lambda_.Function, ...]:
+        return tuple(self._functions.values())
+
+    def _build(self, function: Function) -> lambda_.Function:
+        scope = Construct(self, construct_name(function))
+        log_group = logs.LogGroup(scope, "Logs", retention=self._log_retention)
+        # An own role per function, without AWSLambdaBasicExecutionRole: it may write its own log group
+        # and nothing else beyond what its route table Access grants.
+        role = iam.Role(
+            scope,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{function.name}: {function.description}",
+        )
+        log_group.grant_write(role)
+        for access in sorted(function.access, key=lambda item: item.value):  # stable policy order
+            grant = self._grants.get(access)
+            if grant is None:
+                raise ValueError(f"{function.name}: no IAM grant is defined for {access!r}")
+            grant.apply(role)
+            grant.acknowledge(role)
+        nag.acknowledge(
+            role,
+            "IAM5[Resource::*]",
+            "Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, "
+            "which support no resource-level permissions.",
+        )
+        return lambda_.Function(
+            scope,
+            "Function",
+            description=function.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=HANDLER,
+            code=lambda_.Code.from_asset(str(function.source_dir), exclude=ASSET_EXCLUDES),
+            timeout=Duration.seconds(function.timeout_seconds),
+            memory_size=function.memory_mb,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            layers=[self._layer],
+            role=role,
+            environment=self._environment,
+        )
+
+    @staticmethod
+    def _table_grant(table: dynamodb.Table, grant: Callable[[iam.IGrantable], object]) -> _Grant:
+        def acknowledge(scope: Construct) -> None:
+            logical_id = Stack.of(table).get_logical_id(table.node.default_child)  # type: ignore[arg-type]
+            nag.acknowledge(
+                scope,
+                f"IAM5[Resource::<{logical_id}.Arn>/index/*]",
+                "Table grants cover the table's own global secondary indexes (its ARN + /index/*) so "
+                "handlers can query them; no other table is reachable.",
+            )
+
+        return _Grant(grant, acknowledge)

@@ -1,0 +1,113 @@
+"""The gateway's route table: the one description of its HTTP surface.
+
+Both the CDK stack (infra/api.py) and the local API server (local/api_server.py) read this module, so
+the deployed API and the local one cannot drift. It must stay pure Python: no aws_cdk import here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = PROJECT_ROOT / "functions"
+LAYER_DIR = PROJECT_ROOT / "layers" / "common"
+
+# Every Lambda's module and entry point inside its functions/<name>/ directory.
+HANDLER = "handler.handler"
+
+
+class Auth(str, Enum):
+    """Who may call a route."""
+
+    MERCHANT = "merchant"  # behind the Lambda authorizer (merchant credentials)
+    CALLBACK = "callback"  # open to Safaricom; guarded by the per-app secret in the URL
+
+
+class Access(str, Enum):
+    """What a function may touch; the stack turns these into IAM grants."""
+
+    TRANSACTIONS_READ_WRITE = "transactions:rw"
+    REGISTRY_READ = "registry:r"
+    REGISTRY_READ_WRITE = "registry:rw"
+    APP_SECRETS_READ = "app-secrets:r"
+
+
+@dataclass(frozen=True)
+class Function:
+    """One Lambda: code in functions/<name>/handler.py."""
+
+    name: str
+    description: str
+    access: frozenset[Access]
+    timeout_seconds: int = 29
+    memory_mb: int = 512
+
+    @property
+    def source_dir(self) -> Path:
+        return FUNCTIONS_DIR / self.name
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: Function
+    auth: Auth
+
+
+_DARAJA_CALLER = frozenset(
+    {Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ_WRITE, Access.APP_SECRETS_READ}
+)
+
+AUTHORIZER = Function(
+    name="authorizer",
+    description="Authenticates merchants on every merchant route",
+    access=frozenset({Access.REGISTRY_READ}),
+    timeout_seconds=10,
+)
+REQUEST_PAYMENT = Function(
+    name="request_payment",
+    description="M-Pesa Express: sends an STK push to the customer's phone",
+    access=_DARAJA_CALLER,
+)
+PAYMENT_STATUS = Function(
+    name="payment_status",
+    description="M-Pesa Express: status of a payment request, asking Daraja while pending",
+    access=_DARAJA_CALLER,
+)
+STK_CALLBACK = Function(
+    name="stk_callback",
+    description="M-Pesa Express: receives Safaricom's STK callback",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ, Access.APP_SECRETS_READ}),
+    timeout_seconds=10,
+)
+
+APP_PREFIX = "/api/pay/{payment_app}"
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", f"{APP_PREFIX}/requestPayment", REQUEST_PAYMENT, Auth.MERCHANT),
+    Route(
+        "GET",
+        f"{APP_PREFIX}/checkPaymentRequestStatus/{{transaction}}",
+        PAYMENT_STATUS,
+        Auth.MERCHANT,
+    ),
+    Route("POST", f"{APP_PREFIX}/callback", STK_CALLBACK, Auth.CALLBACK),
+)
+
+
+def route_functions() -> tuple[Function, ...]:
+    """Each function behind a route, once, in route order."""
+    return tuple(dict.fromkeys(route.function for route in ROUTES))
+
+
+# API Gateway's own answers (authorizer refusals, unknown routes), in the gateway's stable error body.
+# The stack installs them as gateway responses; the local API server answers with the same bodies.
+GATEWAY_ERRORS: dict[int, tuple[str, str]] = {
+    401: ("unauthorized", "Missing or invalid merchant credentials"),
+    403: ("forbidden", "These credentials may not call this route"),
+    404: ("route_not_found", "No such route"),
+    413: ("payload_too_large", "The request body is too large"),
+}

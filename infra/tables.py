@@ -1,0 +1,39 @@
+"""The DynamoDB tables' key schemas: one definition for the CDK stack and the local (moto) stack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    construct_id: str
+    env_var: str  # how the functions learn the table's name
+    local_name: str
+    partition_key: str = "pk"
+    sort_key: str = "sk"
+    indexes: tuple[IndexSpec, ...] = ()
+    ttl_attribute: str | None = None
+
+
+TRANSACTIONS = TableSpec(
+    construct_id="TransactionsTable",
+    env_var="TRANSACTIONS_TABLE",
+    local_name="mpesa-gateway-transactions",
+    indexes=(IndexSpec("by_app", "gsi1pk", "gsi1sk"),),
+)
+REGISTRY = TableSpec(
+    construct_id="RegistryTable",
+    env_var="REGISTRY_TABLE",
+    local_name="mpesa-gateway-registry",
+    indexes=(IndexSpec("by_merchant", "gsi1pk", "gsi1sk"),),
+    ttl_attribute="expires_at",
+)
+TABLES = (TRANSACTIONS, REGISTRY)

@@ -1,0 +1,1 @@
+"""Shared code of the M-Pesa gateway's Lambdas: Daraja client, domain logic, persistence."""

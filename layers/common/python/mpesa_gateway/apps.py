@@ -1,0 +1,53 @@
+"""Payment apps as operations see them: ownership, driver rules, credentials and a Daraja client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from mpesa_gateway.daraja.client import DarajaClient
+from mpesa_gateway.errors import AppForbidden, CallbackForbidden, OperationNotAllowed
+from mpesa_gateway.models import DarajaCredentials, Operation, PaymentApp
+from mpesa_gateway.secrets import matches_sha256
+
+
+class AppRegistry(Protocol):
+    def get_app(self, app_id: str) -> PaymentApp | None: ...
+
+
+CredentialsLoader = Callable[[str], DarajaCredentials]
+DarajaFactory = Callable[[PaymentApp, DarajaCredentials], DarajaClient]
+
+
+class AppDirectory:
+    def __init__(
+        self, registry: AppRegistry, load_credentials: CredentialsLoader, daraja_factory: DarajaFactory
+    ) -> None:
+        self._registry = registry
+        self._load_credentials = load_credentials
+        self._daraja_factory = daraja_factory
+
+    def for_merchant(self, app_id: str, merchant_id: str, operation: Operation) -> PaymentApp:
+        """The merchant's own, enabled app, if its driver allows the operation."""
+        app = self._registry.get_app(app_id)
+        if app is None or app.merchant_id != merchant_id or not app.enabled:
+            raise AppForbidden(f"Payment app '{app_id}' does not exist or is not available to you")
+        if not app.allows(operation):
+            raise OperationNotAllowed(
+                f"{operation.value} is not available for the {app.driver.value} driver",
+                driver=app.driver.value,
+            )
+        return app
+
+    def for_callback(self, app_id: str, secret: str | None) -> PaymentApp:
+        """The app a Safaricom callback names, if the callback carries that app's secret."""
+        app = self._registry.get_app(app_id)
+        if app is None or not secret or not matches_sha256(secret, app.callback_secret_sha256):
+            raise CallbackForbidden("Unknown payment app or wrong callback secret")
+        return app
+
+    def credentials(self, app: PaymentApp) -> DarajaCredentials:
+        return self._load_credentials(app.app_id)
+
+    def daraja(self, app: PaymentApp, credentials: DarajaCredentials) -> DarajaClient:
+        return self._daraja_factory(app, credentials)

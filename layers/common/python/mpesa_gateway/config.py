@@ -1,0 +1,51 @@
+"""Run-time settings, read once per container from the environment the stack (or local runner) sets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    transactions_table: str
+    registry_table: str
+    app_secret_prefix: str
+    daraja_sandbox_url: str
+    daraja_live_url: str
+    # Overrides the callback base URL derived from the request (custom domains, local mode).
+    public_base_url: str | None
+    daraja_connect_timeout_seconds: float
+    daraja_read_timeout_seconds: float
+    max_transaction_amount: int
+    max_body_bytes: int
+    token_refresh_margin_seconds: int
+    token_lease_seconds: int
+    # How long a push without a CheckoutRequestID (network timeout) may wait for an orphan callback.
+    orphan_match_window_seconds: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            transactions_table=env["TRANSACTIONS_TABLE"],
+            registry_table=env["REGISTRY_TABLE"],
+            app_secret_prefix=env.get("APP_SECRET_PREFIX", "mpesa-gateway/apps/"),
+            daraja_sandbox_url=env.get("DARAJA_SANDBOX_URL", "https://sandbox.safaricom.co.ke"),
+            daraja_live_url=env.get("DARAJA_LIVE_URL", "https://api.safaricom.co.ke"),
+            public_base_url=env.get("PUBLIC_BASE_URL") or None,
+            daraja_connect_timeout_seconds=float(env.get("DARAJA_CONNECT_TIMEOUT_SECONDS", "3.05")),
+            daraja_read_timeout_seconds=float(env.get("DARAJA_READ_TIMEOUT_SECONDS", "20")),
+            # Safaricom's per-transaction ceiling; older statements say 150,000, hence configurable.
+            max_transaction_amount=int(env.get("MAX_TRANSACTION_AMOUNT", "250000")),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", str(16 * 1024))),
+            token_refresh_margin_seconds=int(env.get("DARAJA_TOKEN_REFRESH_MARGIN_SECONDS", "60")),
+            token_lease_seconds=int(env.get("DARAJA_TOKEN_LEASE_SECONDS", "10")),
+            orphan_match_window_seconds=int(env.get("ORPHAN_MATCH_WINDOW_SECONDS", "900")),
+        )
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,1 @@
+"""Safaricom Daraja: HTTP client, the shared token cache, credentials and formats."""

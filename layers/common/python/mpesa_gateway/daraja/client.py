@@ -1,0 +1,124 @@
+"""Daraja HTTP client: pooled session, explicit timeouts, one token refresh on rejection, no blind retries."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+from urllib3.util.retry import Retry
+
+from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
+from mpesa_gateway.daraja.token_cache import AccessToken, SharedTokenCache, cache_key
+
+OAUTH_PATH = "/oauth/v1/generate"
+
+
+def pooled_session(pool_size: int = 10) -> requests.Session:
+    """A keep-alive session that retries only connection set-up, which never reaches Daraja.
+
+    Reads and status codes are never retried: a POST that was sent may already have charged someone.
+    """
+    retry = Retry(total=None, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.2)
+    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=retry)
+    session = requests.Session()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float
+    read: float
+
+    def as_tuple(self) -> tuple[float, float]:
+        return (self.connect, self.read)
+
+
+class DarajaClient:
+    """Calls one Daraja host with one app's consumer credentials."""
+
+    def __init__(
+        self,
+        base_url: str,
+        consumer_key: str,
+        consumer_secret: str,
+        *,
+        session: requests.Session,
+        tokens: SharedTokenCache,
+        timeouts: Timeouts,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._consumer_key = consumer_key
+        self._consumer_secret = consumer_secret
+        self._session = session
+        self._tokens = tokens
+        self._timeouts = timeouts
+        self._token_key = cache_key(self._base_url, consumer_key)
+
+    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST a product request; a rejected token is refreshed once and the call retried once.
+
+        The retry is safe: Daraja refused the first attempt before doing anything with it.
+        """
+        token = self._tokens.get(self._token_key, self._fetch_token)
+        try:
+            return self._post_with(token, path, payload)
+        except DarajaError as error:
+            if not error.is_invalid_token:
+                raise
+        token = self._tokens.replace(self._token_key, token, self._fetch_token)
+        return self._post_with(token, path, payload)
+
+    def _post_with(self, token: str, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        response = self._send("POST", path, json=payload, headers={"Authorization": f"Bearer {token}"})
+        return _json_or_raise(response)
+
+    def _fetch_token(self) -> AccessToken:
+        response = self._send(
+            "GET",
+            OAUTH_PATH,
+            params={"grant_type": "client_credentials"},
+            auth=(self._consumer_key, self._consumer_secret),
+        )
+        body = _json_or_raise(response)
+        try:
+            # expires_in comes as a string ("3599").
+            return AccessToken(body["access_token"], time.time() + float(body["expires_in"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise DarajaError(response.status_code, "invalid_oauth_answer", "no usable token") from error
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = f"{self._base_url}{path}"
+        try:
+            return self._session.request(method, url, timeout=self._timeouts.as_tuple(), **kwargs)
+        except requests.ConnectTimeout as error:
+            raise DarajaNotSent(f"could not connect to Daraja ({method} {path})") from error
+        except requests.ConnectionError as error:
+            if _never_connected(error):
+                raise DarajaNotSent(f"could not connect to Daraja ({method} {path})") from error
+            raise DarajaOutcomeUnknown(f"connection lost waiting for Daraja ({method} {path})") from error
+        except requests.Timeout as error:
+            raise DarajaOutcomeUnknown(f"no answer from Daraja in time ({method} {path})") from error
+
+
+def _never_connected(error: requests.ConnectionError) -> bool:
+    """True when the connection was never established (refused, DNS), so nothing was sent."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError | NameResolutionError)
+
+
+def _json_or_raise(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.ok and isinstance(body, dict):
+        return body
+    if isinstance(body, dict) and "errorCode" in body:
+        raise DarajaError(response.status_code, str(body["errorCode"]), str(body.get("errorMessage", "")))
+    raise DarajaError(response.status_code, f"http_{response.status_code}", "unexpected answer from Daraja")

@@ -1,0 +1,75 @@
+"""Typed errors, each with its HTTP status and a stable code for the JSON error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GatewayError(Exception):
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_body(self) -> dict[str, Any]:
+        """The stable error body: {"error": {"code", "message", ...details}}."""
+        return {"error": {"code": self.code, "message": self.message, **self.details}}
+
+
+class InvalidRequest(GatewayError):
+    status = 400
+    code = "invalid_request"
+
+
+class OperationNotAllowed(GatewayError):
+    status = 400
+    code = "operation_not_allowed"
+
+
+class Unauthorized(GatewayError):
+    status = 401
+    code = "unauthorized"
+
+
+class AppForbidden(GatewayError):
+    """Unknown and foreign apps get the same answer, so a merchant learns nothing about others' apps."""
+
+    status = 403
+    code = "app_forbidden"
+
+
+class CallbackForbidden(GatewayError):
+    status = 403
+    code = "callback_forbidden"
+
+
+class NotFound(GatewayError):
+    status = 404
+    code = "not_found"
+
+
+class PayloadTooLarge(GatewayError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(GatewayError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class DarajaRejected(GatewayError):
+    """Daraja refused the request outright: nothing reached the customer."""
+
+    status = 502
+    code = "daraja_rejected"
+
+
+class DarajaUnavailable(GatewayError):
+    """Daraja could not be reached (or was busy); the request was not accepted."""
+
+    status = 503
+    code = "daraja_unavailable"

@@ -1,0 +1,1 @@
+"""M-Pesa Express (Lipa Na M-Pesa Online, STK Push)."""

@@ -1,0 +1,99 @@
+"""M-Pesa Express payloads: the merchant's request, Daraja's answers, Safaricom's callback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from mpesa_gateway.models import Msisdn
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON true would otherwise pass as 1; "100" from form-minded clients is accepted.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number of shillings")
+    return value
+
+
+Amount = Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
+AccountReference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12, pattern=r"^[\w .\-/#]+$")
+]
+TransactionDesc = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=13)]
+
+
+class PaymentRequest(BaseModel):
+    """POST /api/pay/{app}/requestPayment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone_number: Msisdn
+    amount: Amount
+    reference: AccountReference
+    description: TransactionDesc = "Payment"
+
+
+class StkPushAccepted(BaseModel):
+    """Daraja's synchronous answer to an STK push."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    MerchantRequestID: str
+    CheckoutRequestID: str
+    ResponseCode: str
+    ResponseDescription: str
+    CustomerMessage: str
+
+
+class StkQueryAnswer(BaseModel):
+    """Daraja's answer to an STK query once the customer has acted (ResultCode is a string there)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ResponseCode: str
+    ResponseDescription: str
+    MerchantRequestID: str
+    CheckoutRequestID: str
+    ResultCode: int
+    ResultDesc: str
+
+
+class CallbackItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    Name: str
+    Value: str | int | float | None = None  # Balance often comes with no Value at all
+
+
+class StkCallbackMetadata(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    Item: list[CallbackItem] = []
+
+    def value(self, name: str) -> str | int | float | None:
+        return next((item.Value for item in self.Item if item.Name == name), None)
+
+
+class StkCallback(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    MerchantRequestID: str
+    CheckoutRequestID: str
+    ResultCode: int
+    ResultDesc: str
+    CallbackMetadata: StkCallbackMetadata | None = None
+
+
+class StkCallbackBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    stkCallback: StkCallback
+
+
+class StkCallbackEnvelope(BaseModel):
+    """What Safaricom POSTs to the CallBackURL."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    Body: StkCallbackBody

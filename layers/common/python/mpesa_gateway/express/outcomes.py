@@ -1,0 +1,60 @@
+"""Turning Daraja's result codes and callback metadata into a settlement."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from mpesa_gateway.daraja.formats import parse_daraja_timestamp
+from mpesa_gateway.express.models import StkCallback
+from mpesa_gateway.models import TransactionStatus
+from mpesa_gateway.store.transactions import Settlement
+
+_STATUS_BY_RESULT_CODE = {
+    0: TransactionStatus.COMPLETED,
+    1032: TransactionStatus.CANCELLED,  # the customer pressed cancel
+    1037: TransactionStatus.TIMEOUT,  # unreachable or no PIN in time
+    1019: TransactionStatus.TIMEOUT,  # the prompt expired
+}
+
+
+def status_for(result_code: int) -> TransactionStatus:
+    return _STATUS_BY_RESULT_CODE.get(result_code, TransactionStatus.FAILED)
+
+
+def money(value: object) -> str | None:
+    """An amount as a two-place decimal string ("1.00"), or None when absent or garbled."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return f"{Decimal(str(value)):.2f}"
+    except InvalidOperation:
+        return None
+
+
+def from_callback(callback: StkCallback) -> Settlement:
+    metadata = callback.CallbackMetadata
+    settlement = Settlement(
+        status=status_for(callback.ResultCode),
+        result_code=callback.ResultCode,
+        result_desc=callback.ResultDesc,
+        settled_by="callback",
+    )
+    if metadata is None:
+        return settlement
+    date = metadata.value("TransactionDate")
+    phone = metadata.value("PhoneNumber")
+    receipt = metadata.value("MpesaReceiptNumber")
+    return settlement.model_copy(
+        update={
+            "receipt_number": str(receipt) if receipt is not None else None,
+            "paid_amount": money(metadata.value("Amount")),
+            "paid_phone_number": str(phone) if phone is not None else None,
+            "transaction_date": parse_daraja_timestamp(date) if date is not None else None,
+        }
+    )
+
+
+def from_query(result_code: int, result_desc: str) -> Settlement:
+    return Settlement(
+        status=status_for(result_code), result_code=result_code, result_desc=result_desc, settled_by="query"
+    )

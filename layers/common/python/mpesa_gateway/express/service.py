@@ -1,0 +1,328 @@
+"""M-Pesa Express: push a payment prompt, follow it to a final status, take Safaricom's callback."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ValidationError
+
+from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.config import Settings
+from mpesa_gateway.daraja.errors import (
+    STK_QUERY_PENDING_CODE,
+    DarajaError,
+    DarajaNotSent,
+    DarajaOutcomeUnknown,
+)
+from mpesa_gateway.daraja.formats import daraja_timestamp, stk_password
+from mpesa_gateway.errors import (
+    DarajaRejected,
+    DarajaUnavailable,
+    InvalidRequest,
+    NotFound,
+)
+from mpesa_gateway.express import outcomes
+from mpesa_gateway.express.models import (
+    PaymentRequest,
+    StkCallback,
+    StkCallbackEnvelope,
+    StkPushAccepted,
+    StkQueryAnswer,
+)
+from mpesa_gateway.models import (
+    DarajaCredentials,
+    Operation,
+    PaymentApp,
+    Transaction,
+    TransactionStatus,
+    TransactionType,
+)
+from mpesa_gateway.observability import logger, metrics
+from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
+
+STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
+STK_QUERY_PATH = "/mpesa/stkpushquery/v1/query"
+TRANSACTION_ID_PREFIX = "txn_"
+CALLBACK_ACK = {"ResultCode": 0, "ResultDesc": "Accepted"}
+
+
+class PaymentRequested(BaseModel):
+    """The outcome of requestPayment: `accepted` is None when Daraja's answer never came."""
+
+    transaction: Transaction
+    accepted: StkPushAccepted | None
+
+    @property
+    def http_status(self) -> int:
+        return 200 if self.accepted else 202
+
+    def data(self) -> dict[str, Any]:
+        if self.accepted is None:
+            return {
+                "transaction_id": self.transaction.transaction_id,
+                "status": self.transaction.status.value,
+                "ResponseDescription": "Daraja did not answer in time; the prompt may still reach the "
+                "customer. The payment stays PENDING until its callback arrives; do not resend it.",
+            }
+        return {**self.accepted.model_dump(), "transaction_id": self.transaction.transaction_id}
+
+
+def status_view(transaction: Transaction, query_note: str | None = None) -> dict[str, Any]:
+    """checkPaymentRequestStatus's answer: the seed's Daraja fields plus the gateway's own."""
+    pending = transaction.status is TransactionStatus.PENDING
+    return {
+        "ResponseCode": "0",
+        "ResponseDescription": "The service request has been accepted successfully",
+        "MerchantRequestID": transaction.merchant_request_id,
+        "CheckoutRequestID": transaction.checkout_request_id,
+        "ResultCode": None if transaction.result_code is None else str(transaction.result_code),
+        "ResultDesc": (query_note or "The transaction is being processed")
+        if pending
+        else transaction.result_desc,
+        "transaction_id": transaction.transaction_id,
+        "status": transaction.status.value,
+        "amount": transaction.amount,
+        "phone_number": transaction.phone_number,
+        "reference": transaction.reference,
+        "receipt_number": transaction.receipt_number,
+        "transaction_date": transaction.transaction_date.isoformat()
+        if transaction.transaction_date
+        else None,
+        "settled_by": transaction.settled_by,
+        "error": transaction.error,
+    }
+
+
+class ExpressService:
+    def __init__(self, apps: AppDirectory, transactions: TransactionStore, settings: Settings) -> None:
+        self._apps = apps
+        self._transactions = transactions
+        self._settings = settings
+
+    # requestPayment -------------------------------------------------------------------------------
+
+    def request_payment(
+        self, app_id: str, merchant_id: str, request: PaymentRequest, base_url: str
+    ) -> PaymentRequested:
+        app = self._apps.for_merchant(app_id, merchant_id, Operation.REQUEST_PAYMENT)
+        if request.amount > self._settings.max_transaction_amount:
+            raise InvalidRequest(
+                f"amount must be at most {self._settings.max_transaction_amount}", field="amount"
+            )
+        credentials = self._apps.credentials(app)
+        payload = _push_payload(app, credentials, request, callback_url(base_url, app, credentials))
+        transaction = self._new_transaction(app, request)
+        self._transactions.create(transaction)
+        daraja = self._apps.daraja(app, credentials)
+        try:
+            answer = StkPushAccepted.model_validate(daraja.post(STK_PUSH_PATH, payload))
+        except (DarajaOutcomeUnknown, ValidationError) as error:
+            # It may have reached the customer: never resend; the callback or a query settles it.
+            self._transactions.note_error(transaction.transaction_id, f"push outcome unknown: {error}")
+            logger.warning("STK push outcome unknown", extra={"transaction_id": transaction.transaction_id})
+            pending = self._transactions.get(transaction.transaction_id) or transaction
+            return PaymentRequested(transaction=pending, accepted=None)
+        except (DarajaError, DarajaNotSent) as error:
+            self._fail_unsent(transaction, error)
+        metrics.add_metric(name="StkPushAccepted", unit=MetricUnit.Count, value=1)
+        stored = self._transactions.record_push_accepted(
+            transaction.transaction_id, answer.MerchantRequestID, answer.CheckoutRequestID
+        )
+        return PaymentRequested(transaction=self._apply_early_callbacks(app, stored), accepted=answer)
+
+    def _new_transaction(self, app: PaymentApp, request: PaymentRequest) -> Transaction:
+        now = datetime.now(UTC)
+        return Transaction(
+            transaction_id=f"{TRANSACTION_ID_PREFIX}{uuid.uuid4().hex}",
+            app_id=app.app_id,
+            merchant_id=app.merchant_id,
+            type=TransactionType.STK_PUSH,
+            amount=request.amount,
+            phone_number=request.phone_number,
+            reference=request.reference,
+            description=request.description,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def _fail_unsent(self, transaction: Transaction, error: DarajaError | DarajaNotSent) -> None:
+        """Daraja refused the push or never got it: the customer saw nothing, the payment FAILED."""
+        reason = str(error)
+        self._transactions.settle(
+            transaction.transaction_id,
+            Settlement(
+                status=TransactionStatus.FAILED, result_code=None, result_desc=reason, settled_by="request"
+            ),
+        )
+        if isinstance(error, DarajaNotSent):
+            raise DarajaUnavailable(
+                "Daraja could not be reached; the payment was not requested",
+                transaction_id=transaction.transaction_id,
+            )
+        rejection = DarajaRejected(
+            f"Daraja refused the payment request: {error.error_message}",
+            daraja_code=error.error_code,
+            transaction_id=transaction.transaction_id,
+        )
+        # Daraja's 400s are about the request's content, which the merchant can correct.
+        rejection.status = 400 if error.http_status == 400 else 502
+        raise rejection
+
+    # checkPaymentRequestStatus ------------------------------------------------------------------
+
+    def payment_status(self, app_id: str, merchant_id: str, reference: str) -> dict[str, Any]:
+        app = self._apps.for_merchant(app_id, merchant_id, Operation.PAYMENT_STATUS)
+        transaction = self._find(app, reference)
+        if transaction.status is not TransactionStatus.PENDING or not transaction.checkout_request_id:
+            return status_view(transaction)
+        return self._query_daraja(app, transaction)
+
+    def _find(self, app: PaymentApp, reference: str) -> Transaction:
+        if reference.startswith(TRANSACTION_ID_PREFIX):
+            found = self._transactions.get(reference)
+        else:
+            found = self._transactions.find_by_checkout(reference)
+        if found is None or found.app_id != app.app_id:
+            raise NotFound(f"No transaction '{reference}' in payment app '{app.app_id}'", field="transaction")
+        return found
+
+    def _query_daraja(self, app: PaymentApp, transaction: Transaction) -> dict[str, Any]:
+        credentials = self._apps.credentials(app)
+        timestamp = daraja_timestamp()
+        payload = {
+            "BusinessShortCode": app.short_code,
+            "Password": stk_password(app.short_code, _passkey(credentials), timestamp),
+            "Timestamp": timestamp,
+            "CheckoutRequestID": transaction.checkout_request_id,
+        }
+        try:
+            answer = StkQueryAnswer.model_validate(
+                self._apps.daraja(app, credentials).post(STK_QUERY_PATH, payload)
+            )
+        except DarajaError as error:
+            pending = error.error_code == STK_QUERY_PENDING_CODE
+            note = error.error_message if pending else f"status query refused: {error}"
+            return status_view(transaction, note)
+        except (DarajaNotSent, DarajaOutcomeUnknown, ValidationError) as error:
+            return status_view(transaction, f"status query failed: {error}")
+        settled = self._transactions.settle(
+            transaction.transaction_id, outcomes.from_query(answer.ResultCode, answer.ResultDesc)
+        )
+        return status_view(settled or self._transactions.get(transaction.transaction_id) or transaction)
+
+    # STK callback --------------------------------------------------------------------------------
+
+    def handle_callback(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
+        """Store the callback as received, then settle its transaction; always acknowledged once stored."""
+        app = self._apps.for_callback(app_id, secret)
+        body, stk = _parse_callback(raw_body)
+        callback = new_callback(app.app_id, stk.CheckoutRequestID if stk else "UNPARSEABLE", body)
+        self._transactions.save_callback(callback)
+        if stk is None:
+            raise InvalidRequest("The callback body is not an STK callback (stored for inspection)")
+        metrics.add_metric(name="StkCallbackReceived", unit=MetricUnit.Count, value=1)
+        self._apply_callback(app, callback, stk)
+        return CALLBACK_ACK
+
+    def _apply_callback(self, app: PaymentApp, callback: RawCallback, stk: StkCallback) -> Transaction | None:
+        transaction = self._transactions.find_by_checkout(stk.CheckoutRequestID) or self._match_orphan(
+            app, stk
+        )
+        if transaction is None or transaction.app_id != app.app_id:
+            self._transactions.mark_callback(callback, "unmatched", None)
+            logger.warning("STK callback for an unknown CheckoutRequestID", extra={"app_id": app.app_id})
+            return None
+        settlement = outcomes.from_callback(stk)
+        if settlement.paid_amount and settlement.paid_amount != outcomes.money(transaction.amount):
+            # Not what this gateway asked for: keep it pending for a status query to confirm.
+            self._transactions.mark_callback(callback, "amount_mismatch", transaction.transaction_id)
+            self._transactions.note_error(transaction.transaction_id, "callback amount differs from request")
+            return transaction
+        updated = self._transactions.settle(transaction.transaction_id, settlement)
+        outcome = "applied"
+        if updated is None and settlement.receipt_number:
+            updated = self._transactions.add_receipt(transaction.transaction_id, settlement)
+            outcome = "receipt_added"
+        self._transactions.mark_callback(
+            callback, outcome if updated else "duplicate", transaction.transaction_id
+        )
+        return updated or transaction
+
+    def _apply_early_callbacks(self, app: PaymentApp, transaction: Transaction) -> Transaction:
+        """A callback that beat our own write of the CheckoutRequestID was stored unmatched: apply it now."""
+        assert transaction.checkout_request_id is not None
+        for callback in self._transactions.callbacks_for(transaction.checkout_request_id):
+            if callback.outcome in {"received", "unmatched"}:
+                stk = StkCallbackEnvelope.model_validate(callback.body).Body.stkCallback
+                transaction = self._apply_callback(app, callback, stk) or transaction
+        return transaction
+
+    def _match_orphan(self, app: PaymentApp, stk: StkCallback) -> Transaction | None:
+        """A push whose answer was lost has no CheckoutRequestID; a paid callback can still be matched
+        to it by phone and amount, when exactly one such pending push is recent enough."""
+        settlement = outcomes.from_callback(stk)
+        if not settlement.paid_amount or not settlement.paid_phone_number:
+            return None
+        since = datetime.now(UTC) - timedelta(seconds=self._settings.orphan_match_window_seconds)
+        candidates = [
+            orphan
+            for orphan in self._transactions.find_orphans(app.app_id, since)
+            if orphan.phone_number == settlement.paid_phone_number
+            and outcomes.money(orphan.amount) == settlement.paid_amount
+        ]
+        if len(candidates) != 1:
+            return None
+        try:
+            return self._transactions.record_push_accepted(
+                candidates[0].transaction_id, stk.MerchantRequestID, stk.CheckoutRequestID
+            )
+        except ClientError:
+            return self._transactions.find_by_checkout(stk.CheckoutRequestID)
+
+
+def callback_url(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> str:
+    secret = credentials.callback_secret.get_secret_value()
+    return f"{base_url}/api/pay/{app.app_id}/callback?secret={secret}"
+
+
+def _passkey(credentials: DarajaCredentials) -> str:
+    if credentials.passkey is None:
+        raise InvalidRequest("This payment app has no Lipa Na M-Pesa passkey configured", field="passkey")
+    return credentials.passkey.get_secret_value()
+
+
+def _push_payload(
+    app: PaymentApp, credentials: DarajaCredentials, request: PaymentRequest, callback: str
+) -> dict[str, Any]:
+    timestamp = daraja_timestamp()
+    return {
+        "BusinessShortCode": app.short_code,
+        "Password": stk_password(app.short_code, _passkey(credentials), timestamp),
+        "Timestamp": timestamp,
+        "TransactionType": app.stk_transaction_type.value,
+        "Amount": request.amount,
+        "PartyA": request.phone_number,
+        "PartyB": app.till_number or app.short_code,
+        "PhoneNumber": request.phone_number,
+        "CallBackURL": callback,
+        "AccountReference": request.reference,
+        "TransactionDesc": request.description,
+    }
+
+
+def _parse_callback(raw_body: str | None) -> tuple[dict[str, Any], StkCallback | None]:
+    try:
+        body = json.loads(raw_body or "")
+    except ValueError:
+        return {"unparseable": (raw_body or "")[:10_000]}, None
+    if not isinstance(body, dict):
+        return {"unparseable": body}, None
+    try:
+        return body, StkCallbackEnvelope.model_validate(body).Body.stkCallback
+    except ValidationError:
+        return body, None

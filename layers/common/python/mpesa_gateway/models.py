@@ -1,0 +1,117 @@
+"""Domain models shared by every product: payment apps, their Daraja credentials, transactions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
+
+from mpesa_gateway.phone import normalise_msisdn
+
+Msisdn = Annotated[str, BeforeValidator(normalise_msisdn)]
+
+
+class Driver(StrEnum):
+    EXPRESS = "MpesaKeExpress"
+    C2B = "MpesaKeC2B"
+    B2C = "MpesaKeB2C"
+    B2B = "MpesaKeB2B"
+    PERSONAL = "MpesaKePersonal"
+
+
+class Operation(StrEnum):
+    REQUEST_PAYMENT = "requestPayment"
+    PAYMENT_STATUS = "checkPaymentRequestStatus"
+
+
+# Which drivers may run which operation (the seed's "Available for" lines).
+ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
+    Operation.REQUEST_PAYMENT: frozenset({Driver.EXPRESS}),
+    Operation.PAYMENT_STATUS: frozenset({Driver.EXPRESS}),
+}
+
+
+class StkTransactionType(StrEnum):
+    PAYBILL = "CustomerPayBillOnline"
+    BUY_GOODS = "CustomerBuyGoodsOnline"
+
+
+class PaymentApp(BaseModel):
+    """A payment app as stored in the registry; its Daraja credentials live in Secrets Manager."""
+
+    model_config = ConfigDict(frozen=True)
+
+    app_id: str
+    merchant_id: str
+    driver: Driver
+    short_code: str
+    is_live: bool = False
+    stk_transaction_type: StkTransactionType = StkTransactionType.PAYBILL
+    # PartyB for Buy Goods: the till number, which differs from the store number (the short code).
+    till_number: str | None = None
+    # sha256 of the callback secret: callbacks are checked without a Secrets Manager call.
+    callback_secret_sha256: str
+    webhook_url: str | None = None
+    enabled: bool = True
+
+    def allows(self, operation: Operation) -> bool:
+        return self.driver in ALLOWED_DRIVERS[operation]
+
+
+class DarajaCredentials(BaseModel):
+    """One app's secret, as kept in Secrets Manager (JSON)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    consumer_key: str
+    consumer_secret: SecretStr
+    passkey: SecretStr | None = None
+    initiator_name: str | None = None
+    security_credential: SecretStr | None = None
+    callback_secret: SecretStr
+
+
+class TransactionStatus(StrEnum):
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    TIMEOUT = "TIMEOUT"
+
+    @property
+    def is_final(self) -> bool:
+        return self is not TransactionStatus.PENDING
+
+
+class TransactionType(StrEnum):
+    STK_PUSH = "STK_PUSH"
+
+
+class Transaction(BaseModel):
+    """A payment as the gateway tracks it; the table's state machine moves `status`."""
+
+    transaction_id: str
+    app_id: str
+    merchant_id: str
+    type: TransactionType
+    status: TransactionStatus = TransactionStatus.PENDING
+    amount: int
+    phone_number: str
+    reference: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    merchant_request_id: str | None = None
+    checkout_request_id: str | None = None
+    result_code: int | None = None
+    result_desc: str | None = None
+    receipt_number: str | None = None
+    paid_amount: str | None = None
+    paid_phone_number: str | None = None
+    transaction_date: datetime | None = None
+    # How the final status was learnt: "callback" or "query".
+    settled_by: str | None = None
+    # Why a request's outcome is uncertain (e.g. a network timeout after the push was sent).
+    error: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,76 @@
+"""The container's wiring: one set of clients and services per Lambda container, built on first use."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import requests
+from aws_lambda_powertools.utilities import parameters
+
+from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.auth import MerchantAuthenticator
+from mpesa_gateway.config import get_settings
+from mpesa_gateway.daraja.client import DarajaClient, Timeouts, pooled_session
+from mpesa_gateway.daraja.token_cache import SharedTokenCache
+from mpesa_gateway.express.service import ExpressService
+from mpesa_gateway.models import DarajaCredentials, PaymentApp
+from mpesa_gateway.store.registry import DynamoRegistry, DynamoTokenStore
+from mpesa_gateway.store.transactions import DynamoTransactionStore
+
+# Credentials change rarely; five minutes bounds how long a rotated secret takes to be seen.
+_CREDENTIALS_MAX_AGE_SECONDS = 300
+
+
+def load_credentials(app_id: str) -> DarajaCredentials:
+    name = f"{get_settings().app_secret_prefix}{app_id}"
+    secret = parameters.get_secret(name, transform="json", max_age=_CREDENTIALS_MAX_AGE_SECONDS)
+    return DarajaCredentials.model_validate(secret)
+
+
+@cache
+def token_cache() -> SharedTokenCache:
+    settings = get_settings()
+    return SharedTokenCache(
+        DynamoTokenStore(settings.registry_table),
+        refresh_margin_seconds=settings.token_refresh_margin_seconds,
+        lease_seconds=settings.token_lease_seconds,
+    )
+
+
+@cache
+def pooled_session_once() -> requests.Session:
+    """One keep-alive pool per container, reused across invocations."""
+    return pooled_session()
+
+
+def daraja_client(app: PaymentApp, credentials: DarajaCredentials) -> DarajaClient:
+    settings = get_settings()
+    return DarajaClient(
+        settings.daraja_live_url if app.is_live else settings.daraja_sandbox_url,
+        credentials.consumer_key,
+        credentials.consumer_secret.get_secret_value(),
+        session=pooled_session_once(),
+        tokens=token_cache(),
+        timeouts=Timeouts(settings.daraja_connect_timeout_seconds, settings.daraja_read_timeout_seconds),
+    )
+
+
+@cache
+def registry() -> DynamoRegistry:
+    return DynamoRegistry(get_settings().registry_table)
+
+
+@cache
+def app_directory() -> AppDirectory:
+    return AppDirectory(registry(), load_credentials, daraja_client)
+
+
+@cache
+def express_service() -> ExpressService:
+    settings = get_settings()
+    return ExpressService(app_directory(), DynamoTransactionStore(settings.transactions_table), settings)
+
+
+@cache
+def merchant_authenticator() -> MerchantAuthenticator:
+    return MerchantAuthenticator(registry())

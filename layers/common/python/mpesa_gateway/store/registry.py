@@ -1,0 +1,112 @@
+"""Merchants, payment apps and the shared Daraja token, in the registry table.
+
+Items: MERCHANT#<id>/PROFILE, APP#<id>/PROFILE (indexed by owner on by_merchant), DARAJA_TOKEN#<key>/TOKEN.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from mpesa_gateway.daraja.token_cache import AccessToken
+from mpesa_gateway.models import PaymentApp
+from mpesa_gateway.store.dynamo import from_item, is_condition_failure, table, to_item
+
+
+class Merchant(BaseModel):
+    merchant_id: str
+    name: str
+    # scrypt hash of the client secret ("scrypt$n$r$p$salt$hash"), never the secret itself.
+    client_secret_hash: str
+    enabled: bool = True
+
+
+class DynamoRegistry:
+    def __init__(self, table_name: str) -> None:
+        self._table = table(table_name)
+
+    def get_app(self, app_id: str) -> PaymentApp | None:
+        item = self._get(f"APP#{app_id}", "PROFILE")
+        return PaymentApp.model_validate(item) if item else None
+
+    def put_app(self, app: PaymentApp) -> None:
+        self._table.put_item(
+            Item=to_item(
+                {
+                    "pk": f"APP#{app.app_id}",
+                    "sk": "PROFILE",
+                    "gsi1pk": f"MERCHANT#{app.merchant_id}",
+                    "gsi1sk": f"APP#{app.app_id}",
+                    **app.model_dump(mode="json"),
+                }
+            )
+        )
+
+    def get_merchant(self, merchant_id: str) -> Merchant | None:
+        item = self._get(f"MERCHANT#{merchant_id}", "PROFILE")
+        return Merchant.model_validate(item) if item else None
+
+    def put_merchant(self, merchant: Merchant) -> None:
+        self._table.put_item(
+            Item=to_item({"pk": f"MERCHANT#{merchant.merchant_id}", "sk": "PROFILE", **merchant.model_dump()})
+        )
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+
+class DynamoTokenStore:
+    """The shared token cache's record, with a lease taken by conditional write."""
+
+    def __init__(self, table_name: str) -> None:
+        self._table = table(table_name)
+
+    @staticmethod
+    def _key(key: str) -> dict[str, str]:
+        return {"pk": f"DARAJA_TOKEN#{key}", "sk": "TOKEN"}
+
+    def read(self, key: str) -> AccessToken | None:
+        item = self._table.get_item(Key=self._key(key), ConsistentRead=True).get("Item")
+        if not item or "access_token" not in item:
+            return None
+        return AccessToken(str(item["access_token"]), float(item["token_expires_at"]))
+
+    def try_lease(self, key: str, owner: str, now: float, until: float, replacing: str | None) -> bool:
+        free = Attr("lease_until").not_exists() | Attr("lease_until").lt(int(now))
+        unchanged = (
+            Attr("access_token").eq(replacing) if replacing is not None else Attr("access_token").not_exists()
+        )
+        return self._write_if(
+            key,
+            "SET lease_owner = :owner, lease_until = :until",
+            {":owner": owner, ":until": int(until) + 1},
+            free & unchanged,
+        )
+
+    def save(self, key: str, owner: str, token: AccessToken) -> bool:
+        return self._write_if(
+            key,
+            # expires_at is the table's TTL attribute: DynamoDB drops dead tokens on its own.
+            "SET access_token = :token, token_expires_at = :exp, expires_at = :ttl "
+            "REMOVE lease_owner, lease_until",
+            {":token": token.value, ":exp": int(token.expires_at), ":ttl": int(token.expires_at) + 3600},
+            Attr("lease_owner").eq(owner),
+        )
+
+    def _write_if(self, key: str, expression: str, values: dict[str, Any], condition: Any) -> bool:
+        try:
+            self._table.update_item(
+                Key=self._key(key),
+                UpdateExpression=expression,
+                ExpressionAttributeValues=values,
+                ConditionExpression=condition,
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True

@@ -1,0 +1,214 @@
+"""Transactions, their Daraja identifiers and the raw callbacks, in the transactions table.
+
+Items: TXN#<id>/TXN (the transaction, indexed by app and time on by_app), CHECKOUT#<id>/ALIAS (the
+CheckoutRequestID's transaction), CALLBACK#<checkout id>/<time>#<uuid> (each raw callback as received).
+Every status change is a conditional update from PENDING, so a duplicate or late callback changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from mpesa_gateway.models import Transaction, TransactionStatus
+from mpesa_gateway.store.dynamo import from_item, is_condition_failure, table, to_item
+
+
+class Settlement(BaseModel):
+    """A final outcome for a pending transaction."""
+
+    status: TransactionStatus
+    result_code: int | None
+    result_desc: str
+    settled_by: str
+    receipt_number: str | None = None
+    paid_amount: str | None = None
+    paid_phone_number: str | None = None
+    transaction_date: datetime | None = None
+
+
+class RawCallback(BaseModel):
+    callback_id: str
+    app_id: str
+    checkout_request_id: str
+    received_at: datetime
+    body: dict[str, Any]
+    outcome: str = "received"
+    transaction_id: str | None = None
+
+
+class TransactionStore(Protocol):
+    def create(self, transaction: Transaction) -> None: ...
+    def get(self, transaction_id: str) -> Transaction | None: ...
+    def find_by_checkout(self, checkout_request_id: str) -> Transaction | None: ...
+    def record_push_accepted(
+        self, transaction_id: str, merchant_request_id: str, checkout_request_id: str
+    ) -> Transaction: ...
+    def note_error(self, transaction_id: str, error: str) -> None: ...
+    def settle(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
+    def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
+    def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]: ...
+    def save_callback(self, callback: RawCallback) -> None: ...
+    def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None: ...
+    def callbacks_for(self, checkout_request_id: str) -> list[RawCallback]: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _txn_key(transaction_id: str) -> dict[str, str]:
+    return {"pk": f"TXN#{transaction_id}", "sk": "TXN"}
+
+
+def _checkout_key(checkout_request_id: str) -> dict[str, str]:
+    return {"pk": f"CHECKOUT#{checkout_request_id}", "sk": "ALIAS"}
+
+
+class DynamoTransactionStore:
+    def __init__(self, table_name: str) -> None:
+        self._table_name = table_name
+        self._table = table(table_name)
+
+    def create(self, transaction: Transaction) -> None:
+        item = {
+            **_txn_key(transaction.transaction_id),
+            "gsi1pk": f"APP#{transaction.app_id}",
+            "gsi1sk": f"{transaction.created_at.isoformat()}#{transaction.transaction_id}",
+            **transaction.model_dump(mode="json"),
+        }
+        self._table.put_item(Item=to_item(item), ConditionExpression=Attr("pk").not_exists())
+
+    def get(self, transaction_id: str) -> Transaction | None:
+        found = self._table.get_item(Key=_txn_key(transaction_id), ConsistentRead=True).get("Item")
+        return _transaction(found) if found else None
+
+    def find_by_checkout(self, checkout_request_id: str) -> Transaction | None:
+        alias = self._table.get_item(Key=_checkout_key(checkout_request_id), ConsistentRead=True).get("Item")
+        return self.get(alias["transaction_id"]) if alias else None
+
+    def record_push_accepted(
+        self, transaction_id: str, merchant_request_id: str, checkout_request_id: str
+    ) -> Transaction:
+        """Store Daraja's identifiers and the CheckoutRequestID alias in one transaction."""
+        # The resource's client takes plain Python values, like the Table methods do.
+        client = self._table.meta.client
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self._table_name,
+                        "Key": to_item(_txn_key(transaction_id)),
+                        "UpdateExpression": "SET merchant_request_id = :m, checkout_request_id = :c, "
+                        "updated_at = :u",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": to_item(
+                            {":m": merchant_request_id, ":c": checkout_request_id, ":u": _now().isoformat()}
+                        ),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table_name,
+                        "Item": to_item(
+                            {**_checkout_key(checkout_request_id), "transaction_id": transaction_id}
+                        ),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+        found = self.get(transaction_id)
+        assert found is not None  # the update above required it to exist
+        return found
+
+    def note_error(self, transaction_id: str, error: str) -> None:
+        self._table.update_item(
+            Key=_txn_key(transaction_id),
+            UpdateExpression="SET #error = :e, updated_at = :u",
+            ExpressionAttributeNames={"#error": "error"},
+            ExpressionAttributeValues={":e": error[:500], ":u": _now().isoformat()},
+            ConditionExpression=Attr("pk").exists(),
+        )
+
+    def settle(self, transaction_id: str, settlement: Settlement) -> Transaction | None:
+        """PENDING → final; None when the transaction was already final (duplicate, late)."""
+        return self._update_if(transaction_id, settlement, Attr("status").eq(TransactionStatus.PENDING.value))
+
+    def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None:
+        """A completion learnt by query lacks the receipt; the late callback may still supply it."""
+        condition = Attr("status").eq(TransactionStatus.COMPLETED.value) & Attr("receipt_number").not_exists()
+        return self._update_if(transaction_id, settlement, condition)
+
+    def _update_if(self, transaction_id: str, settlement: Settlement, condition: Any) -> Transaction | None:
+        values = to_item({**settlement.model_dump(mode="json"), "updated_at": _now().isoformat()})
+        names = {f"#{name}": name for name in values}
+        try:
+            answer = self._table.update_item(
+                Key=_txn_key(transaction_id),
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
+                ConditionExpression=condition,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return None
+            raise
+        return _transaction(answer["Attributes"])
+
+    def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]:
+        """Pending pushes of an app, newer than `since`, that never learnt their CheckoutRequestID."""
+        answer = self._table.query(
+            IndexName="by_app",
+            KeyConditionExpression=Key("gsi1pk").eq(f"APP#{app_id}") & Key("gsi1sk").gte(since.isoformat()),
+            FilterExpression=Attr("status").eq(TransactionStatus.PENDING.value)
+            & Attr("checkout_request_id").not_exists(),
+        )
+        return [_transaction(item) for item in answer.get("Items", [])]
+
+    def save_callback(self, callback: RawCallback) -> None:
+        item = {
+            "pk": f"CALLBACK#{callback.checkout_request_id}",
+            "sk": f"{callback.received_at.isoformat()}#{callback.callback_id}",
+            "gsi1pk": f"CALLBACKS#{callback.app_id}",
+            "gsi1sk": callback.received_at.isoformat(),
+            **callback.model_dump(mode="json"),
+        }
+        self._table.put_item(Item=to_item(item))
+
+    def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None:
+        self._table.update_item(
+            Key={
+                "pk": f"CALLBACK#{callback.checkout_request_id}",
+                "sk": f"{callback.received_at.isoformat()}#{callback.callback_id}",
+            },
+            UpdateExpression="SET outcome = :o, transaction_id = :t",
+            ExpressionAttributeValues={":o": outcome, ":t": transaction_id},
+        )
+
+    def callbacks_for(self, checkout_request_id: str) -> list[RawCallback]:
+        answer = self._table.query(
+            KeyConditionExpression=Key("pk").eq(f"CALLBACK#{checkout_request_id}"), ConsistentRead=True
+        )
+        return [RawCallback.model_validate(from_item(item)) for item in answer.get("Items", [])]
+
+
+def new_callback(app_id: str, checkout_request_id: str, body: dict[str, Any]) -> RawCallback:
+    return RawCallback(
+        callback_id=uuid.uuid4().hex,
+        app_id=app_id,
+        checkout_request_id=checkout_request_id,
+        received_at=_now(),
+        body=body,
+    )
+
+
+def _transaction(item: dict[str, Any]) -> Transaction:
+    return Transaction.model_validate(from_item(item))

@@ -1,0 +1,116 @@
+"""`make dev`: the whole gateway on this machine, in one process.
+
+Starts emulated AWS (moto server: DynamoDB, Secrets Manager), the Daraja simulator and the local API
+(the deployed handlers behind an API Gateway emulation), seeds the demo data and prints where
+everything is. Ctrl-C or SIGTERM stops all of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from dataclasses import dataclass
+
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from local.api_server import create_app
+from local.api_server import make_server as make_api_server
+from local.aws import create_tables, gateway_environment
+from local.demo import APPS, MERCHANTS, seed
+from local.simulator import DEMO_SETTINGS
+from local.simulator import create_app as create_simulator
+from mpesa_gateway.config import get_settings
+from mpesa_gateway.store.registry import DynamoRegistry
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Ports:
+    api: int
+    simulator: int
+    aws: int
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        return cls(
+            api=int(os.environ.get("API_PORT", "3000")),
+            simulator=int(os.environ.get("SIMULATOR_PORT", "3001")),
+            aws=int(os.environ.get("LOCAL_AWS_PORT", "3002")),
+        )
+
+
+def configure_environment(ports: Ports) -> None:
+    """Point the handlers at the local services, exactly as the stack's settings point them at AWS."""
+    os.environ.update(gateway_environment())
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{ports.aws}"
+    os.environ["DARAJA_SANDBOX_URL"] = os.environ["DARAJA_LIVE_URL"] = f"http://{HOST}:{ports.simulator}"
+    os.environ["PUBLIC_BASE_URL"] = f"http://{HOST}:{ports.api}"
+
+
+class Background:
+    """Servers run on threads, stopped together."""
+
+    def __init__(self) -> None:
+        self._servers: list[BaseWSGIServer] = []
+
+    def start(self, server: BaseWSGIServer) -> None:
+        self._servers.append(server)
+        threading.Thread(target=server.serve_forever, name=f"serve-{server.port}", daemon=True).start()
+
+    def stop(self) -> None:
+        for server in reversed(self._servers):
+            server.shutdown()
+            server.server_close()
+
+
+def banner(ports: Ports) -> str:
+    merchants = "\n".join(f"    {m.merchant_id}:{m.client_secret}" for m in MERCHANTS)
+    apps = "\n".join(f"    {a.app_id} ({a.driver.value}, owner {a.merchant_id})" for a in APPS)
+    return f"""
+M-Pesa gateway (local)
+  API                http://{HOST}:{ports.api}/api/pay/{{payment_app}}/...
+  Daraja simulator   http://{HOST}:{ports.simulator}  (POST /simulator/rules, GET /simulator/requests)
+  Emulated AWS       http://{HOST}:{ports.aws}  (moto: DynamoDB, Secrets Manager)
+  Merchant credentials (HTTP Basic client_id:client_secret)
+{merchants}
+  Payment apps
+{apps}
+  Daraja consumer key/secret: demo-consumer-key / demo-consumer-secret, short code 174379 (sandbox passkey)
+  Try: curl -u demo:demo-secret -H 'Content-Type: application/json' \\
+         -d '{{"phone_number": "0712345678", "amount": 1, "reference": "ORDER-001"}}' \\
+         http://{HOST}:{ports.api}/api/pay/demo-express/requestPayment
+Local gateway ready. Ctrl-C stops everything.""".strip("\n")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("werkzeug", "moto", "botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    ports = Ports.from_env()
+    configure_environment(ports)
+
+    aws = ThreadedMotoServer(ip_address=HOST, port=ports.aws, verbose=False)
+    aws.start()
+    background = Background()
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    try:
+        create_tables()
+        seed(DynamoRegistry(get_settings().registry_table))
+        background.start(make_server(HOST, ports.simulator, create_simulator(DEMO_SETTINGS), threaded=True))
+        background.start(make_api_server(create_app(), HOST, ports.api))
+        print(banner(ports), flush=True)
+        stopping.wait()
+    finally:
+        background.stop()
+        aws.stop()
+        print("Local gateway stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

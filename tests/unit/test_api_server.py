@@ -1,0 +1,390 @@
+"""The local API server against fake handlers (tests/unit/fake_functions), not the real functions."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from werkzeug.test import Client
+
+from infra.routes import GATEWAY_ERRORS, Auth, Function, Route
+from local.api_server import LocalApiSettings, create_app, make_server
+from local.apigw import authorizer
+from local.apigw.events import RAW_HEADERS_KEY, RouteTable
+
+FAKES = Path(__file__).parent / "fake_functions"
+
+
+def fake(name: str, timeout_seconds: int = 5) -> Function:
+    return Function(
+        name=name, description=f"fake {name}", access=frozenset(), timeout_seconds=timeout_seconds
+    )
+
+
+ECHO = fake("echo")
+ECHO_TWIN = fake("echo_twin")
+ROUTES = (
+    Route("GET", "/api/pay/{payment_app}/checkPaymentRequestStatus/{transaction}", ECHO, Auth.CALLBACK),
+    Route("POST", "/api/pay/{payment_app}/callback", ECHO, Auth.CALLBACK),
+    Route("GET", "/health", ECHO, Auth.CALLBACK),
+    Route("GET", "/merchant/{payment_app}/thing", ECHO, Auth.MERCHANT),
+    Route("GET", "/slow", ECHO, Auth.CALLBACK),
+    Route("GET", "/slow-twin", ECHO_TWIN, Auth.CALLBACK),
+    Route("GET", "/crash", fake("crash"), Auth.CALLBACK),
+    Route("GET", "/no-status", fake("no_status"), Auth.CALLBACK),
+    Route("GET", "/reply", fake("reply"), Auth.CALLBACK),
+    Route("GET", "/missing", fake("not_there"), Auth.CALLBACK),
+    Route("GET", "/api/pay/{payment_app}/pt/{transaction}", fake("powertools"), Auth.MERCHANT),
+    Route("POST", "/api/pay/{payment_app}/pt", fake("powertools"), Auth.MERCHANT),
+)
+
+
+def settings(**overrides) -> LocalApiSettings:
+    values = {"routes": ROUTES, "authorizer": fake("authorizer"), "functions_dir": FAKES}
+    return LocalApiSettings(**(values | overrides))
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(create_app(settings()))
+
+
+def echoed(response) -> dict:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return json.loads(response.get_data())
+
+
+def gateway_error(status: int) -> dict:
+    code, message = GATEWAY_ERRORS[status]
+    return {"error": {"code": code, "message": message}}
+
+
+# --- the event ------------------------------------------------------------------------------------
+
+
+def test_event_has_the_rest_v1_proxy_shape(client):
+    before = int(time.time() * 1000)
+    response = client.get(
+        "/api/pay/my%20app/checkPaymentRequestStatus/tx%2F1?x=1&x=2&y=a+b%2Bc&flag",
+        headers={"User-Agent": "tests/1.0", "X-Custom": "v"},
+    )
+    body = echoed(response)
+    event = body["event"]
+
+    assert event["resource"] == "/api/pay/{payment_app}/checkPaymentRequestStatus/{transaction}"
+    assert event["path"] == "/api/pay/my%20app/checkPaymentRequestStatus/tx%2F1"  # REST keeps the encoding
+    assert event["httpMethod"] == "GET"
+    assert event["pathParameters"] == {"payment_app": "my app", "transaction": "tx/1"}
+    assert event["queryStringParameters"] == {"x": "2", "y": "a b+c", "flag": ""}
+    assert event["multiValueQueryStringParameters"] == {"x": ["1", "2"], "y": ["a b+c"], "flag": [""]}
+    assert event["headers"]["X-Custom"] == "v"
+    assert event["multiValueHeaders"]["X-Custom"] == ["v"]
+    assert event["headers"]["X-Forwarded-For"] == "127.0.0.1"
+    assert event["stageVariables"] is None
+    assert event["body"] is None
+    assert event["isBase64Encoded"] is False
+
+    ctx = event["requestContext"]
+    assert ctx["resourcePath"] == event["resource"]
+    assert ctx["resourceId"]
+    assert ctx["httpMethod"] == "GET"
+    assert ctx["path"] == "/prod/api/pay/my%20app/checkPaymentRequestStatus/tx%2F1"
+    assert ctx["stage"] == "prod"
+    assert ctx["accountId"] == "000000000000"
+    assert ctx["apiId"] == "local"
+    assert ctx["domainName"] == "localhost"
+    assert ctx["protocol"] == "HTTP/1.1"
+    assert ctx["identity"]["sourceIp"] == "127.0.0.1"
+    assert ctx["identity"]["userAgent"] == "tests/1.0"
+    assert ctx["requestId"] == response.headers["x-amzn-RequestId"]
+    assert before <= ctx["requestTimeEpoch"] <= int(time.time() * 1000)
+    assert ctx["requestTime"].endswith(" +0000")
+    assert "authorizer" not in ctx  # only merchant routes carry one
+    assert response.headers["Content-Type"] == "application/json"  # API Gateway's default
+
+
+def test_empty_parts_are_null_and_settings_reach_the_event():
+    client = Client(create_app(settings(stage="v1", account_id="123456789012", api_id="abc123")))
+    event = echoed(client.get("/health"))["event"]
+    assert event["pathParameters"] is None
+    assert event["queryStringParameters"] is None
+    assert event["multiValueQueryStringParameters"] is None
+    assert event["requestContext"]["path"] == "/v1/health"
+    assert event["requestContext"]["accountId"] == "123456789012"
+    assert event["requestContext"]["apiId"] == "abc123"
+
+
+def test_text_body_is_passed_as_is(client):
+    payload = json.dumps({"Body": {"stkCallback": {"ResultCode": 0}}})
+    event = echoed(client.post("/api/pay/demo/callback", data=payload))["event"]
+    assert event["body"] == payload
+    assert event["isBase64Encoded"] is False
+
+
+def test_binary_body_is_base64_encoded(client):
+    event = echoed(client.post("/api/pay/demo/callback", data=b"\xff\x00\xfe"))["event"]
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b"\xff\x00\xfe"
+
+
+def test_repeated_headers_keep_every_value_when_the_raw_lines_are_known(client):
+    raw = [("Host", "localhost"), ("X-Tag", "a"), ("x-tag", "c"), ("X-Tag", "b")]
+    event = echoed(client.get("/health", environ_overrides={RAW_HEADERS_KEY: raw}))["event"]
+    assert event["headers"]["X-Tag"] == "b"  # last wins
+    assert event["multiValueHeaders"]["X-Tag"] == ["a", "b"]
+    assert event["headers"]["x-tag"] == "c"  # names are case-sensitive in API Gateway's maps
+
+
+def test_context_describes_the_function_and_its_deadline(client):
+    first = echoed(client.get("/health"))["context"]
+    second = echoed(client.get("/health"))["context"]
+    assert first["function_name"] == "echo"
+    assert first["function_version"] == "$LATEST"
+    assert first["invoked_function_arn"] == "arn:aws:lambda:af-south-1:000000000000:function:echo"
+    assert first["memory_limit_in_mb"] == 512
+    assert first["log_group_name"] == "/aws/lambda/echo"
+    assert first["log_stream_name"] == second["log_stream_name"]  # same warm container
+    assert first["aws_request_id"] != second["aws_request_id"]
+    assert 4000 < first["remaining_ms"] <= 5000
+
+
+# --- routing --------------------------------------------------------------------------------------
+
+
+def test_unknown_route_is_404(client):
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert response.json == gateway_error(404)
+
+
+def test_wrong_method_is_404_like_missing_authentication_token(client):
+    response = client.post("/health")
+    assert response.status_code == 404
+    assert response.json == gateway_error(404)
+
+
+def test_trailing_slash_names_the_same_resource(client):
+    assert echoed(client.get("/health/"))["event"]["resource"] == "/health"
+
+
+def test_route_table_prefers_literal_segments_and_looks_up_the_method_last():
+    echo = fake("echo")
+    table = RouteTable(
+        [
+            Route("GET", "/a/{x}", echo, Auth.CALLBACK),
+            Route("POST", "/a/b", echo, Auth.CALLBACK),
+            Route("ANY", "/files/{proxy+}", echo, Auth.CALLBACK),
+        ]
+    )
+    assert table.match("POST", "/a/b").resource.path == "/a/b"
+    assert table.match("GET", "/a/c").path_parameters == {"x": "c"}
+    assert table.match("GET", "/a/b") is None  # /a/b is the resource; it has no GET
+    greedy = table.match("DELETE", "/files/x/y%20z")
+    assert greedy.path_parameters == {"proxy": "x/y z"}
+    assert table.match("GET", "/files") is None
+
+
+def test_route_table_rejects_bad_templates():
+    with pytest.raises(ValueError, match="greedy"):
+        RouteTable([Route("GET", "/{p+}/x", fake("echo"), Auth.CALLBACK)])
+    with pytest.raises(ValueError, match="Two routes"):
+        RouteTable([Route("GET", "/x", fake("echo"), Auth.CALLBACK)] * 2)
+
+
+def test_body_over_the_limit_is_413():
+    client = Client(create_app(settings(max_body_bytes=10)))
+    response = client.post("/api/pay/demo/callback", data=b"x" * 11)
+    assert response.status_code == 413
+    assert response.json == gateway_error(413)
+    assert echoed(client.post("/api/pay/demo/callback", data=b"x" * 10))["event"]["body"] == "x" * 10
+
+
+# --- the authorizer -------------------------------------------------------------------------------
+
+
+def merchant_get(client: Client, token: str | None, path: str = "/merchant/demo/thing"):
+    return client.get(path, headers={"Authorization": token} if token is not None else {})
+
+
+@pytest.mark.parametrize("token", [None, "", "   "])
+def test_missing_token_is_401_without_calling_the_authorizer(token):
+    # The authorizer here is the crashing fake: had it been called the answer would be 500.
+    client = Client(create_app(settings(authorizer=fake("crash"))))
+    response = merchant_get(client, token)
+    assert response.status_code == 401
+    assert response.json == gateway_error(401)
+
+
+def test_unauthorized_from_the_authorizer_is_401(client):
+    response = merchant_get(client, "Bearer unauthorized")
+    assert response.status_code == 401
+    assert response.json == gateway_error(401)
+
+
+@pytest.mark.parametrize("case", ["deny", "other", "wrong-action"])
+def test_policy_that_does_not_allow_the_method_is_403(client, case):
+    response = merchant_get(client, f"Bearer {case}")
+    assert response.status_code == 403
+    assert response.json == gateway_error(403)
+
+
+def test_allowed_request_carries_the_authorizer_context(client):
+    event = echoed(merchant_get(client, "Bearer allow"))["event"]
+    context = event["requestContext"]["authorizer"]
+    assert context["principalId"] == "merchant-1"
+    assert context["merchant"] == "m1"
+    assert (context["tier"], context["live"], context["ratio"]) == ("3", "true", "1.5")  # stringified
+    assert context["seen_type"] == "TOKEN"
+    assert context["seen_token"] == "Bearer allow"
+    assert (
+        context["seen_arn"]
+        == "arn:aws:execute-api:af-south-1:000000000000:local/prod/GET/merchant/demo/thing"
+    )
+
+
+def test_lone_statement_with_question_mark_wildcard_is_allowed(client):
+    assert echoed(merchant_get(client, "Bearer single"))["event"]["requestContext"]["authorizer"]
+
+
+@pytest.mark.parametrize("case", ["crash", "malformed", "nested-context"])
+def test_authorizer_failure_is_500(client, case, caplog):
+    response = merchant_get(client, f"Bearer {case}")
+    assert response.status_code == 500
+    assert response.json["error"]["code"] == "authorizer_error"
+    assert "authorizer" in caplog.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("resource", "allowed"),
+    [
+        ("arn:aws:execute-api:r:a:api/prod/GET/x/y", True),
+        ("arn:aws:execute-api:r:a:api/prod/*", True),
+        ("arn:aws:execute-api:r:a:api/prod/?ET/x/*", True),
+        ("arn:aws:execute-api:r:a:api/prod/POST/*", False),
+        ("arn:aws:execute-api:r:a:api/prod/GET/x", False),
+        ("arn:aws:execute-api:r:a:api/prod/G?T/x/y/z", False),
+    ],
+)
+def test_policy_wildcards_match_like_iam(resource, allowed):
+    answer = {
+        "principalId": "p",
+        "policyDocument": {
+            "Statement": [{"Effect": "Allow", "Action": "Execute-API:Invoke", "Resource": resource}]
+        },
+    }
+    decision = authorizer.evaluate(answer, "arn:aws:execute-api:r:a:api/prod/GET/x/y", latency_ms=0)
+    assert decision.allowed is allowed
+
+
+# --- the handler's answer -------------------------------------------------------------------------
+
+
+def test_answer_headers_are_merged_and_base64_body_decoded(client):
+    response = client.get("/reply")
+    assert response.status_code == 201
+    assert response.get_data() == b"\x00\xffbinary"
+    assert response.headers.getlist("X-One") == ["b", "a"]
+    assert response.headers["X-Two"] == "2"
+    assert response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    assert response.headers["Content-Type"] == "application/octet-stream"
+
+
+@pytest.mark.parametrize("path", ["/crash", "/no-status", "/missing"])
+def test_failing_handler_is_502_and_logged_without_the_body(client, path, caplog):
+    response = client.get(path, data="secret-request-body")
+    assert response.status_code == 502
+    assert response.json == {"error": {"code": "bad_gateway", "message": "Internal server error"}}
+    assert caplog.records
+    assert "secret-request-body" not in caplog.text
+
+
+def test_crash_traceback_is_logged(client, caplog):
+    client.get("/crash")
+    assert "RuntimeError: the handler exploded" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+def test_one_log_line_per_request_without_the_query(client, caplog):
+    with caplog.at_level(logging.INFO, logger="local.api"):
+        client.post("/api/pay/demo/callback?secret=s3cr3t", data="{}")
+    lines = [record.getMessage() for record in caplog.records if record.name == "local.api"]
+    assert len(lines) == 1
+    assert lines[0].startswith("POST /api/pay/demo/callback 200 ")
+    assert "s3cr3t" not in caplog.text
+
+
+# --- Powertools, end to end -----------------------------------------------------------------------
+
+
+def test_powertools_authorizer_and_resolver_work_through_the_emulation(client):
+    response = client.get(
+        "/api/pay/demo/pt/tx-1?flag=on", headers={"Authorization": "Bearer powertools", "X-Custom": "h"}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["data"] == {
+        "payment_app": "demo",
+        "transaction": "tx-1",
+        "path_parameters": {"payment_app": "demo", "transaction": "tx-1"},
+        "principal": "pt-merchant",
+        "n": "7",
+        "flag": "on",
+        "header": "h",
+    }
+    created = client.post(
+        "/api/pay/demo/pt", json={"amount": 1}, headers={"Authorization": "Bearer powertools"}
+    )
+    assert created.status_code == 403  # its policy allows GET only
+
+
+# --- concurrency ----------------------------------------------------------------------------------
+
+
+def two_at_once(client: Client, first: str, second: str) -> tuple[dict, dict]:
+    # A client per thread: the app is shared (that is what is tested), the test client's state is not.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(lambda path: echoed(Client(client.application).get(path)), [first, second])
+    return a, b
+
+
+def test_one_function_serves_one_request_at_a_time(client):
+    a, b = two_at_once(client, "/slow?sleep=0.3", "/slow?sleep=0.3")
+    earlier, later = sorted([a, b], key=lambda body: body["start"])
+    assert earlier["end"] <= later["start"]
+    assert later["max_in_flight"] == 1
+    assert a["init_id"] == b["init_id"]  # imported once
+
+
+def test_different_functions_run_concurrently(client):
+    a, b = two_at_once(client, "/slow?sleep=0.5", "/slow-twin?sleep=0.5")
+    assert a["start"] < b["end"]
+    assert b["start"] < a["end"]
+    assert a["init_id"] != b["init_id"]  # two modules, though both files are handler.py
+
+
+# --- the real server ------------------------------------------------------------------------------
+
+
+def test_server_passes_repeated_header_lines_and_serves_concurrently():
+    server = make_server(create_app(settings()), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+        connection.putrequest("GET", "/health")
+        connection.putheader("X-Tag", "a")
+        connection.putheader("X-Tag", "b")
+        connection.endheaders()
+        event = json.loads(connection.getresponse().read())["event"]
+        assert event["multiValueHeaders"]["X-Tag"] == ["a", "b"]
+        assert event["headers"]["X-Tag"] == "b"
+        assert event["headers"]["Host"] == f"127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
