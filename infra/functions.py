@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -25,7 +25,7 @@ DARAJA_LIVE_URL = "https://api.safaricom.co.ke"
 
 
 def construct_name(function: Function) -> str:
-    """"request_payment" -> "RequestPayment": stable construct ids, hence stable logical ids."""
+    """request_payment -> RequestPayment: stable construct ids, hence stable logical ids."""
     return "".join(part.capitalize() for part in function.name.split("_"))
 
 
@@ -36,7 +36,7 @@ class _Grant:
 
 
 class GatewayFunctions(Construct):
-    """Builds a Lambda for each Function; `self[function]` is the deployed lambda_.Function."""
+    """Builds a Lambda for each Function; `by_spec[function]` is the deployed lambda_.Function."""
 
     def __init__(
         self,
@@ -53,8 +53,7 @@ class GatewayFunctions(Construct):
         self._layer = layer
         self._log_retention = log_retention
         self._environment = {
-            "TRANSACTIONS_TABLE": storage.transactions.table_name,
-            "REGISTRY_TABLE": storage.registry.table_name,
+            **{spec.env_var: table.table_name for spec, table in storage.tables.items()},
             "APP_SECRET_PREFIX": secrets.prefix,
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
@@ -74,16 +73,10 @@ class GatewayFunctions(Construct):
             ),
             Access.APP_SECRETS_READ: _Grant(secrets.grant_read, secrets.acknowledge_read_grant),
         }
-        self._functions: dict[str, lambda_.Function] = {}
-        for function in dict.fromkeys(functions):  # a Function listed twice is built once
-            self._functions[function.name] = self._build(function)
-
-    def __getitem__(self, function: Function) -> lambda_.Function:
-        return self._functions[function.name]
-
-    @property
-    def all(self) -> tuple[lambda_.Function, ...]:
-        return tuple(self._functions.values())
+        # A Function listed twice (a handler behind two routes) is built once.
+        self.by_spec: dict[Function, lambda_.Function] = {
+            function: self._build(function) for function in dict.fromkeys(functions)
+        }
 
     def _build(self, function: Function) -> lambda_.Function:
         scope = Construct(self, construct_name(function))
@@ -109,7 +102,7 @@ class GatewayFunctions(Construct):
             "Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, "
             "which support no resource-level permissions.",
         )
-        return lambda_.Function(
+        handler = lambda_.Function(
             scope,
             "Function",
             description=function.description,
@@ -125,16 +118,29 @@ class GatewayFunctions(Construct):
             role=role,
             environment=self._environment,
         )
+        if RUNTIME.name != _latest_python().name:
+            nag.acknowledge(
+                handler,
+                "L1",
+                f"Pinned to {RUNTIME.name}: the shared layer's wheels (pydantic-core, cryptography) are "
+                "built for this exact version; move runtime and layer together after testing.",
+            )
+        return handler
 
     @staticmethod
     def _table_grant(table: dynamodb.Table, grant: Callable[[iam.IGrantable], object]) -> _Grant:
         def acknowledge(scope: Construct) -> None:
-            logical_id = Stack.of(table).get_logical_id(table.node.default_child)  # type: ignore[arg-type]
             nag.acknowledge(
                 scope,
-                f"IAM5[Resource::<{logical_id}.Arn>/index/*]",
+                nag.wildcard_resource(table, f"{table.table_arn}/index/*"),
                 "Table grants cover the table's own global secondary indexes (its ARN + /index/*) so "
                 "handlers can query them; no other table is reachable.",
             )
 
         return _Grant(grant, acknowledge)
+
+
+def _latest_python() -> lambda_.Runtime:
+    # What cdk-nag's L1 compares against: the newest Python runtime this aws-cdk-lib knows.
+    pythons = [runtime for runtime in lambda_.Runtime.ALL if runtime.name.startswith("python3.")]
+    return max(pythons, key=lambda runtime: int(runtime.name.split(".")[1]))

@@ -36,7 +36,7 @@ ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
 
 
 def python_version(runtime: lambda_.Runtime) -> str:
-    """"python3.13" -> "3.13", for pip's --python-version."""
+    """ "The runtime's version for pip's --python-version: python3.13 -> 3.13."""
     return runtime.name.removeprefix("python")
 
 
@@ -73,7 +73,7 @@ class PipLocalBundling:
     def __init__(self, source_dir: Path) -> None:
         self._source_dir = source_dir
 
-    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:  # noqa: ARG002 (jsii signature)
+    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
         target = Path(output_dir) / SITE_DIR
         command = pip_install_command(self._source_dir / REQUIREMENTS, target)
         try:

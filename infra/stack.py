@@ -1,0 +1,90 @@
+"""The gateway stack: composes the constructs, reads deploy-time settings from context, tags, outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.api import ApiSettings, GatewayApi
+from infra.functions import GatewayFunctions, construct_name
+from infra.layer import SharedLayer
+from infra.observability import Monitoring
+from infra.routes import AUTHORIZER, route_functions
+from infra.secrets import DEFAULT_PREFIX, AppSecrets
+from infra.storage import Storage
+
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+# Context keys a deployer may set (`cdk deploy -c key=value` or cdk.json).
+CONTEXT_SECRET_PREFIX = "appSecretPrefix"  # noqa: S105 (a context key, not a secret)
+CONTEXT_THROTTLE_RATE = "apiThrottleRateLimit"
+CONTEXT_THROTTLE_BURST = "apiThrottleBurstLimit"
+CONTEXT_WEB_ACL_ARN = "webAclArn"
+
+TAGS = {"project": "mpesa-gateway", "component": "payments-gateway"}
+
+
+class GatewayStack(Stack):
+    """Storage, app secrets, the shared layer, one Lambda per function, the REST API, alarms."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        storage = Storage(self, "Storage")
+        secrets = AppSecrets(
+            self, "AppSecrets", prefix=str(self._context(CONTEXT_SECRET_PREFIX, DEFAULT_PREFIX))
+        )
+        layer = SharedLayer(self, "SharedLayer")
+        functions = GatewayFunctions(
+            self,
+            "Functions",
+            functions=(*route_functions(), AUTHORIZER),
+            storage=storage,
+            secrets=secrets,
+            layer=layer.layer,
+            log_retention=LOG_RETENTION,
+        )
+        defaults = ApiSettings()
+        api = GatewayApi(
+            self,
+            "Api",
+            handlers=functions.by_spec,
+            authorizer=functions.by_spec[AUTHORIZER],
+            settings=ApiSettings(
+                # Context given on the command line arrives as strings.
+                throttling_rate_limit=float(
+                    self._context(CONTEXT_THROTTLE_RATE, defaults.throttling_rate_limit)
+                ),
+                throttling_burst_limit=int(
+                    self._context(CONTEXT_THROTTLE_BURST, defaults.throttling_burst_limit)
+                ),
+                log_retention=LOG_RETENTION,
+                web_acl_arn=self._context(CONTEXT_WEB_ACL_ARN, None),
+            ),
+        )
+        Monitoring(
+            self,
+            "Monitoring",
+            functions={construct_name(spec): function for spec, function in functions.by_spec.items()},
+            api=api.rest_api,
+        )
+
+        # What the operator and the app-provisioning CLI need to know about this deployment.
+        CfnOutput(self, "ApiUrl", value=api.url, description="Base URL of the gateway's REST API")
+        CfnOutput(self, "TransactionsTableName", value=storage.transactions.table_name)
+        CfnOutput(self, "RegistryTableName", value=storage.registry.table_name)
+        CfnOutput(self, "AppSecretPrefix", value=secrets.prefix, description="Name prefix of app secrets")
+        CfnOutput(
+            self,
+            "AppSecretsKeyArn",
+            value=secrets.key.key_arn,
+            description="KMS key to encrypt app secrets with",
+        )
+        for key, value in TAGS.items():
+            Tags.of(self).add(key, value)
+
+    def _context(self, key: str, default: Any) -> Any:
+        value = self.node.try_get_context(key)
+        return default if value is None or value == "" else value

@@ -1,0 +1,109 @@
+"""Handlers against moto, in process: the local API's WSGI app (real route table, real authorizer
+emulation) calls the deployed handlers; the Daraja simulator serves on a loopback port and delivers
+its callbacks straight into the same WSGI app."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+import requests
+from moto import mock_aws
+from werkzeug.serving import make_server
+from werkzeug.test import Client
+
+from local.api_server import create_app as create_local_api
+from local.aws import create_tables, gateway_environment
+from local.demo import seed
+from local.simulator import DEMO_SETTINGS, get_state
+from local.simulator import create_app as create_simulator
+from mpesa_gateway.config import get_settings
+from mpesa_gateway.store.registry import DynamoRegistry
+from tests.conftest import reset_gateway_caches
+
+DEMO_AUTH = ("demo", "demo-secret")
+OTHER_AUTH = ("other", "other-secret")
+DEMO_CALLBACK_SECRET = "demo-express-callback-secret"
+FINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}
+
+
+class Gateway:
+    """The gateway and its simulator as a merchant (and Safaricom) would use them."""
+
+    def __init__(self, client: Client, simulator_url: str) -> None:
+        self.client = client
+        self.simulator_url = simulator_url
+
+    def request_payment(self, body: Any, *, app: str = "demo-express", auth: Any = DEMO_AUTH, **kwargs: Any):
+        return self.client.post(f"/api/pay/{app}/requestPayment", json=body, auth=auth, **kwargs)
+
+    def status(self, reference: str, *, app: str = "demo-express", auth: Any = DEMO_AUTH):
+        return self.client.get(f"/api/pay/{app}/checkPaymentRequestStatus/{reference}", auth=auth)
+
+    def callback(
+        self, body: Any, *, app: str = "demo-express", secret: str | None = "demo-express-callback-secret"
+    ):
+        query = {"secret": secret} if secret else {}
+        return self.client.post(f"/api/pay/{app}/callback", json=body, query_string=query)
+
+    def wait_for(self, transaction_id: str, statuses: set[str] = FINAL, timeout: float = 8) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            data = self.status(transaction_id).get_json()["data"]
+            if data["status"] in statuses or time.monotonic() > deadline:
+                return data
+            time.sleep(0.2)
+
+    def rule(self, **rule: Any) -> None:
+        requests.post(f"{self.simulator_url}/simulator/rules", json=rule, timeout=5).raise_for_status()
+
+    def simulator_log(self, path: str) -> list[dict[str, Any]]:
+        answer = requests.get(f"{self.simulator_url}/simulator/requests", params={"path": path}, timeout=5)
+        return answer.json()["requests"]
+
+    def delivered_callbacks(self) -> list[dict[str, Any]]:
+        return requests.get(f"{self.simulator_url}/simulator/callbacks", timeout=5).json()["callbacks"]
+
+    @staticmethod
+    def items(prefix: str) -> list[dict[str, Any]]:
+        table = boto3.resource("dynamodb").Table(get_settings().transactions_table)
+        return [item for item in table.scan()["Items"] if item["pk"].startswith(prefix)]
+
+
+@pytest.fixture
+def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
+    holder: dict[str, Client] = {}
+
+    def deliver(url: str, body: dict[str, Any], timeout: float) -> int:
+        # Safaricom's POST to the CallBackURL, delivered into the local API in process.
+        parts = urlsplit(url)
+        return holder["client"].post(parts.path, query_string=parts.query, json=body).status_code
+
+    simulator = create_simulator(DEMO_SETTINGS, deliver=deliver)
+    server = make_server("127.0.0.1", 0, simulator, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    simulator_url = f"http://127.0.0.1:{server.port}"
+    for name, value in gateway_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DARAJA_SANDBOX_URL", simulator_url)
+    monkeypatch.setenv("DARAJA_LIVE_URL", simulator_url)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://gateway.example")
+    monkeypatch.setenv("DARAJA_READ_TIMEOUT_SECONDS", "1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    try:
+        with mock_aws():
+            reset_gateway_caches()
+            create_tables()
+            seed(DynamoRegistry(get_settings().registry_table))
+            holder["client"] = Client(create_local_api())
+            yield Gateway(holder["client"], simulator_url)
+            get_state(simulator).shutdown()
+    finally:
+        server.shutdown()
+        server.server_close()
+        reset_gateway_caches()
