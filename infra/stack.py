@@ -32,26 +32,26 @@ class GatewayStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        storage = Storage(self, "Storage")
-        secrets = AppSecrets(
+        self.storage = Storage(self, "Storage")
+        self.secrets = AppSecrets(
             self, "AppSecrets", prefix=str(self._context(CONTEXT_SECRET_PREFIX, DEFAULT_PREFIX))
         )
-        layer = SharedLayer(self, "SharedLayer")
-        functions = GatewayFunctions(
+        self.layer = SharedLayer(self, "SharedLayer")
+        self.functions = GatewayFunctions(
             self,
             "Functions",
             functions=(*route_functions(), AUTHORIZER),
-            storage=storage,
-            secrets=secrets,
-            layer=layer.layer,
+            storage=self.storage,
+            secrets=self.secrets,
+            layer=self.layer.layer,
             log_retention=LOG_RETENTION,
         )
         defaults = ApiSettings()
-        api = GatewayApi(
+        self.api = GatewayApi(
             self,
             "Api",
-            handlers=functions.by_spec,
-            authorizer=functions.by_spec[AUTHORIZER],
+            handlers=self.functions.by_spec,
+            authorizer=self.functions.by_spec[AUTHORIZER],
             settings=ApiSettings(
                 # Context given on the command line arrives as strings.
                 throttling_rate_limit=float(
@@ -64,22 +64,24 @@ class GatewayStack(Stack):
                 web_acl_arn=self._context(CONTEXT_WEB_ACL_ARN, None),
             ),
         )
-        Monitoring(
+        self.monitoring = Monitoring(
             self,
             "Monitoring",
-            functions={construct_name(spec): function for spec, function in functions.by_spec.items()},
-            api=api.rest_api,
+            functions={construct_name(spec): function for spec, function in self.functions.by_spec.items()},
+            api=self.api.rest_api,
         )
 
         # What the operator and the app-provisioning CLI need to know about this deployment.
-        CfnOutput(self, "ApiUrl", value=api.url, description="Base URL of the gateway's REST API")
-        CfnOutput(self, "TransactionsTableName", value=storage.transactions.table_name)
-        CfnOutput(self, "RegistryTableName", value=storage.registry.table_name)
-        CfnOutput(self, "AppSecretPrefix", value=secrets.prefix, description="Name prefix of app secrets")
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the gateway's REST API")
+        for spec, table in self.storage.tables.items():  # TransactionsTableName, RegistryTableName
+            CfnOutput(self, f"{spec.construct_id}Name", value=table.table_name)
+        CfnOutput(
+            self, "AppSecretPrefix", value=self.secrets.prefix, description="Name prefix of app secrets"
+        )
         CfnOutput(
             self,
             "AppSecretsKeyArn",
-            value=secrets.key.key_arn,
+            value=self.secrets.key.key_arn,
             description="KMS key to encrypt app secrets with",
         )
         for key, value in TAGS.items():

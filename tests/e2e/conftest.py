@@ -1,0 +1,68 @@
+"""The local stack as `make dev` runs it, in a child process on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+READY = "Local gateway ready"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    api: str
+    simulator: str
+    process: subprocess.Popen
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    ports = {name: free_port() for name in ("API_PORT", "SIMULATOR_PORT", "LOCAL_AWS_PORT")}
+    env = {
+        **os.environ,
+        **{name: str(port) for name, port in ports.items()},
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp_path_factory.mktemp("local-stack") / "dev.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local.dev"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    stack = LocalStack(
+        f"http://127.0.0.1:{ports['API_PORT']}", f"http://127.0.0.1:{ports['SIMULATOR_PORT']}", process, log
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while READY not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"local stack did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield stack
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+
+
+@pytest.fixture(autouse=True)
+def _clean_simulator(local_stack: LocalStack) -> None:
+    requests.delete(f"{local_stack.simulator}/simulator/rules", timeout=5).raise_for_status()

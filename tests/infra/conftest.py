@@ -1,0 +1,63 @@
+"""One synthesis of the gateway stack per test session, shared by every infra test.
+
+Synthesis goes through infra.application.build_app, the path app.py (and so `cdk deploy`) takes, with
+cdk.json's context and bundling skipped, so no test downloads the layer's wheels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.routes import PROJECT_ROOT
+
+# Skipping bundling for every stack: the layer's asset is then its source directory, unbuilt.
+SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+
+
+def synth_context(**extra: Any) -> dict[str, Any]:
+    """cdk.json's context (the feature flags a deploy uses) plus extra values, without bundling."""
+    context = json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+    return {**context, **SKIP_BUNDLING, **extra}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # jsii starts Node on the first aws_cdk import (in the fixtures); the machine's Node 20 is EOL and
+    # jsii says so loudly on every start.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    stack: Any  # infra.stack.GatewayStack
+    template: Any  # aws_cdk.assertions.Template
+    raw: dict[str, Any]  # the template as JSON
+    assembly_dir: Path
+
+    def logical_id(self, construct: Any) -> str:
+        """The logical id of an L2 construct's CloudFormation resource."""
+        return self.stack.get_logical_id(construct.node.default_child)
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.raw["Resources"].items()
+            if resource["Type"] == resource_type
+        }
+
+
+@pytest.fixture(scope="session")
+def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    from aws_cdk.assertions import Template
+
+    from infra.application import build_app
+
+    app, stack = build_app(synth_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    assembly = app.synth()  # raises if cdk-nag reports an unacknowledged error
+    raw = assembly.get_stack_by_name(stack.stack_name).template
+    return Synthesis(stack, Template.from_json(raw), raw, Path(assembly.directory))
