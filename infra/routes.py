@@ -7,7 +7,7 @@ the deployed API and the local one cannot drift. It must stay pure Python: no aw
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -18,14 +18,14 @@ LAYER_DIR = PROJECT_ROOT / "layers" / "common"
 HANDLER = "handler.handler"
 
 
-class Auth(str, Enum):
+class Auth(StrEnum):
     """Who may call a route."""
 
     MERCHANT = "merchant"  # behind the Lambda authorizer (merchant credentials)
     CALLBACK = "callback"  # open to Safaricom; guarded by the per-app secret in the URL
 
 
-class Access(str, Enum):
+class Access(StrEnum):
     """What a function may touch; the stack turns these into IAM grants."""
 
     TRANSACTIONS_READ_WRITE = "transactions:rw"

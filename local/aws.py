@@ -10,7 +10,7 @@ import boto3
 from infra.tables import TABLES, TableSpec
 
 LOCAL_REGION = "af-south-1"
-APP_SECRET_PREFIX = "mpesa-gateway/apps/"
+APP_SECRET_PREFIX = "mpesa-gateway/apps/"  # noqa: S105 - a name prefix, not a secret
 
 
 def create_tables() -> None:
@@ -31,7 +31,9 @@ def _table_definition(spec: TableSpec) -> dict[str, Any]:
     definition: dict[str, Any] = {
         "TableName": spec.local_name,
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)],
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)
+        ],
         "KeySchema": _key_schema(spec.partition_key, spec.sort_key),
     }
     if spec.indexes:
@@ -66,7 +68,7 @@ def gateway_environment() -> dict[str, str]:
         "APP_SECRET_PREFIX": APP_SECRET_PREFIX,
         "AWS_DEFAULT_REGION": LOCAL_REGION,
         "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts anything
+        "AWS_SECRET_ACCESS_KEY": "local",  # moto accepts any credentials
         "POWERTOOLS_SERVICE_NAME": "mpesa-gateway",
         "POWERTOOLS_METRICS_NAMESPACE": "MpesaGateway",
         "POWERTOOLS_TRACE_DISABLED": "true",
