@@ -7,7 +7,6 @@ cdk.json's context and bundling skipped, so no test downloads the layer's wheels
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,6 @@ def synth_context(**extra: Any) -> dict[str, Any]:
     """cdk.json's context (the feature flags a deploy uses) plus extra values, without bundling."""
     context = json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
     return {**context, **SKIP_BUNDLING, **extra}
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # jsii starts Node on the first aws_cdk import (in the fixtures); the machine's Node 20 is EOL and
-    # jsii says so loudly on every start.
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 @dataclass(frozen=True)
@@ -53,9 +46,11 @@ class Synthesis:
 
 @pytest.fixture(scope="session")
 def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
-    from aws_cdk.assertions import Template
+    # Imported here: importing aws_cdk starts jsii's Node process, which a run that deselects the
+    # infra tests should not pay for.
+    from aws_cdk.assertions import Template  # noqa: PLC0415
 
-    from infra.application import build_app
+    from infra.application import build_app  # noqa: PLC0415
 
     app, stack = build_app(synth_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
     assembly = app.synth()  # raises if cdk-nag reports an unacknowledged error

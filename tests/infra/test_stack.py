@@ -1,0 +1,331 @@
+"""Template assertions: what the synthesised gateway stack contains, derived from the route table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.api import RESPONSE_TYPES, SERVER_ERROR
+from infra.routes import (
+    AUTHORIZER,
+    GATEWAY_ERRORS,
+    HANDLER,
+    LAYER_DIR,
+    ROUTES,
+    Access,
+    Auth,
+    Function,
+    route_functions,
+)
+
+pytestmark = pytest.mark.infra
+
+ALL_FUNCTIONS: tuple[Function, ...] = tuple(dict.fromkeys((*route_functions(), AUTHORIZER)))
+REQUIRED_ENV = {
+    "TRANSACTIONS_TABLE",
+    "REGISTRY_TABLE",
+    "APP_SECRET_PREFIX",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+    "DARAJA_SANDBOX_URL",
+    "DARAJA_LIVE_URL",
+}
+TABLE_WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def resource_paths(synthesis) -> dict[str, str]:
+    """Logical id of every API Gateway resource -> its full path, rebuilt from ParentId/PathPart."""
+    resources = synthesis.resources("AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical_id: str) -> str:
+        if logical_id not in paths:
+            properties = resources[logical_id]["Properties"]
+            parent = properties["ParentId"]
+            prefix = path_of(parent["Ref"]) if "Ref" in parent else ""  # else: the API's root resource
+            paths[logical_id] = f"{prefix}/{properties['PathPart']}"
+        return paths[logical_id]
+
+    for logical_id in resources:
+        path_of(logical_id)
+    return paths
+
+
+def role_statements(synthesis, function: Function) -> list[dict[str, Any]]:
+    """Every Allow statement in the policies attached to the function's role."""
+    role = synthesis.logical_id(synthesis.stack.functions.by_spec[function].role)
+    statements = []
+    for policy in synthesis.resources("AWS::IAM::Policy").values():
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return [statement for statement in statements if statement["Effect"] == "Allow"]
+
+
+def allowed_on(statements: list[dict[str, Any]], resource: Any) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        if resource in as_list(statement["Resource"]):
+            actions.update(as_list(statement["Action"]))
+    return actions
+
+
+def table_arn(synthesis, table) -> dict[str, Any]:
+    return {"Fn::GetAtt": [synthesis.logical_id(table), "Arn"]}
+
+
+def test_one_regional_rest_api(synthesis):
+    synthesis.template.resource_count_is("AWS::ApiGateway::RestApi", 1)
+    synthesis.template.has_resource_properties(
+        "AWS::ApiGateway::RestApi", {"EndpointConfiguration": {"Types": ["REGIONAL"]}}
+    )
+
+
+def test_one_lambda_per_function_plus_the_authorizer(synthesis):
+    lambdas = synthesis.resources("AWS::Lambda::Function")
+    assert len(lambdas) == len(ALL_FUNCTIONS)
+    layer = synthesis.logical_id(synthesis.stack.layer.layer)
+    for function in ALL_FUNCTIONS:
+        properties = lambdas[synthesis.logical_id(synthesis.stack.functions.by_spec[function])]["Properties"]
+        assert properties["Architectures"] == ["arm64"], function.name
+        family, minor = properties["Runtime"].split(".")
+        assert family == "python3", function.name
+        assert int(minor) >= 12, function.name
+        assert properties["Handler"] == HANDLER
+        assert properties["Layers"] == [{"Ref": layer}]
+        assert properties["Timeout"] == function.timeout_seconds
+        assert properties["MemorySize"] == function.memory_mb
+        assert properties["TracingConfig"] == {"Mode": "Active"}
+        assert set(properties["Environment"]["Variables"]) >= REQUIRED_ENV, function.name
+
+
+def test_functions_get_their_table_names_and_powertools_settings(synthesis):
+    stack = synthesis.stack
+    for lambda_function in synthesis.resources("AWS::Lambda::Function").values():
+        env = lambda_function["Properties"]["Environment"]["Variables"]
+        assert env["TRANSACTIONS_TABLE"] == {"Ref": synthesis.logical_id(stack.storage.transactions)}
+        assert env["REGISTRY_TABLE"] == {"Ref": synthesis.logical_id(stack.storage.registry)}
+        assert env["APP_SECRET_PREFIX"] == "mpesa-gateway/apps/"
+        assert env["POWERTOOLS_SERVICE_NAME"] == "mpesa-gateway"
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == "MpesaGateway"
+        assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
+        assert env["DARAJA_SANDBOX_URL"] == "https://sandbox.safaricom.co.ke"
+        assert env["DARAJA_LIVE_URL"] == "https://api.safaricom.co.ke"
+
+
+def test_each_function_logs_to_its_own_log_group_with_retention(synthesis):
+    log_groups = synthesis.resources("AWS::Logs::LogGroup")
+    seen = set()
+    for lambda_function in synthesis.resources("AWS::Lambda::Function").values():
+        log_group = lambda_function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert log_groups[log_group]["Properties"]["RetentionInDays"] == 30
+        seen.add(log_group)
+    assert len(seen) == len(ALL_FUNCTIONS)
+
+
+def test_layer_matches_the_functions_runtime_and_architecture(synthesis):
+    (layer,) = synthesis.resources("AWS::Lambda::LayerVersion").values()
+    runtimes = {
+        function["Properties"]["Runtime"]
+        for function in synthesis.resources("AWS::Lambda::Function").values()
+    }
+    assert runtimes <= set(layer["Properties"]["CompatibleRuntimes"])
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+
+
+def test_tests_do_not_bundle_the_layer(synthesis):
+    # With bundling skipped the layer's asset is its unbuilt source directory: nothing was downloaded.
+    assets = json.loads((synthesis.assembly_dir / "MpesaGateway.assets.json").read_text())["files"]
+    assert {"path": str(LAYER_DIR), "packaging": "zip"} in [asset["source"] for asset in assets.values()]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route.method} {route.path}")
+def test_every_route_is_a_method_on_its_path(synthesis, route):
+    paths = resource_paths(synthesis)
+    matches = [
+        method["Properties"]
+        for method in synthesis.resources("AWS::ApiGateway::Method").values()
+        if method["Properties"]["HttpMethod"] == route.method
+        and paths.get(method["Properties"]["ResourceId"].get("Ref")) == route.path
+    ]
+    assert len(matches) == 1, f"{route.method} {route.path}"
+    (method,) = matches
+    integration = method["Integration"]
+    assert integration["Type"] == "AWS_PROXY"
+    handler = synthesis.logical_id(synthesis.stack.functions.by_spec[route.function])
+    assert {"Fn::GetAtt": [handler, "Arn"]} in integration["Uri"]["Fn::Join"][1]
+    if route.auth is Auth.MERCHANT:
+        assert method["AuthorizationType"] == "CUSTOM"
+        (authorizer,) = synthesis.resources("AWS::ApiGateway::Authorizer")
+        assert method["AuthorizerId"] == {"Ref": authorizer}
+    else:
+        assert method["AuthorizationType"] == "NONE"
+        assert "AuthorizerId" not in method
+
+
+def test_the_api_has_no_methods_beyond_the_route_table(synthesis):
+    synthesis.template.resource_count_is("AWS::ApiGateway::Method", len(ROUTES))
+
+
+def test_merchant_routes_share_one_uncached_token_authorizer(synthesis):
+    (authorizer,) = synthesis.resources("AWS::ApiGateway::Authorizer").values()
+    properties = authorizer["Properties"]
+    assert properties["Type"] == "TOKEN"
+    assert properties["IdentitySource"] == "method.request.header.Authorization"
+    assert properties["AuthorizerResultTtlInSeconds"] == 0
+    function = synthesis.logical_id(synthesis.stack.functions.by_spec[AUTHORIZER])
+    assert {"Fn::GetAtt": [function, "Arn"]} in properties["AuthorizerUri"]["Fn::Join"][1]
+
+
+def test_stage_logs_access_throttles_and_traces(synthesis):
+    (stage,) = synthesis.resources("AWS::ApiGateway::Stage").values()
+    properties = stage["Properties"]
+    assert properties["TracingEnabled"] is True
+    access_log = properties["AccessLogSetting"]
+    assert "DestinationArn" in access_log
+    assert set(json.loads(access_log["Format"])) >= {"requestId", "ip", "status", "resourcePath"}
+    (settings,) = properties["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == 50
+    assert settings["ThrottlingBurstLimit"] == 100
+    assert settings["LoggingLevel"] == "INFO"
+    assert settings["DataTraceEnabled"] is False
+    assert settings["MetricsEnabled"] is True
+
+
+def test_gateway_responses_answer_in_the_gateway_error_shape(synthesis):
+    responses = {
+        response["Properties"]["ResponseType"]: response["Properties"]
+        for response in synthesis.resources("AWS::ApiGateway::GatewayResponse").values()
+    }
+    for status, (code, message) in GATEWAY_ERRORS.items():
+        response = responses[RESPONSE_TYPES[status].value]
+        assert response["StatusCode"] == str(status)
+        assert json.loads(response["ResponseTemplates"]["application/json"]) == {
+            "error": {"code": code, "message": message}
+        }
+        assert response["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/json'"
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    default_5xx = json.loads(responses["DEFAULT_5XX"]["ResponseTemplates"]["application/json"])
+    assert default_5xx == {"error": {"code": "gateway_error", "message": SERVER_ERROR[1]}}
+
+
+def test_transactions_table_is_retained_recoverable_and_indexed(synthesis):
+    table = synthesis.raw["Resources"][synthesis.logical_id(synthesis.stack.storage.transactions)]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    properties = table["Properties"]
+    assert properties["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["DeletionProtectionEnabled"] is True
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    (index,) = properties["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "by_app"
+    assert index["KeySchema"] == [
+        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+    ]
+    assert index["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_registry_table_expires_items_and_indexes_by_merchant(synthesis):
+    table = synthesis.raw["Resources"][synthesis.logical_id(synthesis.stack.storage.registry)]
+    assert table["DeletionPolicy"] == "Retain"
+    properties = table["Properties"]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert [index["IndexName"] for index in properties["GlobalSecondaryIndexes"]] == ["by_merchant"]
+
+
+def test_app_secrets_key_rotates_and_is_retained(synthesis):
+    synthesis.template.resource_count_is("AWS::KMS::Key", 1)
+    (key,) = synthesis.resources("AWS::KMS::Key").values()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("function", ALL_FUNCTIONS, ids=lambda function: function.name)
+def test_iam_grants_follow_the_route_table_access(synthesis, function):
+    stack = synthesis.stack
+    statements = role_statements(synthesis, function)
+    transactions = allowed_on(statements, table_arn(synthesis, stack.storage.transactions))
+    registry = allowed_on(statements, table_arn(synthesis, stack.storage.registry))
+    if Access.TRANSACTIONS_READ_WRITE in function.access:
+        assert transactions >= TABLE_WRITE_ACTIONS
+    else:
+        assert not transactions
+    if Access.REGISTRY_READ_WRITE in function.access:
+        assert registry >= TABLE_WRITE_ACTIONS
+    elif Access.REGISTRY_READ in function.access:
+        assert "dynamodb:GetItem" in registry
+        assert not TABLE_WRITE_ACTIONS & registry
+    else:
+        assert not registry
+
+    secret_actions = {
+        action
+        for statement in statements
+        for action in as_list(statement["Action"])
+        if "secretsmanager" in action
+    }
+    decrypt = [statement for statement in statements if "kms:Decrypt" in as_list(statement["Action"])]
+    if Access.APP_SECRETS_READ in function.access:
+        assert secret_actions == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+        (statement,) = decrypt
+        assert statement["Resource"] == {"Fn::GetAtt": [synthesis.logical_id(stack.secrets.key), "Arn"]}
+        assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+    else:
+        assert not secret_actions
+        assert not decrypt
+
+
+def test_app_secret_grant_is_scoped_to_the_prefix(synthesis):
+    function = next(function for function in ALL_FUNCTIONS if Access.APP_SECRETS_READ in function.access)
+    (statement,) = [
+        statement
+        for statement in role_statements(synthesis, function)
+        if "secretsmanager:GetSecretValue" in as_list(statement["Action"])
+    ]
+    parts = statement["Resource"]["Fn::Join"][1]
+    assert parts[-1] == ":secret:mpesa-gateway/apps/*"
+
+
+def test_alarms_watch_every_function_and_the_api(synthesis):
+    alarms = synthesis.resources("AWS::CloudWatch::Alarm").values()
+    metrics = [alarm["Properties"]["MetricName"] for alarm in alarms]
+    assert metrics.count("Errors") == len(ALL_FUNCTIONS)
+    assert metrics.count("5XXError") == 1
+
+
+def test_outputs_tell_the_operator_and_the_cli_what_was_deployed(synthesis):
+    outputs = synthesis.raw["Outputs"]
+    for name in (
+        "ApiUrl",
+        "TransactionsTableName",
+        "RegistryTableName",
+        "AppSecretPrefix",
+        "AppSecretsKeyArn",
+    ):
+        assert name in outputs
+    assert outputs["AppSecretPrefix"]["Value"] == "mpesa-gateway/apps/"
+
+
+def test_resources_are_tagged(synthesis):
+    synthesis.template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "Tags": [
+                {"Key": "component", "Value": "payments-gateway"},
+                {"Key": "project", "Value": "mpesa-gateway"},
+            ]
+        },
+    )
