@@ -114,6 +114,16 @@ def test_status_while_pending_asks_daraja_and_stays_pending(gateway: Gateway):
     assert len(gateway.simulator_log("/mpesa/stkpushquery/v1/query")) == 1
 
 
+def test_rapid_status_polling_asks_daraja_once_per_interval(gateway: Gateway):
+    gateway.rule(msisdn="254712345678", callback_delay_ms=5000)
+    data = gateway.request_payment(PAYMENT).get_json()["data"]
+
+    answers = [gateway.status(data["transaction_id"]).get_json()["data"] for _ in range(5)]
+
+    assert {answer["status"] for answer in answers} == {"PENDING"}
+    assert len(gateway.simulator_log("/mpesa/stkpushquery/v1/query")) == 1
+
+
 def test_duplicate_callbacks_change_nothing(gateway: Gateway):
     gateway.rule(msisdn="254712345678", duplicate_callbacks=2, callback_delay_ms=100)
     data = gateway.request_payment(PAYMENT).get_json()["data"]

@@ -24,6 +24,8 @@ class Settings:
     token_lease_seconds: int
     # How long a push without a CheckoutRequestID (network timeout) may wait for an orphan callback.
     orphan_match_window_seconds: int
+    # At most one STK Query per transaction per interval, however often merchants poll the status.
+    status_query_interval_seconds: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -43,6 +45,7 @@ class Settings:
             token_refresh_margin_seconds=int(env.get("DARAJA_TOKEN_REFRESH_MARGIN_SECONDS", "60")),
             token_lease_seconds=int(env.get("DARAJA_TOKEN_LEASE_SECONDS", "10")),
             orphan_match_window_seconds=int(env.get("ORPHAN_MATCH_WINDOW_SECONDS", "900")),
+            status_query_interval_seconds=int(env.get("STATUS_QUERY_INTERVAL_SECONDS", "3")),
         )
 
 

@@ -180,6 +180,11 @@ class ExpressService:
         transaction = self._find(app, reference)
         if transaction.status is not TransactionStatus.PENDING or not transaction.checkout_request_id:
             return status_view(transaction)
+        interval = self._settings.status_query_interval_seconds
+        if not self._transactions.claim_status_query(transaction.transaction_id, interval):
+            return status_view(
+                transaction, f"The transaction is being processed (asked Daraja < {interval} s ago)"
+            )
         return self._query_daraja(app, transaction)
 
     def _find(self, app: PaymentApp, reference: str) -> Transaction:

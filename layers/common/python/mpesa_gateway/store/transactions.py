@@ -8,7 +8,7 @@ Every status change is a conditional update from PENDING, so a duplicate or late
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -50,6 +50,7 @@ class TransactionStore(Protocol):
         self, transaction_id: str, merchant_request_id: str, checkout_request_id: str
     ) -> Transaction: ...
     def note_error(self, transaction_id: str, error: str) -> None: ...
+    def claim_status_query(self, transaction_id: str, interval_seconds: int) -> bool: ...
     def settle(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
     def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
     def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]: ...
@@ -135,6 +136,24 @@ class DynamoTransactionStore:
             ExpressionAttributeValues={":e": error[:500], ":u": _now().isoformat()},
             ConditionExpression=Attr("pk").exists(),
         )
+
+    def claim_status_query(self, transaction_id: str, interval_seconds: int) -> bool:
+        """True for the one caller per interval that may ask Daraja about this pending transaction."""
+        now = _now()
+        cutoff = (now - timedelta(seconds=interval_seconds)).isoformat()
+        try:
+            self._table.update_item(
+                Key=_txn_key(transaction_id),
+                UpdateExpression="SET last_queried_at = :now",
+                ExpressionAttributeValues={":now": now.isoformat()},
+                ConditionExpression=Attr("status").eq(TransactionStatus.PENDING.value)
+                & (Attr("last_queried_at").not_exists() | Attr("last_queried_at").lte(cutoff)),
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def settle(self, transaction_id: str, settlement: Settlement) -> Transaction | None:
         """PENDING → final; None when the transaction was already final (duplicate, late)."""
