@@ -32,6 +32,7 @@ class Access(StrEnum):
     REGISTRY_READ = "registry:r"
     REGISTRY_READ_WRITE = "registry:rw"
     APP_SECRETS_READ = "app-secrets:r"
+    IDEMPOTENCY_READ_WRITE = "idempotency:rw"
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ AUTHORIZER = Function(
 REQUEST_PAYMENT = Function(
     name="request_payment",
     description="M-Pesa Express: sends an STK push to the customer's phone",
-    access=_DARAJA_CALLER,
+    access=_DARAJA_CALLER | {Access.IDEMPOTENCY_READ_WRITE},
 )
 PAYMENT_STATUS = Function(
     name="payment_status",

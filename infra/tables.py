@@ -18,7 +18,7 @@ class TableSpec:
     env_var: str  # how the functions learn the table's name
     local_name: str
     partition_key: str = "pk"
-    sort_key: str = "sk"
+    sort_key: str | None = "sk"
     indexes: tuple[IndexSpec, ...] = ()
     ttl_attribute: str | None = None
 
@@ -36,4 +36,13 @@ REGISTRY = TableSpec(
     indexes=(IndexSpec("by_merchant", "gsi1pk", "gsi1sk"),),
     ttl_attribute="expires_at",
 )
-TABLES = (TRANSACTIONS, REGISTRY)
+# Powertools Idempotency's own layout: `id` key, TTL on `expiration` (Idempotency-Key replays).
+IDEMPOTENCY = TableSpec(
+    construct_id="IdempotencyTable",
+    env_var="IDEMPOTENCY_TABLE",
+    local_name="mpesa-gateway-idempotency",
+    partition_key="id",
+    sort_key=None,
+    ttl_attribute="expiration",
+)
+TABLES = (TRANSACTIONS, REGISTRY, IDEMPOTENCY)

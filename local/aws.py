@@ -25,7 +25,7 @@ def create_tables() -> None:
 
 
 def _table_definition(spec: TableSpec) -> dict[str, Any]:
-    attributes = {spec.partition_key, spec.sort_key}
+    attributes = {spec.partition_key} | ({spec.sort_key} if spec.sort_key else set())
     for index in spec.indexes:
         attributes |= {index.partition_key, index.sort_key}
     definition: dict[str, Any] = {
@@ -48,11 +48,11 @@ def _table_definition(spec: TableSpec) -> dict[str, Any]:
     return definition
 
 
-def _key_schema(partition_key: str, sort_key: str) -> list[dict[str, str]]:
-    return [
-        {"AttributeName": partition_key, "KeyType": "HASH"},
-        {"AttributeName": sort_key, "KeyType": "RANGE"},
-    ]
+def _key_schema(partition_key: str, sort_key: str | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition_key, "KeyType": "HASH"}]
+    if sort_key:
+        schema.append({"AttributeName": sort_key, "KeyType": "RANGE"})
+    return schema
 
 
 def put_app_secret(app_id: str, values: dict[str, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,8 @@ import pytest
 import requests
 from aws_lambda_powertools.utilities import parameters
 
+from mpesa_gateway import idempotency
+from mpesa_gateway.errors import IdempotencyConflict
 from tests.integration.conftest import OTHER_AUTH, Gateway
 
 PAYMENT = {
@@ -328,3 +331,61 @@ def test_status_of_another_apps_transaction_is_not_found(gateway: Gateway):
     assert foreign.status_code == 404
     assert unknown.status_code == 404
     assert unknown.get_json()["error"]["code"] == "not_found"
+
+
+def test_idempotency_key_replays_the_first_answer_without_a_second_push(gateway: Gateway):
+    headers = {"Idempotency-Key": "order-001-attempt"}
+
+    first = gateway.request_payment(PAYMENT, headers=headers)
+    again = gateway.request_payment(PAYMENT, headers=headers)
+    fresh = gateway.request_payment(PAYMENT, headers={"Idempotency-Key": "order-001-other"})
+
+    assert first.status_code == again.status_code == 200
+    assert again.get_json() == first.get_json()
+    assert fresh.get_json()["data"]["transaction_id"] != first.get_json()["data"]["transaction_id"]
+    assert len(gateway.simulator_log("/mpesa/stkpush/v1/processrequest")) == 2
+    assert len(gateway.items("TXN#")) == 2
+
+
+def test_idempotency_key_reused_for_a_different_request_is_a_conflict(gateway: Gateway):
+    headers = {"Idempotency-Key": "k-1"}
+    gateway.request_payment(PAYMENT, headers=headers)
+
+    reused = gateway.request_payment({**PAYMENT, "amount": 20}, headers=headers)
+
+    assert reused.status_code == 409
+    assert reused.get_json()["error"]["code"] == "idempotency_conflict"
+    assert len(gateway.items("TXN#")) == 1
+
+
+def test_malformed_idempotency_key_is_a_400_naming_the_header(gateway: Gateway):
+    answer = gateway.request_payment(PAYMENT, headers={"Idempotency-Key": "spaces are not allowed"})
+
+    assert answer.status_code == 400
+    assert "Idempotency-Key" in answer.get_json()["error"]["message"]
+    assert gateway.items("TXN#") == []
+
+
+def test_idempotency_key_still_in_flight_is_a_conflict(gateway: Gateway):
+    release = threading.Event()
+    started = threading.Event()
+    results: list[dict] = []
+    scope = {"key": "k-2", "merchant_id": "demo", "operation": "requestPayment", "app_id": "demo-express"}
+
+    def slow_push() -> dict:
+        started.set()
+        release.wait(5)
+        return {"status": 200, "body": {}}
+
+    worker = threading.Thread(
+        target=lambda: results.append(idempotency.once(**scope, payload={}, run=slow_push))
+    )
+    worker.start()
+    assert started.wait(5)
+    try:
+        with pytest.raises(IdempotencyConflict, match="still being processed"):
+            idempotency.once(**scope, payload={}, run=slow_push)
+    finally:
+        release.set()
+        worker.join(5)
+    assert results == [{"status": 200, "body": {}}]

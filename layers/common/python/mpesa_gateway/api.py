@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
+from mpesa_gateway import idempotency
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import (
     GatewayError,
@@ -43,6 +44,7 @@ def endpoint(operation: Callable[[APIGatewayProxyEvent], ApiResponse]) -> Lambda
 
     @wraps(operation)
     def run(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        idempotency.register_invocation(context)
         try:
             answer = operation(APIGatewayProxyEvent(event))
         except GatewayError as error:
@@ -75,7 +77,7 @@ def json_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
     raw = event.decoded_body or ""
     if len(raw.encode()) > get_settings().max_body_bytes:
         raise PayloadTooLarge(f"The request body exceeds {get_settings().max_body_bytes} bytes")
-    content_type = (event.headers.get("content-type") or event.headers.get("Content-Type") or "").lower()
+    content_type = (event.headers.get("Content-Type") or "").lower()
     if content_type and "json" not in content_type:
         raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json)")
     if not raw.strip():

@@ -11,6 +11,7 @@ from functools import cache
 class Settings:
     transactions_table: str
     registry_table: str
+    idempotency_table: str
     app_secret_prefix: str
     daraja_sandbox_url: str
     daraja_live_url: str
@@ -33,6 +34,7 @@ class Settings:
         return cls(
             transactions_table=env["TRANSACTIONS_TABLE"],
             registry_table=env["REGISTRY_TABLE"],
+            idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
             app_secret_prefix=env.get("APP_SECRET_PREFIX", "mpesa-gateway/apps/"),
             daraja_sandbox_url=env.get("DARAJA_SANDBOX_URL", "https://sandbox.safaricom.co.ke"),
             daraja_live_url=env.get("DARAJA_LIVE_URL", "https://api.safaricom.co.ke"),

@@ -51,6 +51,13 @@ class NotFound(GatewayError):
     code = "not_found"
 
 
+class IdempotencyConflict(GatewayError):
+    """The Idempotency-Key is in use by a request still running, or was used for a different request."""
+
+    status = 409
+    code = "idempotency_conflict"
+
+
 class PayloadTooLarge(GatewayError):
     status = 413
     code = "payload_too_large"

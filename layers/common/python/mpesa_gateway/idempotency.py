@@ -1,0 +1,92 @@
+"""Idempotency-Key: a merchant's retry of a money-moving request replays the first answer.
+
+Powertools Idempotency keeps one record per (merchant, operation, app, key) for 24 hours, with a hash
+of the request so that reusing a key for a different request is refused rather than replayed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mpesa_gateway.config import get_settings
+from mpesa_gateway.errors import IdempotencyConflict, InvalidRequest
+
+HEADER = "Idempotency-Key"
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
+_REPLAY_WINDOW_SECONDS = 24 * 3600
+
+Answer = dict[str, Any]
+
+# Module-level so the handler wrapper can register each invocation's context: an in-progress record
+# then expires with the invocation instead of blocking the key for the whole replay window.
+CONFIG = IdempotencyConfig(
+    event_key_jmespath="[merchant_id, operation, app_id, key]",
+    payload_validation_jmespath="payload",
+    expires_after_seconds=_REPLAY_WINDOW_SECONDS,
+)
+
+
+def register_invocation(context: LambdaContext) -> None:
+    CONFIG.register_lambda_context(context)
+
+
+def parse_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not _KEY_PATTERN.match(value):
+        raise InvalidRequest(
+            f"{HEADER} must be 1-128 characters of letters, digits, '_', '-', '.' or ':'", field=HEADER
+        )
+    return value
+
+
+def once(
+    *,
+    key: str | None,
+    merchant_id: str,
+    operation: str,
+    app_id: str,
+    payload: Answer,
+    run: Callable[[], Answer],
+) -> Answer:
+    """`run()`'s answer, computed once per Idempotency-Key; without a key, computed every time."""
+    if key is None:
+        return run()
+    scope = {
+        "merchant_id": merchant_id,
+        "operation": operation,
+        "app_id": app_id,
+        "key": key,
+        "payload": payload,
+    }
+    try:
+        return _idempotent_runner()(scope=scope, run=run)
+    except IdempotencyAlreadyInProgressError:
+        raise IdempotencyConflict(f"A request with this {HEADER} is still being processed") from None
+    except IdempotencyValidationError:
+        raise IdempotencyConflict(f"This {HEADER} was already used for a different request") from None
+
+
+@cache
+def _idempotent_runner() -> Callable[..., Answer]:
+    persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+
+    @idempotent_function(data_keyword_argument="scope", persistence_store=persistence, config=CONFIG)
+    def run_once(*, scope: Answer, run: Callable[[], Answer]) -> Answer:
+        return run()
+
+    return run_once
