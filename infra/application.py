@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from infra.routes import PROJECT_ROOT
 from infra.stack import GatewayStack
 
 STACK_NAME = "MpesaGateway"
+CDK_JSON = PROJECT_ROOT / "cdk.json"
+DEFAULT_OUTDIR = PROJECT_ROOT / "cdk.out"
+
+
+def project_context() -> dict[str, Any]:
+    """cdk.json's context (feature flags, settings): what the CDK CLI hands the app."""
+    return dict(json.loads(CDK_JSON.read_text())["context"])
 
 
 def build_app(

@@ -17,11 +17,22 @@ from infra.layer import ARCHITECTURE, ASSET_EXCLUDES, RUNTIME
 from infra.routes import HANDLER, Access, Function
 from infra.secrets import AppSecrets
 from infra.storage import Storage
+from infra.tables import IDEMPOTENCY, REGISTRY, TRANSACTIONS, TableSpec
 
 SERVICE_NAME = "mpesa-gateway"
 METRICS_NAMESPACE = "MpesaGateway"
 DARAJA_SANDBOX_URL = "https://sandbox.safaricom.co.ke"
 DARAJA_LIVE_URL = "https://api.safaricom.co.ke"
+
+
+# Table access a route table Function may hold: the table and whether it may write. A new Access value
+# needs a line here (or in GatewayFunctions for non-table access); an unmapped one fails synthesis.
+TABLE_ACCESS: dict[Access, tuple[TableSpec, bool]] = {
+    Access.TRANSACTIONS_READ_WRITE: (TRANSACTIONS, True),
+    Access.REGISTRY_READ: (REGISTRY, False),
+    Access.REGISTRY_READ_WRITE: (REGISTRY, True),
+    Access.IDEMPOTENCY_READ_WRITE: (IDEMPOTENCY, True),
+}
 
 
 def construct_name(function: Function) -> str:
@@ -63,16 +74,11 @@ class GatewayFunctions(Construct):
             "DARAJA_SANDBOX_URL": DARAJA_SANDBOX_URL,
             "DARAJA_LIVE_URL": DARAJA_LIVE_URL,
         }
-        self._grants = {
-            Access.TRANSACTIONS_READ_WRITE: self._table_grant(
-                storage.transactions, storage.transactions.grant_read_write_data
-            ),
-            Access.REGISTRY_READ: self._table_grant(storage.registry, storage.registry.grant_read_data),
-            Access.REGISTRY_READ_WRITE: self._table_grant(
-                storage.registry, storage.registry.grant_read_write_data
-            ),
-            Access.APP_SECRETS_READ: _Grant(secrets.grant_read, secrets.acknowledge_read_grant),
+        self._grants: dict[Access, _Grant] = {
+            access: self._table_grant(storage[spec], spec, write=write)
+            for access, (spec, write) in TABLE_ACCESS.items()
         }
+        self._grants[Access.APP_SECRETS_READ] = _Grant(secrets.grant_read, secrets.acknowledge_read_grant)
         # A Function listed twice (a handler behind two routes) is built once.
         self.by_spec: dict[Function, lambda_.Function] = {
             function: self._build(function) for function in dict.fromkeys(functions)
@@ -128,16 +134,23 @@ class GatewayFunctions(Construct):
         return handler
 
     @staticmethod
-    def _table_grant(table: dynamodb.Table, grant: Callable[[iam.IGrantable], object]) -> _Grant:
-        def acknowledge(scope: Construct) -> None:
-            nag.acknowledge(
-                scope,
-                nag.wildcard_resource(table, f"{table.table_arn}/index/*"),
-                "Table grants cover the table's own global secondary indexes (its ARN + /index/*) so "
-                "handlers can query them; no other table is reachable.",
-            )
+    def _table_grant(table: dynamodb.Table, spec: TableSpec, *, write: bool) -> _Grant:
+        def apply(grantee: iam.IGrantable) -> None:
+            if write:
+                table.grant_read_write_data(grantee)
+            else:
+                table.grant_read_data(grantee)
 
-        return _Grant(grant, acknowledge)
+        def acknowledge(scope: Construct) -> None:
+            if spec.indexes:  # CDK grants on <table>/index/* only for a table with indexes
+                nag.acknowledge(
+                    scope,
+                    nag.wildcard_resource(table, f"{table.table_arn}/index/*"),
+                    "Table grants cover the table's own global secondary indexes (its ARN + /index/*) so "
+                    "handlers can query them; no other table is reachable.",
+                )
+
+        return _Grant(apply, acknowledge)
 
 
 def _latest_python() -> lambda_.Runtime:

@@ -26,8 +26,8 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 # Lambda puts /opt/python on sys.path; the layer's zip therefore holds everything under python/.
 SITE_DIR = "python"
 REQUIREMENTS = "requirements.txt"
-# Python 3.13 on Lambda runs on Amazon Linux 2023 (glibc 2.34): manylinux2014 and manylinux_2_28 wheels
-# both load there, and some pinned packages (cryptography) no longer publish manylinux2014 ones.
+# Python 3.13 on Lambda runs on Amazon Linux 2023 (glibc 2.34), so manylinux_2_28 wheels load there as
+# well as manylinux2014 ones; accepting both keeps a future pin that ships only the newer tag installable.
 _PIP_ARCH = {"arm64": "aarch64", "x86_64": "x86_64"}
 PIP_PLATFORMS: tuple[str, ...] = tuple(
     f"{tag}_{_PIP_ARCH[ARCHITECTURE.name]}" for tag in ("manylinux2014", "manylinux_2_28")

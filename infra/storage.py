@@ -1,6 +1,6 @@
-"""DynamoDB: the transactions table and the registry (merchants, payment apps, the Daraja token cache).
+"""DynamoDB: one table per infra/tables.py TableSpec (transactions, registry, idempotency records).
 
-Key schemas come from infra/tables.py, which the local (moto) stack reads too.
+The key schemas live in infra/tables.py because the local (moto) stack creates the same tables.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
-from infra.tables import REGISTRY, TABLES, TRANSACTIONS, TableSpec
+from infra.tables import TABLES, TableSpec
 
 
 def _string(name: str) -> dynamodb.Attribute:
@@ -25,20 +25,15 @@ class Storage(Construct):
         super().__init__(scope, construct_id)
         self.tables: dict[TableSpec, dynamodb.Table] = {spec: self._table(spec) for spec in specs}
 
-    @property
-    def transactions(self) -> dynamodb.Table:
-        return self.tables[TRANSACTIONS]
-
-    @property
-    def registry(self) -> dynamodb.Table:
-        return self.tables[REGISTRY]
+    def __getitem__(self, spec: TableSpec) -> dynamodb.Table:
+        return self.tables[spec]
 
     def _table(self, spec: TableSpec) -> dynamodb.Table:
         table = dynamodb.Table(
             self,
             spec.construct_id,
             partition_key=_string(spec.partition_key),
-            sort_key=_string(spec.sort_key),
+            sort_key=_string(spec.sort_key) if spec.sort_key else None,
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True

@@ -27,7 +27,8 @@ TRANSACTIONS = TableSpec(
     construct_id="TransactionsTable",
     env_var="TRANSACTIONS_TABLE",
     local_name="mpesa-gateway-transactions",
-    indexes=(IndexSpec("by_app", "gsi1pk", "gsi1sk"),),
+    # `pending` is sparse: only PENDING transactions carry its keys, so the reconciler reads just those.
+    indexes=(IndexSpec("by_app", "gsi1pk", "gsi1sk"), IndexSpec("pending", "pending_pk", "pending_sk")),
 )
 REGISTRY = TableSpec(
     construct_id="RegistryTable",

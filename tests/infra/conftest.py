@@ -6,14 +6,15 @@ cdk.json's context and bundling skipped, so no test downloads the layer's wheels
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Template
 
-from infra.routes import PROJECT_ROOT
+from infra.application import build_app, project_context
+from infra.stack import GatewayStack
 
 # Skipping bundling for every stack: the layer's asset is then its source directory, unbuilt.
 SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
@@ -21,14 +22,13 @@ SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
 
 def synth_context(**extra: Any) -> dict[str, Any]:
     """cdk.json's context (the feature flags a deploy uses) plus extra values, without bundling."""
-    context = json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
-    return {**context, **SKIP_BUNDLING, **extra}
+    return {**project_context(), **SKIP_BUNDLING, **extra}
 
 
 @dataclass(frozen=True)
 class Synthesis:
-    stack: Any  # infra.stack.GatewayStack
-    template: Any  # aws_cdk.assertions.Template
+    stack: GatewayStack
+    template: Template
     raw: dict[str, Any]  # the template as JSON
     assembly_dir: Path
 
@@ -46,12 +46,6 @@ class Synthesis:
 
 @pytest.fixture(scope="session")
 def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
-    # Imported here: importing aws_cdk starts jsii's Node process, which a run that deselects the
-    # infra tests should not pay for.
-    from aws_cdk.assertions import Template  # noqa: PLC0415
-
-    from infra.application import build_app  # noqa: PLC0415
-
     app, stack = build_app(synth_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
     assembly = app.synth()  # raises if cdk-nag reports an unacknowledged error
     raw = assembly.get_stack_by_name(stack.stack_name).template

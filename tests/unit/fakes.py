@@ -74,7 +74,9 @@ class InMemoryTokenStore:
     def try_lease(self, key: str, owner: str, now: float, until: float, replacing: str | None) -> bool:
         with self._lock:
             record = self._records.setdefault(key, _TokenRecord())
-            live = record.lease_owner is not None and record.lease_until is not None and record.lease_until > now
+            live = (
+                record.lease_owner is not None and record.lease_until is not None and record.lease_until > now
+            )
             stored = record.token.value if record.token else None
             if live or stored != replacing:
                 self.leases_refused += 1
@@ -265,7 +267,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         seen = SeenRequest(
-            self.command, parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()}, body
+            self.command,
+            parts.path,
+            parse_qs(parts.query),
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
         )
         daraja = self.server.daraja
         answer = daraja.next_answer(seen)

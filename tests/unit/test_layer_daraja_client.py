@@ -89,7 +89,8 @@ def test_oauth_uses_basic_auth_and_reads_expires_in_as_a_string(
     assert token_request.headers["authorization"] == f"Basic {expected}"
     assert token_request.query == {"grant_type": ["client_credentials"]}
     stored = store.read(token_key(daraja.url))
-    assert stored is not None and stored.value == "tok-1"
+    assert stored is not None
+    assert stored.value == "tok-1"
     assert before + 3599 <= stored.expires_at <= time.time() + 3599
 
 
@@ -110,9 +111,7 @@ def test_a_product_post_sends_the_bearer_token_and_json(
     assert len(daraja.seen("GET", OAUTH_PATH)) == 1  # the token is reused, not fetched per call
 
 
-@pytest.mark.parametrize(
-    ("status", "code"), [(404, "404.001.03"), (401, "401.002.01"), (400, "400.003.01")]
-)
+@pytest.mark.parametrize(("status", "code"), [(404, "404.001.03"), (401, "401.002.01"), (400, "400.003.01")])
 def test_an_invalid_token_answer_refreshes_once_and_retries_once(
     daraja: ScriptedDaraja, store: InMemoryTokenStore, session: requests.Session, status: int, code: str
 ) -> None:

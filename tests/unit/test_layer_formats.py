@@ -43,7 +43,7 @@ def test_daraja_timestamp_is_nairobi_wall_time(moment: datetime, expected: str) 
 
 def test_daraja_timestamp_refuses_a_naive_datetime() -> None:
     with pytest.raises(ValueError, match="aware"):
-        daraja_timestamp(datetime(2026, 3, 15, 14, 30, 0))  # noqa: DTZ001 - naive on purpose
+        daraja_timestamp(datetime(2026, 3, 15, 14, 30, 0))  # naive on purpose
 
 
 def test_daraja_timestamp_without_argument_is_now_in_nairobi() -> None:
@@ -51,7 +51,8 @@ def test_daraja_timestamp_without_argument_is_now_in_nairobi() -> None:
     stamp = daraja_timestamp()
     after = datetime.now(UTC)
     parsed = parse_daraja_timestamp(stamp)
-    assert len(stamp) == 14 and stamp.isdigit()
+    assert len(stamp) == 14
+    assert stamp.isdigit()
     # Second resolution: the parsed instant lies within the second-truncated window of the call.
     assert before.replace(microsecond=0) <= parsed <= after
 
@@ -85,9 +86,11 @@ def test_timestamp_round_trip(moment: datetime, as_int: bool) -> None:
     assert parse_daraja_timestamp(int(stamp) if as_int else stamp) == moment
 
 
-@pytest.mark.parametrize("value", ["", "2026-03-15 14:30:00", "20261315143000", "not a date", "2026031514300x"])
+@pytest.mark.parametrize(
+    "value", ["", "2026-03-15 14:30:00", "20261315143000", "not a date", "2026031514300x"]
+)
 def test_parse_daraja_timestamp_refuses_garbage(value: str) -> None:
-    with pytest.raises(ValueError, match="does not match|unconverted|out of range"):
+    with pytest.raises(ValueError, match=r"does not match|unconverted"):
         parse_daraja_timestamp(value)
 
 

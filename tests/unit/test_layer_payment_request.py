@@ -35,7 +35,8 @@ def test_a_valid_request_is_normalised() -> None:
 def test_bad_amounts_are_refused_naming_amount(amount: Any) -> None:
     error = refusal({**VALID, "amount": amount})
     assert fields_named(error) == ["amount"]
-    assert error.status == 400 and error.code == "invalid_request"
+    assert error.status == 400
+    assert error.code == "invalid_request"
     assert error.message.startswith("Invalid request: amount: ")
 
 

@@ -61,7 +61,9 @@ def test_rejects_what_is_not_a_kenyan_mobile_number(typed: str | int) -> None:
         normalise_msisdn(typed)
 
 
-@pytest.mark.parametrize("typed", [True, False, None, 712345678.0, 254712345678.0, 7.1e8, b"0712345678", ["0712345678"]])
+@pytest.mark.parametrize(
+    "typed", [True, False, None, 712345678.0, 254712345678.0, 7.1e8, b"0712345678", ["0712345678"]]
+)
 def test_rejects_values_that_are_not_strings_or_ints(typed: object) -> None:
     with pytest.raises(ValueError, match="must be a phone number string"):
         normalise_msisdn(typed)  # type: ignore[arg-type]
@@ -91,5 +93,6 @@ def test_rejects_a_negative_int() -> None:
 def test_result_is_always_twelve_ascii_digits(typed: str | int) -> None:
     result = normalise_msisdn(typed)
     assert len(result) == 12
-    assert result.isascii() and result.isdigit()
+    assert result.isascii()
+    assert result.isdigit()
     assert result[:4] in {"2547", "2541"}

@@ -64,7 +64,9 @@ def test_first_get_fetches_once_and_publishes_the_token(store: InMemoryTokenStor
     assert clock.sleeps == []
 
 
-def test_two_containers_sharing_a_store_fetch_once_in_total(store: InMemoryTokenStore, clock: FakeClock) -> None:
+def test_two_containers_sharing_a_store_fetch_once_in_total(
+    store: InMemoryTokenStore, clock: FakeClock
+) -> None:
     fetch = CountingFetcher(clock)
     first, second = container(store, clock), container(store, clock)
 
@@ -179,7 +181,9 @@ def test_replace_never_hands_back_the_rejected_token(store: InMemoryTokenStore, 
     assert fetch.calls == 1
 
 
-def test_replace_of_an_unknown_token_returns_the_stored_one(store: InMemoryTokenStore, clock: FakeClock) -> None:
+def test_replace_of_an_unknown_token_returns_the_stored_one(
+    store: InMemoryTokenStore, clock: FakeClock
+) -> None:
     store.put(KEY, AccessToken("current", clock.now + 3000))
     fetch = CountingFetcher(clock)
 
@@ -244,18 +248,20 @@ def test_it_gives_up_with_not_sent_after_wait_seconds(
     cache = container(store, clock)
     start = clock.now
 
+    def obtain() -> str:
+        return cache.get(KEY, fetch) if rejected is None else cache.replace(KEY, rejected, fetch)
+
     with pytest.raises(DarajaNotSent, match="timed out"):
-        if rejected is None:
-            cache.get(KEY, fetch)
-        else:
-            cache.replace(KEY, rejected, fetch)
+        obtain()
 
     assert fetch.calls == 0
     assert clock.now - start == WAIT
     assert clock.sleeps == [POLL] * int(WAIT / POLL)
 
 
-def test_an_expired_lease_of_a_crashed_holder_is_taken_over(store: InMemoryTokenStore, clock: FakeClock) -> None:
+def test_an_expired_lease_of_a_crashed_holder_is_taken_over(
+    store: InMemoryTokenStore, clock: FakeClock
+) -> None:
     store.put(KEY, AccessToken("T", clock.now - 5))
     store.hold_lease(KEY, "crashed-container", clock.now - 1)
     fetch = CountingFetcher(clock, prefix="mine")
@@ -287,7 +293,9 @@ def test_a_lost_lease_on_save_rereads_the_store(store: InMemoryTokenStore, clock
     assert store.reads == reads
 
 
-def test_a_failed_fetch_propagates_and_fetches_nothing_else(store: InMemoryTokenStore, clock: FakeClock) -> None:
+def test_a_failed_fetch_propagates_and_fetches_nothing_else(
+    store: InMemoryTokenStore, clock: FakeClock
+) -> None:
     def failing_fetch() -> AccessToken:
         raise DarajaNotSent("could not connect to Daraja")
 

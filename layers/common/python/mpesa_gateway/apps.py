@@ -46,6 +46,10 @@ class AppDirectory:
             raise CallbackForbidden("Unknown payment app or wrong callback secret")
         return app
 
+    def by_id(self, app_id: str) -> PaymentApp | None:
+        """For the gateway's own background work, which acts for no merchant."""
+        return self._registry.get_app(app_id)
+
     def credentials(self, app: PaymentApp) -> DarajaCredentials:
         return self._load_credentials(app.app_id)
 

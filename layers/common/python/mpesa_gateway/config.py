@@ -27,6 +27,8 @@ class Settings:
     orphan_match_window_seconds: int
     # At most one STK Query per transaction per interval, however often merchants poll the status.
     status_query_interval_seconds: int
+    # The reconciler asks Daraja about pushes still pending this long after they were sent.
+    reconcile_after_seconds: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -48,6 +50,8 @@ class Settings:
             token_lease_seconds=int(env.get("DARAJA_TOKEN_LEASE_SECONDS", "10")),
             orphan_match_window_seconds=int(env.get("ORPHAN_MATCH_WINDOW_SECONDS", "900")),
             status_query_interval_seconds=int(env.get("STATUS_QUERY_INTERVAL_SECONDS", "3")),
+            # The prompt lives about 60 s; past 90 s the customer has acted or it has expired.
+            reconcile_after_seconds=int(env.get("RECONCILE_AFTER_SECONDS", "90")),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -185,7 +186,7 @@ class ExpressService:
             return status_view(
                 transaction, f"The transaction is being processed (asked Daraja < {interval} s ago)"
             )
-        return self._query_daraja(app, transaction)
+        return status_view(*self._ask_daraja(app, transaction))
 
     def _find(self, app: PaymentApp, reference: str) -> Transaction:
         if reference.startswith(TRANSACTION_ID_PREFIX):
@@ -196,7 +197,8 @@ class ExpressService:
             raise NotFound(f"No transaction '{reference}' in payment app '{app.app_id}'", field="transaction")
         return found
 
-    def _query_daraja(self, app: PaymentApp, transaction: Transaction) -> dict[str, Any]:
+    def _ask_daraja(self, app: PaymentApp, transaction: Transaction) -> tuple[Transaction, str | None]:
+        """STK Query, settling the transaction if the customer has acted; else why it is still pending."""
         credentials = self._apps.credentials(app)
         timestamp = daraja_timestamp()
         payload = {
@@ -211,14 +213,38 @@ class ExpressService:
             )
         except DarajaError as error:
             pending = error.error_code == STK_QUERY_PENDING_CODE
-            note = error.error_message if pending else f"status query refused: {error}"
-            return status_view(transaction, note)
+            return transaction, error.error_message if pending else f"status query refused: {error}"
         except (DarajaNotSent, DarajaOutcomeUnknown, ValidationError) as error:
-            return status_view(transaction, f"status query failed: {error}")
+            return transaction, f"status query failed: {error}"
         settled = self._transactions.settle(
             transaction.transaction_id, outcomes.from_query(answer.ResultCode, answer.ResultDesc)
         )
-        return status_view(settled or self._transactions.get(transaction.transaction_id) or transaction)
+        return settled or self._transactions.get(transaction.transaction_id) or transaction, None
+
+    # Reconciliation -------------------------------------------------------------------------------
+
+    def reconcile(self) -> Counter[str]:
+        """Settle pushes whose callback never came, by STK Query; counts what became of each."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.reconcile_after_seconds)
+        tally: Counter[str] = Counter()
+        for transaction in self._transactions.pending_before(cutoff):
+            tally[self._reconcile_one(transaction)] += 1
+        return tally
+
+    def _reconcile_one(self, transaction: Transaction) -> str:
+        app = self._apps.by_id(transaction.app_id)
+        if app is None or not transaction.checkout_request_id:
+            return "awaiting_callback"  # a push whose answer was lost can only be matched by its callback
+        interval = self._settings.status_query_interval_seconds
+        if not self._transactions.claim_status_query(transaction.transaction_id, interval):
+            return "queried_recently"
+        try:
+            settled, _ = self._ask_daraja(app, transaction)
+        except Exception:
+            # One app's broken credentials must not stop the others from being reconciled.
+            logger.exception("reconciliation failed", extra={"transaction_id": transaction.transaction_id})
+            return "error"
+        return settled.status.value
 
     # STK callback --------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Transactions, their Daraja identifiers and the raw callbacks, in the transactions table.
 
-Items: TXN#<id>/TXN (the transaction, indexed by app and time on by_app), CHECKOUT#<id>/ALIAS (the
+Items: TXN#<id>/TXN (the transaction, indexed by app and time on by_app, and while PENDING on the sparse
+`pending` index), CHECKOUT#<id>/ALIAS (the
 CheckoutRequestID's transaction), CALLBACK#<checkout id>/<time>#<uuid> (each raw callback as received).
 Every status change is a conditional update from PENDING, so a duplicate or late callback changes nothing.
 """
@@ -54,9 +55,13 @@ class TransactionStore(Protocol):
     def settle(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
     def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
     def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]: ...
+    def pending_before(self, cutoff: datetime) -> list[Transaction]: ...
     def save_callback(self, callback: RawCallback) -> None: ...
     def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None: ...
     def callbacks_for(self, checkout_request_id: str) -> list[RawCallback]: ...
+
+
+PENDING_PK, PENDING_SK = "pending_pk", "pending_sk"
 
 
 def _now() -> datetime:
@@ -81,6 +86,8 @@ class DynamoTransactionStore:
             **_txn_key(transaction.transaction_id),
             "gsi1pk": f"APP#{transaction.app_id}",
             "gsi1sk": f"{transaction.created_at.isoformat()}#{transaction.transaction_id}",
+            PENDING_PK: "PENDING",
+            PENDING_SK: f"{transaction.created_at.isoformat()}#{transaction.transaction_id}",
             **transaction.model_dump(mode="json"),
         }
         self._table.put_item(Item=to_item(item), ConditionExpression=Attr("pk").not_exists())
@@ -170,7 +177,10 @@ class DynamoTransactionStore:
         try:
             answer = self._table.update_item(
                 Key=_txn_key(transaction_id),
-                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+                # Leaving PENDING also leaves the sparse `pending` index.
+                UpdateExpression="SET "
+                + ", ".join(f"#{name} = :{name}" for name in values)
+                + f" REMOVE {PENDING_PK}, {PENDING_SK}",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
                 ConditionExpression=condition,
@@ -191,6 +201,20 @@ class DynamoTransactionStore:
             & Attr("checkout_request_id").not_exists(),
         )
         return [_transaction(item) for item in answer.get("Items", [])]
+
+    def pending_before(self, cutoff: datetime) -> list[Transaction]:
+        """Pending transactions created before `cutoff`, oldest first, from the sparse index."""
+        query = {
+            "IndexName": "pending",
+            "KeyConditionExpression": Key(PENDING_PK).eq("PENDING") & Key(PENDING_SK).lt(cutoff.isoformat()),
+        }
+        found: list[Transaction] = []
+        while True:
+            answer = self._table.query(**query)
+            found += [_transaction(item) for item in answer.get("Items", [])]
+            if "LastEvaluatedKey" not in answer:
+                return found
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def save_callback(self, callback: RawCallback) -> None:
         item = {
