@@ -99,9 +99,33 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A function the stack runs on a timer (EventBridge), and `make dev` runs on a thread."""
+
+    function: Function
+    every_minutes: int
+
+
+RECONCILER = Function(
+    name="reconciler",
+    description="Settles STK pushes whose callback never came, by STK Query",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ_WRITE, Access.APP_SECRETS_READ}),
+    timeout_seconds=300,
+)
+
+SCHEDULES: tuple[Schedule, ...] = (Schedule(RECONCILER, every_minutes=2),)
+
+
 def route_functions() -> tuple[Function, ...]:
     """Each function behind a route, once, in route order."""
     return tuple(dict.fromkeys(route.function for route in ROUTES))
+
+
+def deployed_functions() -> tuple[Function, ...]:
+    """Every Lambda the stack deploys: route functions, the authorizer, scheduled functions."""
+    scheduled = (schedule.function for schedule in SCHEDULES)
+    return tuple(dict.fromkeys((*route_functions(), AUTHORIZER, *scheduled)))
 
 
 # API Gateway's own answers (authorizer refusals, unknown routes), in the gateway's stable error body.

@@ -12,7 +12,8 @@ from infra.api import ApiSettings, GatewayApi
 from infra.functions import GatewayFunctions, construct_name
 from infra.layer import SharedLayer
 from infra.observability import Monitoring
-from infra.routes import AUTHORIZER, route_functions
+from infra.routes import AUTHORIZER, SCHEDULES, deployed_functions
+from infra.scheduling import Schedules
 from infra.secrets import DEFAULT_PREFIX, AppSecrets
 from infra.storage import Storage
 
@@ -28,7 +29,7 @@ TAGS = {"project": "mpesa-gateway", "component": "payments-gateway"}
 
 
 class GatewayStack(Stack):
-    """Storage, app secrets, the shared layer, one Lambda per function, the REST API, alarms."""
+    """Storage, app secrets, the shared layer, one Lambda per function, the REST API, schedules, alarms."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -40,7 +41,7 @@ class GatewayStack(Stack):
         self.functions = GatewayFunctions(
             self,
             "Functions",
-            functions=(*route_functions(), AUTHORIZER),
+            functions=deployed_functions(),
             storage=self.storage,
             secrets=self.secrets,
             layer=self.layer.layer,
@@ -64,6 +65,7 @@ class GatewayStack(Stack):
                 web_acl_arn=self._context(CONTEXT_WEB_ACL_ARN, None),
             ),
         )
+        self.schedules = Schedules(self, "Schedules", schedules=SCHEDULES, handlers=self.functions.by_spec)
         self.monitoring = Monitoring(
             self,
             "Monitoring",

@@ -15,16 +15,17 @@ from infra.routes import (
     HANDLER,
     LAYER_DIR,
     ROUTES,
+    SCHEDULES,
     Access,
     Auth,
     Function,
-    route_functions,
+    deployed_functions,
 )
 from infra.tables import REGISTRY, TABLES, TRANSACTIONS, TableSpec
 
 pytestmark = pytest.mark.infra
 
-ALL_FUNCTIONS: tuple[Function, ...] = tuple(dict.fromkeys((*route_functions(), AUTHORIZER)))
+ALL_FUNCTIONS: tuple[Function, ...] = deployed_functions()
 REQUIRED_ENV = {
     "TRANSACTIONS_TABLE",
     "REGISTRY_TABLE",
@@ -255,13 +256,14 @@ def test_tables_are_retained_recoverable_encrypted_and_match_their_spec(synthesi
         assert "TimeToLiveSpecification" not in properties
 
 
-def test_transactions_table_is_indexed_by_app(synthesis):
+def test_transactions_table_is_indexed_by_app_and_by_pending(synthesis):
     properties = table_resource(synthesis, TRANSACTIONS)["Properties"]
     assert properties["KeySchema"] == key_schema("pk", "sk")
-    (index,) = properties["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "by_app"
-    assert index["KeySchema"] == key_schema("gsi1pk", "gsi1sk")
-    assert index["Projection"] == {"ProjectionType": "ALL"}
+    indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"by_app", "pending"}
+    assert indexes["by_app"]["KeySchema"] == key_schema("gsi1pk", "gsi1sk")
+    assert indexes["pending"]["KeySchema"] == key_schema("pending_pk", "pending_sk")
+    assert all(index["Projection"] == {"ProjectionType": "ALL"} for index in indexes.values())
 
 
 def test_registry_table_expires_items_and_is_indexed_by_merchant(synthesis):
@@ -362,3 +364,18 @@ def test_resources_are_tagged(synthesis):
 def test_every_access_kind_has_an_iam_grant():
     # Synthesis fails on an unmapped Access only once a function uses it; say so as soon as it exists.
     assert set(Access) == {*TABLE_ACCESS, Access.APP_SECRETS_READ}
+
+
+def test_each_schedule_runs_its_function_on_a_rate(synthesis):
+    rules = synthesis.resources("AWS::Events::Rule")
+    for schedule in SCHEDULES:
+        function = synthesis.logical_id(synthesis.stack.functions.by_spec[schedule.function])
+        matching = [
+            rule
+            for rule in rules.values()
+            if any(
+                target["Arn"] == {"Fn::GetAtt": [function, "Arn"]} for target in rule["Properties"]["Targets"]
+            )
+        ]
+        assert len(matching) == 1, schedule.function.name
+        assert matching[0]["Properties"]["ScheduleExpression"] == f"rate({schedule.every_minutes} minutes)"

@@ -54,7 +54,7 @@ class InMemoryTokenStore:
     try_lease: granted only when no lease is live (lease_until > now) and the stored token is
     `replacing` (or nothing is stored when `replacing` is None). A holder's own live lease also blocks
     it, as DynamoDB's condition does. save: succeeds only while the caller is still the lease owner,
-    and releases the lease.
+    and releases the lease. release: drops the lease if the caller still owns it.
     """
 
     def __init__(self) -> None:
@@ -93,6 +93,12 @@ class InMemoryTokenStore:
                 return False
             record.token, record.lease_owner, record.lease_until = token, None, None
             return True
+
+    def release(self, key: str, owner: str) -> None:
+        with self._lock:
+            record = self._records.get(key)
+            if record is not None and record.lease_owner == owner:
+                record.lease_owner, record.lease_until = None, None
 
     # Test set-up helpers: what another container or an earlier invocation left behind.
 

@@ -132,6 +132,12 @@ def test_json_body_accepts_json_or_absent_content_types(headers: dict[str, str])
     assert json_body(event_with(json.dumps(GOOD), headers=headers), PaymentRequest).amount == 1
 
 
+def test_json_body_copes_with_null_headers() -> None:
+    raw = rest_event(json.dumps(GOOD))
+    raw["headers"] = None  # API Gateway sends null when a request has no headers at all
+    assert json_body(APIGatewayProxyEvent(raw), PaymentRequest).amount == 1
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

@@ -304,6 +304,23 @@ def test_a_failed_fetch_propagates_and_fetches_nothing_else(
     assert store.read(KEY) is None
 
 
+def test_a_failed_fetch_gives_the_lease_up_so_the_next_caller_fetches_at_once(
+    store: InMemoryTokenStore, clock: FakeClock
+) -> None:
+    def failing_fetch() -> AccessToken:
+        raise DarajaNotSent("could not connect to Daraja")
+
+    with pytest.raises(DarajaNotSent):
+        container(store, clock).get(KEY, failing_fetch)
+    fetcher = CountingFetcher(clock)
+    started = clock.now
+
+    assert store.lease_owner(KEY) is None
+    assert container(store, clock).get(KEY, fetcher) == "tok-1"
+    assert clock.now == started  # no waiting out a dead lease
+    assert fetcher.calls == 1
+
+
 @pytest.mark.parametrize("operation", ["get", "replace"])
 def test_threads_on_two_containers_fetch_exactly_once(operation: str) -> None:
     store = InMemoryTokenStore()

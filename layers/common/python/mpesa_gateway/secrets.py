@@ -27,7 +27,8 @@ def verify_client_secret(secret: str, stored: str) -> bool:
         actual = hashlib.scrypt(
             secret.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
         )
-    except ValueError:
+    except (ValueError, TypeError, OverflowError):
+        # A corrupt stored hash (bad cost parameters, bad base64) verifies nothing; it must not crash.
         return False
     return hmac.compare_digest(actual, expected)
 

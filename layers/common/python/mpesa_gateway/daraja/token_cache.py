@@ -40,6 +40,10 @@ class TokenStore(Protocol):
         """Store a fetched token and release the lease; False if the lease was lost meanwhile."""
         ...
 
+    def release(self, key: str, owner: str) -> None:
+        """Give the lease up without a token (the fetch failed), if still held by `owner`."""
+        ...
+
 
 TokenFetcher = Callable[[], AccessToken]
 
@@ -103,7 +107,12 @@ class SharedTokenCache:
             self._sleep(self._poll_seconds)
 
     def _fetch_and_share(self, key: str, fetch: TokenFetcher) -> str:
-        token = fetch()
+        try:
+            token = fetch()
+        except Exception:
+            # Let the next caller try at once rather than wait out a lease nobody is using.
+            self._store.release(key, self._owner)
+            raise
         if not self._store.save(key, self._owner, token):
             # Our lease expired and someone else took over: their token is the live one.
             return self._obtain(key, fetch, rejected=token.value)

@@ -97,13 +97,14 @@ class DynamoTokenStore:
             Attr("lease_owner").eq(owner),
         )
 
-    def _write_if(self, key: str, expression: str, values: dict[str, Any], condition: Any) -> bool:
+    def release(self, key: str, owner: str) -> None:
+        self._write_if(key, "REMOVE lease_owner, lease_until", None, Attr("lease_owner").eq(owner))
+
+    def _write_if(self, key: str, expression: str, values: dict[str, Any] | None, condition: Any) -> bool:
+        extra = {"ExpressionAttributeValues": values} if values else {}
         try:
             self._table.update_item(
-                Key=self._key(key),
-                UpdateExpression=expression,
-                ExpressionAttributeValues=values,
-                ConditionExpression=condition,
+                Key=self._key(key), UpdateExpression=expression, ConditionExpression=condition, **extra
             )
         except ClientError as error:
             if is_condition_failure(error):
