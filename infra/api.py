@@ -14,7 +14,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra import nag
-from infra.routes import GATEWAY_ERRORS, ROUTES, Auth, Function, Route
+from infra.routes import GATEWAY_ERRORS, MERCHANT_AUTH_CHALLENGE, ROUTES, Auth, Function, Route
 
 STAGE_NAME = "prod"
 
@@ -169,8 +169,8 @@ class GatewayApi(Construct):
             if response_type is None:
                 raise ValueError(f"GATEWAY_ERRORS[{status}]: no API Gateway response type is mapped to it")
             headers = dict(json_content)
-            if status == 401:  # RFC 6750: tell the client which scheme to use
-                headers["WWW-Authenticate"] = "'Bearer'"
+            if status == 401:  # tell the client which scheme to use (a quoted mapping expression)
+                headers["WWW-Authenticate"] = f"'{MERCHANT_AUTH_CHALLENGE}'"
             self.rest_api.add_gateway_response(
                 f"Gateway{status}",
                 type=response_type,

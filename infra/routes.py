@@ -128,6 +128,9 @@ def deployed_functions() -> tuple[Function, ...]:
     return tuple(dict.fromkeys((*route_functions(), AUTHORIZER, *scheduled)))
 
 
+# The scheme a 401 asks for (RFC 7235 WWW-Authenticate), from the stack and the local API alike.
+MERCHANT_AUTH_CHALLENGE = 'Basic realm="mpesa-gateway"'
+
 # API Gateway's own answers (authorizer refusals, unknown routes), in the gateway's stable error body.
 # The stack installs them as gateway responses; the local API server answers with the same bodies.
 GATEWAY_ERRORS: dict[int, tuple[str, str]] = {

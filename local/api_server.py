@@ -26,7 +26,17 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 from werkzeug.serving import make_server as make_werkzeug_server
 from werkzeug.wrappers import Request, Response
 
-from infra.routes import AUTHORIZER, FUNCTIONS_DIR, GATEWAY_ERRORS, LAYER_DIR, ROUTES, Auth, Function, Route
+from infra.routes import (
+    AUTHORIZER,
+    FUNCTIONS_DIR,
+    GATEWAY_ERRORS,
+    LAYER_DIR,
+    MERCHANT_AUTH_CHALLENGE,
+    ROUTES,
+    Auth,
+    Function,
+    Route,
+)
 from local.apigw import authorizer
 from local.apigw.events import (
     RAW_HEADERS_KEY,
@@ -179,7 +189,10 @@ class LocalApi:
 
 def _gateway_error(status: int) -> Response:
     code, message = GATEWAY_ERRORS[status]
-    return _error(status, code, message)
+    response = _error(status, code, message)
+    if status == 401:  # as the stack's UNAUTHORIZED gateway response does
+        response.headers["WWW-Authenticate"] = MERCHANT_AUTH_CHALLENGE
+    return response
 
 
 def _error(status: int, code: str, message: str) -> Response:

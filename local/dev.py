@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local.api_server import create_app
+from infra.routes import SCHEDULES
+from local.api_server import LocalApiSettings, create_app
 from local.api_server import make_server as make_api_server
+from local.apigw.invoker import Invoker
 from local.aws import create_tables, gateway_environment
 from local.demo import APPS, MERCHANTS, seed
+from local.scheduler import LocalScheduler
 from local.simulator import DEMO_SETTINGS
 from local.simulator import create_app as create_simulator
 from mpesa_gateway.config import get_settings
@@ -41,6 +44,12 @@ class Ports:
             simulator=int(os.environ.get("SIMULATOR_PORT", "3001")),
             aws=int(os.environ.get("LOCAL_AWS_PORT", "3002")),
         )
+
+
+def schedule_override() -> float | None:
+    """LOCAL_SCHEDULE_SECONDS runs scheduled functions more often than the stack does (demos, tests)."""
+    value = os.environ.get("LOCAL_SCHEDULE_SECONDS")
+    return float(value) if value else None
 
 
 def configure_environment(ports: Ports) -> None:
@@ -70,11 +79,14 @@ class Background:
 def banner(ports: Ports) -> str:
     merchants = "\n".join(f"    {m.merchant_id}:{m.client_secret}" for m in MERCHANTS)
     apps = "\n".join(f"    {a.app_id} ({a.driver.value}, owner {a.merchant_id})" for a in APPS)
+    every = schedule_override()
+    schedules = ", ".join(f"{s.function.name} every {every or s.every_minutes * 60:g} s" for s in SCHEDULES)
     return f"""
 M-Pesa gateway (local)
   API                http://{HOST}:{ports.api}/api/pay/{{payment_app}}/...
   Daraja simulator   http://{HOST}:{ports.simulator}  (POST /simulator/rules, GET /simulator/requests)
   Emulated AWS       http://{HOST}:{ports.aws}  (moto: DynamoDB, Secrets Manager)
+  Scheduled          {schedules}
   Merchant credentials (HTTP Basic client_id:client_secret)
 {merchants}
   Payment apps
@@ -103,7 +115,10 @@ def main() -> None:
         create_tables()
         seed(DynamoRegistry(get_settings().registry_table))
         background.start(make_server(HOST, ports.simulator, create_simulator(DEMO_SETTINGS), threaded=True))
-        background.start(make_api_server(create_app(), HOST, ports.api))
+        api = LocalApiSettings()
+        background.start(make_api_server(create_app(api), HOST, ports.api))
+        invoker = Invoker(api.functions_dir, api.region, api.account_id)
+        LocalScheduler(SCHEDULES, invoker, stopping).start(schedule_override())
         print(banner(ports), flush=True)
         stopping.wait()
     finally:

@@ -41,6 +41,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         **{name: str(port) for name, port in ports.items()},
         "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
         "PYTHONUNBUFFERED": "1",
+        # Scheduled functions (the reconciler) every 2 s, and settle pushes older than 1 s.
+        "LOCAL_SCHEDULE_SECONDS": "2",
+        "RECONCILE_AFTER_SECONDS": "1",
     }
     log = tmp_path_factory.mktemp("local-stack") / "dev.log"
     with log.open("w") as sink:

@@ -98,6 +98,22 @@ def test_dropped_callback_then_status_query(local_stack: LocalStack):
     assert settled["settled_by"] == "query"
 
 
+def test_lost_callback_is_settled_by_the_scheduled_reconciler(local_stack: LocalStack):
+    rule(local_stack, msisdn="254722000006", result_code=1032, drop_callback=True, callback_delay_ms=100)
+
+    data = pay(local_stack, "0722000006").json()["data"]
+    reconciled = "reconciler: {'CANCELLED': 1}"
+    deadline = time.monotonic() + 15
+    while reconciled not in local_stack.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.3)
+
+    # Settled by the schedule itself: no merchant asked for the status before this point.
+    assert reconciled in local_stack.log.read_text()
+    settled = status(local_stack, data["transaction_id"])
+    assert settled["status"] == "CANCELLED"
+    assert settled["settled_by"] == "query"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -122,6 +138,7 @@ def test_unknown_route_and_missing_credentials(local_stack: LocalStack):
     assert unknown.json()["error"]["code"] == "route_not_found"
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "unauthorized"
+    assert anonymous.headers["WWW-Authenticate"] == 'Basic realm="mpesa-gateway"'
 
 
 def test_sigterm_stops_the_whole_local_stack():

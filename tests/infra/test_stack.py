@@ -14,6 +14,7 @@ from infra.routes import (
     GATEWAY_ERRORS,
     HANDLER,
     LAYER_DIR,
+    MERCHANT_AUTH_CHALLENGE,
     ROUTES,
     SCHEDULES,
     Access,
@@ -215,6 +216,8 @@ def test_gateway_responses_answer_in_the_gateway_error_shape(synthesis):
         }
         assert response["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/json'"
     assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    challenge = responses["UNAUTHORIZED"]["ResponseParameters"]["gatewayresponse.header.WWW-Authenticate"]
+    assert challenge == f"'{MERCHANT_AUTH_CHALLENGE}'"
     default_5xx = json.loads(responses["DEFAULT_5XX"]["ResponseTemplates"]["application/json"])
     assert default_5xx == {"error": {"code": "gateway_error", "message": SERVER_ERROR[1]}}
 

@@ -1,0 +1,84 @@
+"""The shared Daraja token's DynamoDB record: the lease is a real conditional write (moto)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from moto import mock_aws
+
+from local.aws import create_tables
+from mpesa_gateway.daraja.token_cache import AccessToken, SharedTokenCache
+from mpesa_gateway.store.registry import DynamoTokenStore
+from tests.conftest import reset_gateway_caches
+
+KEY = "consumer-key-hash"
+NOW = 1_800_000_000.0
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoTokenStore]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "af-south-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        reset_gateway_caches()
+        create_tables()
+        yield DynamoTokenStore("mpesa-gateway-registry")
+    reset_gateway_caches()
+
+
+def test_only_one_holder_at_a_time_until_the_lease_expires(store: DynamoTokenStore):
+    assert store.try_lease(KEY, "a", NOW, NOW + 10, replacing=None)
+    assert not store.try_lease(KEY, "b", NOW + 5, NOW + 15, replacing=None)
+    assert store.try_lease(KEY, "b", NOW + 12, NOW + 22, replacing=None)  # a's lease ran out
+
+
+def test_save_needs_the_lease_and_publishes_the_token(store: DynamoTokenStore):
+    token = AccessToken("tok-1", NOW + 3599)
+    store.try_lease(KEY, "a", NOW, NOW + 10, replacing=None)
+
+    assert not store.save(KEY, "b", token)
+    assert store.save(KEY, "a", token)
+    assert store.read(KEY) == AccessToken("tok-1", int(NOW + 3599))
+    assert store.try_lease(KEY, "b", NOW, NOW + 10, replacing="tok-1")  # released by the save
+
+
+def test_a_lease_to_replace_a_token_that_already_changed_is_refused(store: DynamoTokenStore):
+    store.try_lease(KEY, "a", NOW, NOW + 10, replacing=None)
+    store.save(KEY, "a", AccessToken("tok-2", NOW + 3599))
+
+    assert not store.try_lease(KEY, "b", NOW + 1, NOW + 11, replacing="tok-1")
+    assert not store.try_lease(KEY, "b", NOW + 1, NOW + 11, replacing=None)
+
+
+def test_release_frees_the_lease_for_its_owner_only(store: DynamoTokenStore):
+    store.try_lease(KEY, "a", NOW, NOW + 10, replacing=None)
+
+    store.release(KEY, "b")
+    assert not store.try_lease(KEY, "c", NOW + 1, NOW + 11, replacing=None)
+    store.release(KEY, "a")
+    assert store.try_lease(KEY, "c", NOW + 1, NOW + 11, replacing=None)
+
+
+def test_containers_racing_for_a_token_fetch_it_once(store: DynamoTokenStore):
+    fetches: list[int] = []
+    lock = threading.Lock()
+
+    def fetch() -> AccessToken:
+        with lock:
+            fetches.append(1)
+            return AccessToken(f"tok-{len(fetches)}", 4_000_000_000)
+
+    containers = [SharedTokenCache(store, poll_seconds=0.05) for _ in range(4)]
+    tokens: list[str] = []
+    threads = [
+        threading.Thread(target=lambda c=cache: tokens.append(c.get(KEY, fetch))) for cache in containers * 2
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert len(fetches) == 1
+    assert tokens == ["tok-1"] * 8
