@@ -13,7 +13,10 @@ import requests
 from aws_lambda_powertools.utilities import parameters
 
 from mpesa_gateway import idempotency
+from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import IdempotencyConflict
+from mpesa_gateway.models import StkTransactionType
+from mpesa_gateway.store.registry import DynamoRegistry
 from tests.integration.conftest import OTHER_AUTH, Gateway
 
 PAYMENT = {
@@ -389,3 +392,19 @@ def test_idempotency_key_still_in_flight_is_a_conflict(gateway: Gateway):
         release.set()
         worker.join(5)
     assert results == [{"status": 200, "body": {}}]
+
+
+def test_daraja_refusing_the_content_is_a_400_and_fails_the_transaction(gateway: Gateway):
+    registry = DynamoRegistry(get_settings().registry_table)
+    app = registry.get_app("demo-express")
+    buy_goods = {"stk_transaction_type": StkTransactionType.BUY_GOODS, "till_number": "12"}
+    registry.put_app(app.model_copy(update=buy_goods))
+
+    answer = gateway.request_payment(PAYMENT)
+
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["code"] == "daraja_rejected"
+    assert error["daraja_code"] == "400.002.02"
+    assert "PartyB" in error["message"]
+    assert gateway.items(f"TXN#{error['transaction_id']}")[0]["status"] == "FAILED"

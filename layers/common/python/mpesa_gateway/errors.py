@@ -75,6 +75,12 @@ class DarajaRejected(GatewayError):
     code = "daraja_rejected"
 
 
+class DarajaRejectedContent(DarajaRejected):
+    """Daraja's 400s are about the request's content, which the merchant can correct."""
+
+    status = 400
+
+
 class DarajaUnavailable(GatewayError):
     """Daraja could not be reached (or was busy); the request was not accepted."""
 

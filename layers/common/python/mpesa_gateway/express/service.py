@@ -23,6 +23,7 @@ from mpesa_gateway.daraja.errors import (
 from mpesa_gateway.daraja.formats import daraja_timestamp, stk_password
 from mpesa_gateway.errors import (
     DarajaRejected,
+    DarajaRejectedContent,
     DarajaUnavailable,
     InvalidRequest,
     NotFound,
@@ -165,14 +166,12 @@ class ExpressService:
                 "Daraja could not be reached; the payment was not requested",
                 transaction_id=transaction.transaction_id,
             )
-        rejection = DarajaRejected(
+        rejection = DarajaRejectedContent if error.http_status == 400 else DarajaRejected
+        raise rejection(
             f"Daraja refused the payment request: {error.error_message}",
             daraja_code=error.error_code,
             transaction_id=transaction.transaction_id,
         )
-        # Daraja's 400s are about the request's content, which the merchant can correct.
-        rejection.status = 400 if error.http_status == 400 else 502
-        raise rejection
 
     # checkPaymentRequestStatus ------------------------------------------------------------------
 
