@@ -1,13 +1,14 @@
 """Merchants, payment apps and the shared Daraja token, in the registry table.
 
-Items: MERCHANT#<id>/PROFILE, APP#<id>/PROFILE (indexed by owner on by_merchant), DARAJA_TOKEN#<key>/TOKEN.
+Items: MERCHANT#<id>/PROFILE (listed under MERCHANTS on by_merchant), APP#<id>/PROFILE (indexed by owner
+on by_merchant), DARAJA_TOKEN#<key>/TOKEN.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
@@ -45,14 +46,42 @@ class DynamoRegistry:
             )
         )
 
+    def apps_of(self, merchant_id: str) -> list[PaymentApp]:
+        """The merchant's apps, by app id."""
+        items = self._query_index(
+            Key("gsi1pk").eq(f"MERCHANT#{merchant_id}") & Key("gsi1sk").begins_with("APP#")
+        )
+        return [PaymentApp.model_validate(item) for item in items]
+
+    def list_merchants(self) -> list[Merchant]:
+        return [Merchant.model_validate(item) for item in self._query_index(Key("gsi1pk").eq("MERCHANTS"))]
+
     def get_merchant(self, merchant_id: str) -> Merchant | None:
         item = self._get(f"MERCHANT#{merchant_id}", "PROFILE")
         return Merchant.model_validate(item) if item else None
 
     def put_merchant(self, merchant: Merchant) -> None:
         self._table.put_item(
-            Item=to_item({"pk": f"MERCHANT#{merchant.merchant_id}", "sk": "PROFILE", **merchant.model_dump()})
+            Item=to_item(
+                {
+                    "pk": f"MERCHANT#{merchant.merchant_id}",
+                    "sk": "PROFILE",
+                    "gsi1pk": "MERCHANTS",
+                    "gsi1sk": f"MERCHANT#{merchant.merchant_id}",
+                    **merchant.model_dump(),
+                }
+            )
         )
+
+    def _query_index(self, condition: Any) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"IndexName": "by_merchant", "KeyConditionExpression": condition}
+        items: list[dict[str, Any]] = []
+        while True:
+            answer = self._table.query(**query)
+            items += [from_item(item) for item in answer.get("Items", [])]
+            if "LastEvaluatedKey" not in answer:
+                return items
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
