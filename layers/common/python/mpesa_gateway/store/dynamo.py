@@ -16,6 +16,17 @@ def table(name: str) -> Any:
     return boto3.resource("dynamodb").Table(name)
 
 
+def query_all(table: Any, **query: Any) -> list[dict[str, Any]]:
+    """Every item a query matches, across pages, in plain Python values."""
+    items: list[dict[str, Any]] = []
+    while True:
+        answer = table.query(**query)
+        items += [from_item(item) for item in answer.get("Items", [])]
+        if "LastEvaluatedKey" not in answer:
+            return items
+        query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
 def is_condition_failure(error: ClientError) -> bool:
     code = error.response.get("Error", {}).get("Code")
     return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}

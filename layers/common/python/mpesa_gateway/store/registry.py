@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from mpesa_gateway.daraja.token_cache import AccessToken
 from mpesa_gateway.models import PaymentApp
-from mpesa_gateway.store.dynamo import from_item, is_condition_failure, table, to_item
+from mpesa_gateway.store.dynamo import from_item, is_condition_failure, query_all, table, to_item
 
 
 class Merchant(BaseModel):
@@ -74,14 +74,7 @@ class DynamoRegistry:
         )
 
     def _query_index(self, condition: Any) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"IndexName": "by_merchant", "KeyConditionExpression": condition}
-        items: list[dict[str, Any]] = []
-        while True:
-            answer = self._table.query(**query)
-            items += [from_item(item) for item in answer.get("Items", [])]
-            if "LastEvaluatedKey" not in answer:
-                return items
-            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return query_all(self._table, IndexName="by_merchant", KeyConditionExpression=condition)
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from mpesa_gateway.models import Transaction, TransactionStatus
-from mpesa_gateway.store.dynamo import from_item, is_condition_failure, table, to_item
+from mpesa_gateway.store.dynamo import from_item, is_condition_failure, query_all, table, to_item
 
 
 class Settlement(BaseModel):
@@ -204,17 +204,12 @@ class DynamoTransactionStore:
 
     def pending_before(self, cutoff: datetime) -> list[Transaction]:
         """Pending transactions created before `cutoff`, oldest first, from the sparse index."""
-        query = {
-            "IndexName": "pending",
-            "KeyConditionExpression": Key(PENDING_PK).eq("PENDING") & Key(PENDING_SK).lt(cutoff.isoformat()),
-        }
-        found: list[Transaction] = []
-        while True:
-            answer = self._table.query(**query)
-            found += [_transaction(item) for item in answer.get("Items", [])]
-            if "LastEvaluatedKey" not in answer:
-                return found
-            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        items = query_all(
+            self._table,
+            IndexName="pending",
+            KeyConditionExpression=Key(PENDING_PK).eq("PENDING") & Key(PENDING_SK).lt(cutoff.isoformat()),
+        )
+        return [Transaction.model_validate(item) for item in items]
 
     def save_callback(self, callback: RawCallback) -> None:
         item = {
