@@ -31,6 +31,10 @@ SERVER_ERROR = ("gateway_error", "The gateway could not complete the request")
 # Routes without the merchant authorizer, each with why that is acceptable (for cdk-nag's audit trail).
 # A new Auth kind must be added here deliberately; an unknown one fails synthesis.
 OPEN_ROUTE_REASONS: dict[Auth, str] = {
+    Auth.CLIENT_CREDENTIALS: (
+        "The token endpoint is where merchants authenticate: the request itself carries the client "
+        "credentials (HTTP Basic or body), which the handler checks against their scrypt hash."
+    ),
     Auth.CALLBACK: (
         "Safaricom calls this route and cannot present gateway credentials; each callback URL carries "
         "its payment app's secret, which the handler checks before acting."

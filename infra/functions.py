@@ -15,7 +15,7 @@ from constructs import Construct
 from infra import nag
 from infra.layer import ARCHITECTURE, ASSET_EXCLUDES, RUNTIME
 from infra.routes import HANDLER, Access, Function
-from infra.secrets import AppSecrets
+from infra.secrets import AppSecrets, SigningKeySecret
 from infra.storage import Storage
 from infra.tables import IDEMPOTENCY, REGISTRY, TRANSACTIONS, TableSpec
 
@@ -57,6 +57,7 @@ class GatewayFunctions(Construct):
         functions: Iterable[Function],
         storage: Storage,
         secrets: AppSecrets,
+        signing_key: SigningKeySecret,
         layer: lambda_.ILayerVersion,
         log_retention: logs.RetentionDays,
     ) -> None:
@@ -66,6 +67,7 @@ class GatewayFunctions(Construct):
         self._environment = {
             **{spec.env_var: table.table_name for spec, table in storage.tables.items()},
             "APP_SECRET_PREFIX": secrets.prefix,
+            "SIGNING_KEY_SECRET": signing_key.secret.secret_arn,
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -79,6 +81,7 @@ class GatewayFunctions(Construct):
             for access, (spec, write) in TABLE_ACCESS.items()
         }
         self._grants[Access.APP_SECRETS_READ] = _Grant(secrets.grant_read, secrets.acknowledge_read_grant)
+        self._grants[Access.SIGNING_KEY_READ] = _Grant(signing_key.grant_read, lambda _scope: None)
         # A Function listed twice (a handler behind two routes) is built once.
         self.by_spec: dict[Function, lambda_.Function] = {
             function: self._build(function) for function in dict.fromkeys(functions)

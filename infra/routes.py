@@ -21,8 +21,9 @@ HANDLER = "handler.handler"
 class Auth(StrEnum):
     """Who may call a route."""
 
-    MERCHANT = "merchant"  # behind the Lambda authorizer (merchant credentials)
+    MERCHANT = "merchant"  # behind the Lambda authorizer (a bearer token from the token endpoint)
     CALLBACK = "callback"  # open to Safaricom; guarded by the per-app secret in the URL
+    CLIENT_CREDENTIALS = "client-credentials"  # open: the request itself carries client credentials
 
 
 class Access(StrEnum):
@@ -33,6 +34,7 @@ class Access(StrEnum):
     REGISTRY_READ_WRITE = "registry:rw"
     APP_SECRETS_READ = "app-secrets:r"
     IDEMPOTENCY_READ_WRITE = "idempotency:rw"
+    SIGNING_KEY_READ = "signing-key:r"
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,13 @@ _DARAJA_CALLER = frozenset(
 AUTHORIZER = Function(
     name="authorizer",
     description="Authenticates merchants on every merchant route",
-    access=frozenset({Access.REGISTRY_READ}),
+    access=frozenset({Access.REGISTRY_READ, Access.SIGNING_KEY_READ}),
+    timeout_seconds=10,
+)
+GENERATE_TOKEN = Function(
+    name="generate_token",
+    description="Issues merchant bearer tokens for client credentials",
+    access=frozenset({Access.REGISTRY_READ, Access.SIGNING_KEY_READ}),
     timeout_seconds=10,
 )
 REQUEST_PAYMENT = Function(
@@ -88,6 +96,8 @@ STK_CALLBACK = Function(
 APP_PREFIX = "/api/pay/{payment_app}"
 
 ROUTES: tuple[Route, ...] = (
+    Route("POST", "/api/generate_token", GENERATE_TOKEN, Auth.CLIENT_CREDENTIALS),
+    Route("POST", "/api/generate_token.php", GENERATE_TOKEN, Auth.CLIENT_CREDENTIALS),
     Route("POST", f"{APP_PREFIX}/requestPayment", REQUEST_PAYMENT, Auth.MERCHANT),
     Route(
         "GET",
@@ -129,7 +139,7 @@ def deployed_functions() -> tuple[Function, ...]:
 
 
 # The scheme a 401 asks for (RFC 7235 WWW-Authenticate), from the stack and the local API alike.
-MERCHANT_AUTH_CHALLENGE = 'Basic realm="mpesa-gateway"'
+MERCHANT_AUTH_CHALLENGE = 'Bearer realm="mpesa-gateway"'
 
 # API Gateway's own answers (authorizer refusals, unknown routes), in the gateway's stable error body.
 # The stack installs them as gateway responses; the local API server answers with the same bodies.

@@ -1,4 +1,4 @@
-"""Secrets Manager for the payment apps' Daraja credentials.
+"""Secrets Manager: the payment apps' Daraja credentials and the merchant-token signing keys.
 
 Apps are created at run time by the gateway's CLI, one secret per app named `<prefix><app_id>` and
 encrypted with the key made here; so the stack owns the key and the IAM grants, not the secrets.
@@ -6,9 +6,12 @@ encrypted with the key made here; so the stack owns the key and the IAM grants, 
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import ArnFormat, Aws, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra import nag
@@ -63,3 +66,35 @@ class AppSecrets(Construct):
             "prefix wildcard (which also covers Secrets Manager's random ARN suffix) is the narrowest "
             "ARN that names them, and only GetSecretValue/DescribeSecret are allowed.",
         )
+
+
+class SigningKeySecret(Construct):
+    """The keys that sign merchant bearer tokens: `{"active": "k1", "k1": <64 random characters>}`.
+
+    CloudFormation generates the first key, so it never appears in the template or the repository.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        self.secret = secretsmanager.Secret(
+            self,
+            "Secret",
+            description="Merchant token signing keys (rotate: python -m mpesa_gateway.admin signing-keys)",
+            encryption_key=key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({"active": "k1"}),
+                generate_string_key="k1",
+                exclude_punctuation=True,
+                password_length=64,
+            ),
+        )
+        nag.acknowledge(
+            self.secret,
+            "SMG4",
+            "Signing keys are rotated with the gateway's CLI, which adds a new active key and keeps the old "
+            "one verifying until its tokens (valid one hour) expire; a single-value rotation Lambda would "
+            "cut off every token in flight.",
+        )
+
+    def grant_read(self, grantee: iam.IGrantable) -> None:
+        self.secret.grant_read(grantee)

@@ -14,7 +14,7 @@ from infra.layer import SharedLayer
 from infra.observability import Monitoring
 from infra.routes import AUTHORIZER, SCHEDULES, deployed_functions
 from infra.scheduling import Schedules
-from infra.secrets import DEFAULT_PREFIX, AppSecrets
+from infra.secrets import DEFAULT_PREFIX, AppSecrets, SigningKeySecret
 from infra.storage import Storage
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
@@ -37,6 +37,7 @@ class GatewayStack(Stack):
         self.secrets = AppSecrets(
             self, "AppSecrets", prefix=str(self._context(CONTEXT_SECRET_PREFIX, DEFAULT_PREFIX))
         )
+        self.signing_key = SigningKeySecret(self, "SigningKey", key=self.secrets.key)
         self.layer = SharedLayer(self, "SharedLayer")
         self.functions = GatewayFunctions(
             self,
@@ -44,6 +45,7 @@ class GatewayStack(Stack):
             functions=deployed_functions(),
             storage=self.storage,
             secrets=self.secrets,
+            signing_key=self.signing_key,
             layer=self.layer.layer,
             log_retention=LOG_RETENTION,
         )
@@ -85,6 +87,12 @@ class GatewayStack(Stack):
             "AppSecretsKeyArn",
             value=self.secrets.key.key_arn,
             description="KMS key to encrypt app secrets with",
+        )
+        CfnOutput(
+            self,
+            "SigningKeySecretArn",
+            value=self.signing_key.secret.secret_arn,
+            description="Secret holding the merchant-token signing keys",
         )
         for key, value in TAGS.items():
             Tags.of(self).add(key, value)

@@ -8,9 +8,17 @@ from typing import Any
 import boto3
 
 from infra.tables import TABLES, TableSpec
+from mpesa_gateway.tokens import initial_signing_keys
 
 LOCAL_REGION = "af-south-1"
 APP_SECRET_PREFIX = "mpesa-gateway/apps/"  # noqa: S105 - a name prefix, not a secret
+SIGNING_KEY_SECRET = "mpesa-gateway/signing-keys"  # noqa: S105 - a secret's name
+
+
+def provision() -> None:
+    """Everything the stack creates that the functions need: tables and the token signing keys."""
+    create_tables()
+    create_signing_keys()
 
 
 def create_tables() -> None:
@@ -22,6 +30,13 @@ def create_tables() -> None:
                 TableName=spec.local_name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
             )
+
+
+def create_signing_keys() -> None:
+    # A fresh key per local run, as the stack generates one at deploy time.
+    boto3.client("secretsmanager").create_secret(
+        Name=SIGNING_KEY_SECRET, SecretString=json.dumps(initial_signing_keys())
+    )
 
 
 def _table_definition(spec: TableSpec) -> dict[str, Any]:
@@ -55,17 +70,12 @@ def _key_schema(partition_key: str, sort_key: str | None) -> list[dict[str, str]
     return schema
 
 
-def put_app_secret(app_id: str, values: dict[str, str]) -> None:
-    boto3.client("secretsmanager").create_secret(
-        Name=f"{APP_SECRET_PREFIX}{app_id}", SecretString=json.dumps(values)
-    )
-
-
 def gateway_environment() -> dict[str, str]:
     """The variables the stack gives every function, with the local table names."""
     return {
         **{spec.env_var: spec.local_name for spec in TABLES},
         "APP_SECRET_PREFIX": APP_SECRET_PREFIX,
+        "SIGNING_KEY_SECRET": SIGNING_KEY_SECRET,
         "AWS_DEFAULT_REGION": LOCAL_REGION,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",  # moto accepts any credentials

@@ -1,18 +1,35 @@
-"""The demo merchants and payment apps of local mode (documented in the README; not for production)."""
+"""The demo merchants and payment apps of local mode (documented in the README; not for production).
+
+Seeded through AdminService, as an operator would create them, with fixed secrets so that the README's
+curl examples and the tests can name them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from local.aws import put_app_secret
-from mpesa_gateway.models import Driver, PaymentApp
-from mpesa_gateway.secrets import hash_client_secret, sha256_hex
-from mpesa_gateway.store.registry import DynamoRegistry, Merchant
+from mpesa_gateway.admin.service import AdminService, CredentialStore, NewApp
+from mpesa_gateway.config import get_settings
+from mpesa_gateway.models import Driver
+from mpesa_gateway.store.app_secrets import AppSecretStore
+from mpesa_gateway.store.registry import DynamoRegistry
 
 SANDBOX_SHORT_CODE = "174379"
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
 DEMO_CONSUMER_KEY = "demo-consumer-key"
 DEMO_CONSUMER_SECRET = "demo-consumer-secret"  # noqa: S105 - documented local demo value
+DEMO_INITIATOR_NAME = "testapi"
+DEMO_INITIATOR_PASSWORD = "demo-initiator-password"  # noqa: S105 - documented local demo value
+
+_DARAJA_KEYS = {"consumer_key": DEMO_CONSUMER_KEY, "consumer_secret": DEMO_CONSUMER_SECRET}
+_INITIATOR = {"initiator_name": DEMO_INITIATOR_NAME, "initiator_password": DEMO_INITIATOR_PASSWORD}
+_CREDENTIALS: dict[Driver, dict[str, str]] = {
+    Driver.EXPRESS: {**_DARAJA_KEYS, "passkey": SANDBOX_PASSKEY},
+    Driver.C2B: _DARAJA_KEYS,
+    Driver.B2C: {**_DARAJA_KEYS, **_INITIATOR},
+    Driver.B2B: {**_DARAJA_KEYS, **_INITIATOR},
+    Driver.PERSONAL: {},
+}
 
 
 @dataclass(frozen=True)
@@ -27,10 +44,15 @@ class DemoApp:
     app_id: str
     merchant_id: str
     driver: Driver
+    short_code: str | None = None
 
     @property
     def callback_secret(self) -> str:
         return f"{self.app_id}-callback-secret"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return dict(_CREDENTIALS[self.driver])
 
 
 MERCHANTS = (
@@ -38,36 +60,27 @@ MERCHANTS = (
     DemoMerchant("other", "other-secret", "Other Merchant"),
 )
 APPS = (
-    DemoApp("demo-express", "demo", Driver.EXPRESS),
-    DemoApp("other-express", "other", Driver.EXPRESS),
+    DemoApp("demo-express", "demo", Driver.EXPRESS, SANDBOX_SHORT_CODE),
+    DemoApp("demo-c2b", "demo", Driver.C2B, "600984"),
+    DemoApp("demo-b2c", "demo", Driver.B2C, "600997"),
+    DemoApp("demo-b2b", "demo", Driver.B2B, "600992"),
+    DemoApp("demo-personal", "demo", Driver.PERSONAL),
+    DemoApp("other-express", "other", Driver.EXPRESS, SANDBOX_SHORT_CODE),
 )
 
 
-def seed(registry: DynamoRegistry) -> None:
+def seed(registry: DynamoRegistry, secret_store: CredentialStore | None = None) -> None:
+    admin = AdminService(registry, secret_store or AppSecretStore(get_settings().app_secret_prefix))
     for merchant in MERCHANTS:
-        registry.put_merchant(
-            Merchant(
-                merchant_id=merchant.merchant_id,
-                name=merchant.name,
-                client_secret_hash=hash_client_secret(merchant.client_secret),
-            )
-        )
+        admin.create_merchant(merchant.merchant_id, merchant.name, client_secret=merchant.client_secret)
     for app in APPS:
-        registry.put_app(
-            PaymentApp(
+        admin.create_app(
+            NewApp(
                 app_id=app.app_id,
                 merchant_id=app.merchant_id,
                 driver=app.driver,
-                short_code=SANDBOX_SHORT_CODE,
-                callback_secret_sha256=sha256_hex(app.callback_secret),
+                short_code=app.short_code,
+                credentials=app.credentials,
+                callback_secret=app.callback_secret,
             )
-        )
-        put_app_secret(
-            app.app_id,
-            {
-                "consumer_key": DEMO_CONSUMER_KEY,
-                "consumer_secret": DEMO_CONSUMER_SECRET,
-                "passkey": SANDBOX_PASSKEY,
-                "callback_secret": app.callback_secret,
-            },
         )

@@ -20,7 +20,7 @@ from infra.routes import SCHEDULES
 from local.api_server import LocalApiSettings, create_app
 from local.api_server import make_server as make_api_server
 from local.apigw.invoker import Invoker
-from local.aws import create_tables, gateway_environment
+from local.aws import gateway_environment, provision
 from local.demo import APPS, MERCHANTS, seed
 from local.scheduler import LocalScheduler
 from local.simulator import DEMO_SETTINGS
@@ -78,7 +78,11 @@ class Background:
 
 def banner(ports: Ports) -> str:
     merchants = "\n".join(f"    {m.merchant_id}:{m.client_secret}" for m in MERCHANTS)
-    apps = "\n".join(f"    {a.app_id} ({a.driver.value}, owner {a.merchant_id})" for a in APPS)
+    apps = "\n".join(
+        f"    {a.app_id} ({a.driver.value}, owner {a.merchant_id}"
+        + (f", short code {a.short_code})" if a.short_code else ")")
+        for a in APPS
+    )
     every = schedule_override()
     schedules = ", ".join(f"{s.function.name} every {every or s.every_minutes * 60:g} s" for s in SCHEDULES)
     return f"""
@@ -91,7 +95,8 @@ M-Pesa gateway (local)
 {merchants}
   Payment apps
 {apps}
-  Daraja consumer key/secret: demo-consumer-key / demo-consumer-secret, short code 174379 (sandbox passkey)
+  Daraja consumer key/secret: demo-consumer-key / demo-consumer-secret (174379: sandbox passkey)
+  Manage them: python -m local.admin apps list
   Try: curl -u demo:demo-secret -H 'Content-Type: application/json' \\
          -d '{{"phone_number": "0712345678", "amount": 1, "reference": "ORDER-001"}}' \\
          http://{HOST}:{ports.api}/api/pay/demo-express/requestPayment
@@ -112,7 +117,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     try:
-        create_tables()
+        provision()
         seed(DynamoRegistry(get_settings().registry_table))
         background.start(make_server(HOST, ports.simulator, create_simulator(DEMO_SETTINGS), threaded=True))
         api = LocalApiSettings()

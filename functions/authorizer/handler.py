@@ -1,4 +1,4 @@
-"""Lambda authorizer (TOKEN type) for every merchant route."""
+"""Lambda authorizer (TOKEN type) for every merchant route: a bearer token from /api/generate_token."""
 
 from typing import Any
 
@@ -16,7 +16,7 @@ from mpesa_gateway.runtime import merchant_authenticator
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     token_event = APIGatewayAuthorizerTokenEvent(event)
-    merchant_id = merchant_authenticator().authenticate(token_event.authorization_token)
+    merchant_id = merchant_authenticator().verify_bearer(token_event.authorization_token)
     if merchant_id is None:
         logger.info("merchant authentication failed")
         # API Gateway turns exactly this message into a 401.

@@ -44,6 +44,25 @@ def delete_rule(msisdn: str) -> tuple[Response, int]:
     return jsonify({"deleted": 1}), 200
 
 
+@blueprint.get("/c2b/registrations")
+def list_c2b_registrations() -> Response:
+    registrations = get_state().c2b_registrations.all()
+    return jsonify({"registrations": [registration.to_json() for registration in registrations]})
+
+
+@blueprint.delete("/c2b/registrations")
+def clear_c2b_registrations() -> Response:
+    return jsonify({"deleted": get_state().c2b_registrations.clear()})
+
+
+@blueprint.delete("/c2b/registrations/<short_code>")
+def delete_c2b_registration(short_code: str) -> tuple[Response, int]:
+    # Lets a test register again, which Daraja itself refuses ("Urls are already registered").
+    if not get_state().c2b_registrations.remove(short_code):
+        return jsonify({"error": f"no registration for {short_code}", "field": "short_code"}), 404
+    return jsonify({"deleted": 1}), 200
+
+
 @blueprint.get("/requests")
 def list_requests() -> Response:
     path = request.args.get("path")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import subprocess
 import sys
@@ -13,20 +14,27 @@ import requests
 
 from tests.e2e.conftest import ROOT, LocalStack, free_port
 
-AUTH = ("demo", "demo-secret")
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}
 
 pytestmark = pytest.mark.e2e
 
 
+@functools.cache
+def bearer(api: str) -> dict[str, str]:
+    credentials = {"client_id": "demo", "client_secret": "demo-secret"}
+    token = requests.post(f"{api}/api/generate_token", json=credentials, timeout=30).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def pay(stack: LocalStack, phone: str, **overrides: Any) -> requests.Response:
     body = {"phone_number": phone, "amount": 1, "reference": "ORDER-001", "description": "Test", **overrides}
-    return requests.post(f"{stack.api}/api/pay/demo-express/requestPayment", json=body, auth=AUTH, timeout=30)
+    url = f"{stack.api}/api/pay/demo-express/requestPayment"
+    return requests.post(url, json=body, headers=bearer(stack.api), timeout=30)
 
 
 def status(stack: LocalStack, reference: str) -> dict[str, Any]:
     url = f"{stack.api}/api/pay/demo-express/checkPaymentRequestStatus/{reference}"
-    answer = requests.get(url, auth=AUTH, timeout=30)
+    answer = requests.get(url, headers=bearer(stack.api), timeout=30)
     assert answer.status_code == 200, answer.text
     return answer.json()["data"]
 
@@ -138,7 +146,7 @@ def test_unknown_route_and_missing_credentials(local_stack: LocalStack):
     assert unknown.json()["error"]["code"] == "route_not_found"
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "unauthorized"
-    assert anonymous.headers["WWW-Authenticate"] == 'Basic realm="mpesa-gateway"'
+    assert anonymous.headers["WWW-Authenticate"] == 'Bearer realm="mpesa-gateway"'
 
 
 def test_sigterm_stops_the_whole_local_stack():

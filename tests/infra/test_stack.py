@@ -12,6 +12,7 @@ from infra.functions import TABLE_ACCESS
 from infra.routes import (
     AUTHORIZER,
     GATEWAY_ERRORS,
+    GENERATE_TOKEN,
     HANDLER,
     LAYER_DIR,
     MERCHANT_AUTH_CHALLENGE,
@@ -304,21 +305,28 @@ def test_iam_grants_follow_the_route_table_access(synthesis, function):
         else:
             assert not actions, spec.construct_id
 
-    secret_actions = {
-        action
-        for statement in statements
-        for action in as_list(statement["Action"])
-        if "secretsmanager" in action
-    }
+    signing_secret = {"Ref": synthesis.logical_id(stack.signing_key.secret)}
+    on_signing_key = [st for st in statements if signing_secret in as_list(st["Resource"])]
+    on_app_secrets = [
+        st
+        for st in statements
+        if "secretsmanager:GetSecretValue" in as_list(st["Action"]) and st not in on_signing_key
+    ]
     decrypt = [statement for statement in statements if "kms:Decrypt" in as_list(statement["Action"])]
-    if Access.APP_SECRETS_READ in function.access:
-        assert secret_actions == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
-        (statement,) = decrypt
-        assert statement["Resource"] == {"Fn::GetAtt": [synthesis.logical_id(stack.secrets.key), "Arn"]}
+    assert bool(on_app_secrets) == (Access.APP_SECRETS_READ in function.access)
+    assert bool(on_signing_key) == (Access.SIGNING_KEY_READ in function.access)
+    if on_app_secrets:
+        (statement,) = on_app_secrets
+        assert set(as_list(statement["Action"])) == {
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+        }
+    # App secrets decrypt through the role's policy; the signing key's grant sits in the key policy.
+    assert bool(decrypt) == bool(on_app_secrets)
+    key_arn = {"Fn::GetAtt": [synthesis.logical_id(stack.secrets.key), "Arn"]}
+    for statement in decrypt:
+        assert statement["Resource"] == key_arn
         assert "kms:ViaService" in statement["Condition"]["StringEquals"]
-    else:
-        assert not secret_actions
-        assert not decrypt
 
 
 def test_app_secret_grant_is_scoped_to_the_prefix(synthesis):
@@ -366,7 +374,7 @@ def test_resources_are_tagged(synthesis):
 
 def test_every_access_kind_has_an_iam_grant():
     # Synthesis fails on an unmapped Access only once a function uses it; say so as soon as it exists.
-    assert set(Access) == {*TABLE_ACCESS, Access.APP_SECRETS_READ}
+    assert set(Access) == {*TABLE_ACCESS, Access.APP_SECRETS_READ, Access.SIGNING_KEY_READ}
 
 
 def test_each_schedule_runs_its_function_on_a_rate(synthesis):
@@ -382,3 +390,25 @@ def test_each_schedule_runs_its_function_on_a_rate(synthesis):
         ]
         assert len(matching) == 1, schedule.function.name
         assert matching[0]["Properties"]["ScheduleExpression"] == f"rate({schedule.every_minutes} minutes)"
+
+
+def test_signing_key_is_generated_by_cloudformation_and_encrypted_with_the_stack_key(synthesis):
+    secret = synthesis.raw["Resources"][synthesis.logical_id(synthesis.stack.signing_key.secret)]
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert json.loads(generated["SecretStringTemplate"]) == {"active": "k1"}
+    assert generated["GenerateStringKey"] == "k1"
+    assert generated["PasswordLength"] >= 64
+    assert secret["Properties"]["KmsKeyId"] == {
+        "Fn::GetAtt": [synthesis.logical_id(synthesis.stack.secrets.key), "Arn"]
+    }
+    assert "SigningKeySecretArn" in synthesis.raw["Outputs"]
+    key = synthesis.raw["Resources"][synthesis.logical_id(synthesis.stack.secrets.key)]
+    readers = [
+        statement
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        if "kms:Decrypt" in as_list(statement["Action"]) and "Condition" in statement
+    ]
+    for function in (AUTHORIZER, GENERATE_TOKEN):
+        role = synthesis.stack.functions.by_spec[function].role
+        arn = {"Fn::GetAtt": [synthesis.logical_id(role), "Arn"]}
+        assert any(arn in as_list(statement["Principal"]["AWS"]) for statement in readers), function.name

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import Client
 
 from local.api_server import create_app as create_local_api
-from local.aws import create_tables, gateway_environment
+from local.aws import gateway_environment, provision
 from local.demo import seed
 from local.simulator import DEMO_SETTINGS, get_state
 from local.simulator import create_app as create_simulator
@@ -26,8 +26,7 @@ from mpesa_gateway.config import get_settings
 from mpesa_gateway.store.registry import DynamoRegistry
 from tests.conftest import reset_gateway_caches
 
-DEMO_AUTH = ("demo", "demo-secret")
-OTHER_AUTH = ("other", "other-secret")
+CLIENT_SECRETS = {"demo": "demo-secret", "other": "other-secret"}
 DEMO_CALLBACK_SECRET = "demo-express-callback-secret"
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}
 
@@ -38,16 +37,31 @@ class Gateway:
     def __init__(self, client: Client, simulator_url: str) -> None:
         self.client = client
         self.simulator_url = simulator_url
+        self._tokens: dict[str, str] = {}
 
-    def request_payment(self, body: Any, *, app: str = "demo-express", auth: Any = DEMO_AUTH, **kwargs: Any):
-        return self.client.post(f"/api/pay/{app}/requestPayment", json=body, auth=auth, **kwargs)
+    def token(self, merchant: str) -> str:
+        if merchant not in self._tokens:
+            answer = self.client.post(
+                "/api/generate_token", json={"client_id": merchant, "client_secret": CLIENT_SECRETS[merchant]}
+            )
+            self._tokens[merchant] = answer.get_json()["access_token"]
+        return self._tokens[merchant]
 
-    def status(self, reference: str, *, app: str = "demo-express", auth: Any = DEMO_AUTH):
-        return self.client.get(f"/api/pay/{app}/checkPaymentRequestStatus/{reference}", auth=auth)
+    def auth(self, merchant: str | None) -> dict[str, str]:
+        """The Authorization header of a merchant's bearer token (none for None)."""
+        return {"Authorization": f"Bearer {self.token(merchant)}"} if merchant else {}
 
-    def callback(
-        self, body: Any, *, app: str = "demo-express", secret: str | None = "demo-express-callback-secret"
+    def request_payment(
+        self, body: Any, *, app: str = "demo-express", merchant: str | None = "demo", headers: Any = None
     ):
+        headers = {**self.auth(merchant), **(headers or {})}
+        return self.client.post(f"/api/pay/{app}/requestPayment", json=body, headers=headers)
+
+    def status(self, reference: str, *, app: str = "demo-express", merchant: str = "demo"):
+        path = f"/api/pay/{app}/checkPaymentRequestStatus/{reference}"
+        return self.client.get(path, headers=self.auth(merchant))
+
+    def callback(self, body: Any, *, app: str = "demo-express", secret: str | None = DEMO_CALLBACK_SECRET):
         query = {"secret": secret} if secret else {}
         return self.client.post(f"/api/pay/{app}/callback", json=body, query_string=query)
 
@@ -98,7 +112,7 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
     try:
         with mock_aws():
             reset_gateway_caches()
-            create_tables()
+            provision()
             seed(DynamoRegistry(get_settings().registry_table))
             holder["client"] = Client(create_local_api())
             yield Gateway(holder["client"], simulator_url)

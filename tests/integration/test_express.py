@@ -17,7 +17,7 @@ from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import IdempotencyConflict
 from mpesa_gateway.models import StkTransactionType
 from mpesa_gateway.store.registry import DynamoRegistry
-from tests.integration.conftest import OTHER_AUTH, Gateway
+from tests.integration.conftest import Gateway
 
 PAYMENT = {
     "phone_number": "0712345678",
@@ -298,7 +298,7 @@ def test_malformed_bodies_are_4xx_and_write_nothing(
         "/api/pay/demo-express/requestPayment",
         data=raw,
         content_type=content_type,
-        auth=("demo", "demo-secret"),
+        headers=gateway.auth("demo"),
     )
 
     assert answer.status_code == status
@@ -307,18 +307,20 @@ def test_malformed_bodies_are_4xx_and_write_nothing(
 
 
 @pytest.mark.parametrize(
-    ("app", "auth", "status", "code"),
+    ("app", "merchant", "authorization", "status", "code"),
     [
-        ("demo-express", None, 401, "unauthorized"),
-        ("demo-express", ("demo", "wrong"), 401, "unauthorized"),
-        ("demo-express", ("nobody", "demo-secret"), 401, "unauthorized"),
-        ("other-express", ("demo", "demo-secret"), 403, "app_forbidden"),
-        ("no-such-app", ("demo", "demo-secret"), 403, "app_forbidden"),
-        ("demo-express", OTHER_AUTH, 403, "app_forbidden"),
+        ("demo-express", None, None, 401, "unauthorized"),
+        ("demo-express", None, "Bearer not-a-token", 401, "unauthorized"),
+        ("demo-express", None, "Basic ZGVtbzpkZW1vLXNlY3JldA==", 401, "unauthorized"),  # demo:demo-secret
+        ("other-express", "demo", None, 403, "app_forbidden"),
+        ("no-such-app", "demo", None, 403, "app_forbidden"),
+        ("demo-express", "other", None, 403, "app_forbidden"),
     ],
 )
-def test_merchants_reach_only_their_own_apps(gateway: Gateway, app: str, auth, status: int, code: str):
-    answer = gateway.request_payment(PAYMENT, app=app, auth=auth)
+def test_merchants_reach_only_their_own_apps(gateway: Gateway, app, merchant, authorization, status, code):
+    headers = {"Authorization": authorization} if authorization else {}
+
+    answer = gateway.request_payment(PAYMENT, app=app, merchant=merchant, headers=headers)
 
     assert answer.status_code == status
     assert answer.get_json()["error"]["code"] == code
@@ -328,7 +330,7 @@ def test_merchants_reach_only_their_own_apps(gateway: Gateway, app: str, auth, s
 def test_status_of_another_apps_transaction_is_not_found(gateway: Gateway):
     data = gateway.request_payment(PAYMENT).get_json()["data"]
 
-    foreign = gateway.status(data["transaction_id"], app="other-express", auth=OTHER_AUTH)
+    foreign = gateway.status(data["transaction_id"], app="other-express", merchant="other")
     unknown = gateway.status("txn_doesnotexist")
 
     assert foreign.status_code == 404

@@ -1,4 +1,4 @@
-"""auth.MerchantAuthenticator and the scrypt hashing of merchant client secrets."""
+"""Merchant authentication: client credentials (scrypt) and bearer tokens (JWT)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import base64
 
 import pytest
 
-from mpesa_gateway.auth import MerchantAuthenticator
+from mpesa_gateway.auth import ClientCredentials, MerchantAuthenticator, basic_credentials, bearer_token
 from mpesa_gateway.secrets import hash_client_secret, matches_sha256, sha256_hex, verify_client_secret
 from mpesa_gateway.store.registry import Merchant
-from tests.unit.fakes import FakeClock, FakeMerchantRegistry
+from mpesa_gateway.tokens import MerchantTokens, SigningKeys
+from tests.unit.fakes import FakeMerchantRegistry
 
 SECRET = "s3cr3t-client-secret"
-TTL = 300  # auth._VERIFIED_TTL_SECONDS
+KEYS = SigningKeys.from_secret({"active": "k1", "k1": "a-test-signing-key-of-forty-eight-characters-abcd"})
 
 
 @pytest.fixture(scope="module")
@@ -29,120 +30,91 @@ def registry(secret_hash: str) -> FakeMerchantRegistry:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(start=1000.0)
+def tokens() -> MerchantTokens:
+    return MerchantTokens(lambda _fresh: KEYS)
 
 
 @pytest.fixture
-def authenticator(registry: FakeMerchantRegistry, clock: FakeClock) -> MerchantAuthenticator:
-    return MerchantAuthenticator(registry, clock=clock)
+def authenticator(registry: FakeMerchantRegistry, tokens: MerchantTokens) -> MerchantAuthenticator:
+    return MerchantAuthenticator(registry, tokens)
 
 
 def basic(user_and_secret: str, scheme: str = "Basic") -> str:
     return f"{scheme} {base64.b64encode(user_and_secret.encode()).decode()}"
 
 
-@pytest.mark.parametrize(
-    "header",
-    [
-        basic(f"m_acme:{SECRET}"),
-        basic(f"m_acme:{SECRET}", scheme="basic"),
-        basic(f"m_acme:{SECRET}", scheme="BASIC"),
-        "  " + basic(f"m_acme:{SECRET}") + "  ",
-    ],
-)
-def test_good_basic_credentials_give_the_merchant_id(
-    authenticator: MerchantAuthenticator, header: str
-) -> None:
-    assert authenticator.authenticate(header) == "m_acme"
-
-
-def test_a_secret_containing_colons_is_kept_whole(secret_hash: str) -> None:
-    colon_secret = "a:b:c"
-    registry = FakeMerchantRegistry(
-        Merchant(merchant_id="m_colon", name="Colon", client_secret_hash=hash_client_secret(colon_secret))
-    )
-    authenticator = MerchantAuthenticator(registry, clock=FakeClock())
-    assert authenticator.authenticate(basic("m_colon:a:b:c")) == "m_colon"
-    assert authenticator.authenticate(basic("m_colon:a:b")) is None
+def credentials(client_id: str, secret: str) -> ClientCredentials:
+    return ClientCredentials(client_id=client_id, client_secret=secret)
 
 
 @pytest.mark.parametrize(
-    ("header", "looked_up"),
+    ("header", "expected"),
     [
-        (basic("m_acme:wrong-secret"), ["m_acme"]),
-        (basic(f"m_acme:{SECRET}x"), ["m_acme"]),
-        (basic(f"m_nobody:{SECRET}"), ["m_nobody"]),
-        (basic(f"m_gone:{SECRET}"), ["m_gone"]),  # disabled merchant
-        ("Basic !!!not-base64!!!", []),
-        ("Basic bm9jb2xvbg", []),  # base64 without padding
-        (basic("no-colon-here"), []),
-        (basic(f":{SECRET}"), []),  # empty client id
-        (basic("m_acme:"), []),  # empty secret
-        ("Basic " + base64.b64encode(b"\xff\xfe:\xfd").decode(), []),  # not UTF-8
-        (f"Bearer {SECRET}", []),
-        (basic(f"m_acme:{SECRET}", scheme="Bearer"), []),
-        (basic(f"m_acme:{SECRET}", scheme="Digest"), []),
-        ("Basic", []),
-        ("Basic ", []),
-        ("", []),
-        ("   ", []),
-        (None, []),
+        (basic(f"m_acme:{SECRET}"), ("m_acme", SECRET)),
+        (basic(f"m_acme:{SECRET}", scheme="basic"), ("m_acme", SECRET)),
+        ("  " + basic("m_acme:with:colons") + "  ", ("m_acme", "with:colons")),
+        (basic("no-colon"), None),
+        (basic(":no-id"), None),
+        (basic("no-secret:"), None),
+        ("Basic not base64!", None),
+        ("Basic", None),
+        (basic(f"m_acme:{SECRET}", scheme="Bearer"), None),
+        ("", None),
+        (None, None),
     ],
 )
-def test_bad_headers_give_none(
-    authenticator: MerchantAuthenticator,
-    registry: FakeMerchantRegistry,
-    header: str | None,
-    looked_up: list[str],
-) -> None:
-    assert authenticator.authenticate(header) is None
-    assert registry.lookups == looked_up  # malformed headers never reach the registry
+def test_basic_credentials_are_parsed_strictly(header, expected) -> None:
+    assert basic_credentials(header) == expected
 
 
-def test_a_refused_header_is_not_remembered(
-    authenticator: MerchantAuthenticator, registry: FakeMerchantRegistry
-) -> None:
-    header = basic("m_acme:wrong-secret")
-    assert authenticator.authenticate(header) is None
-    assert authenticator.authenticate(header) is None
-    assert registry.lookups == ["m_acme", "m_acme"]
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Bearer abc.def.ghi", "abc.def.ghi"),
+        ("bearer  xyz ", "xyz"),
+        ("Bearer", None),
+        ("Basic abc", None),
+        (None, None),
+    ],
+)
+def test_bearer_token_is_taken_from_the_bearer_scheme_only(header, expected) -> None:
+    assert bearer_token(header) == expected
 
 
-def test_a_verified_header_is_remembered_for_the_ttl_only(
-    authenticator: MerchantAuthenticator, registry: FakeMerchantRegistry, clock: FakeClock
-) -> None:
-    header = basic(f"m_acme:{SECRET}")
-    assert authenticator.authenticate(header) == "m_acme"
-    assert registry.lookups == ["m_acme"]
-
-    clock.advance(TTL - 1)
-    assert authenticator.authenticate(header) == "m_acme"
-    assert registry.lookups == ["m_acme"]  # not consulted within the TTL
-
-    clock.advance(1)
-    assert authenticator.authenticate(header) == "m_acme"
-    assert registry.lookups == ["m_acme", "m_acme"]  # consulted again once it lapsed
+def test_right_client_secret_gives_the_merchant(authenticator: MerchantAuthenticator) -> None:
+    assert authenticator.verify_client(credentials("m_acme", SECRET)) == "m_acme"
 
 
-def test_after_the_ttl_a_since_disabled_merchant_is_refused(
-    authenticator: MerchantAuthenticator, registry: FakeMerchantRegistry, clock: FakeClock, secret_hash: str
-) -> None:
-    header = basic(f"m_acme:{SECRET}")
-    assert authenticator.authenticate(header) == "m_acme"
-    registry.merchants["m_acme"] = Merchant(
-        merchant_id="m_acme", name="Acme", client_secret_hash=secret_hash, enabled=False
-    )
-    clock.advance(TTL)
-    assert authenticator.authenticate(header) is None
+@pytest.mark.parametrize(
+    ("client_id", "secret"), [("m_acme", SECRET + "x"), ("m_nobody", SECRET), ("m_gone", SECRET)]
+)
+def test_wrong_unknown_or_disabled_clients_are_refused(authenticator, client_id: str, secret: str) -> None:
+    assert authenticator.verify_client(credentials(client_id, secret)) is None
 
 
-def test_remembering_one_header_does_not_admit_another(
-    authenticator: MerchantAuthenticator, registry: FakeMerchantRegistry
-) -> None:
-    assert authenticator.authenticate(basic(f"m_acme:{SECRET}")) == "m_acme"
-    assert authenticator.authenticate(basic("m_acme:guess")) is None
-    assert registry.lookups == ["m_acme", "m_acme"]
+def test_a_merchant_with_a_corrupt_hash_is_refused_not_crashed(tokens: MerchantTokens) -> None:
+    corrupt = Merchant(merchant_id="m_bad", name="Bad", client_secret_hash="scrypt$-1$8$1$AAAA$AAAA")
+    authenticator = MerchantAuthenticator(FakeMerchantRegistry(corrupt), tokens)
+    assert authenticator.verify_client(credentials("m_bad", SECRET)) is None
+
+
+def test_a_bearer_token_names_its_merchant(authenticator, tokens: MerchantTokens) -> None:
+    token = tokens.issue("m_acme").token
+
+    assert authenticator.verify_bearer(f"Bearer {token}") == "m_acme"
+
+
+def test_a_token_of_a_merchant_disabled_since_is_refused(authenticator, tokens, registry) -> None:
+    token = tokens.issue("m_acme").token
+    registry.merchants["m_acme"] = registry.merchants["m_acme"].model_copy(update={"enabled": False})
+
+    assert authenticator.verify_bearer(f"Bearer {token}") is None
+
+
+@pytest.mark.parametrize("header", ["Bearer garbage", basic(f"m_acme:{SECRET}"), "", None])
+def test_anything_but_a_valid_bearer_token_is_refused(authenticator, registry, header) -> None:
+    assert authenticator.verify_bearer(header) is None
+    assert registry.lookups == []  # refused before touching the registry
 
 
 def test_hash_and_verify_round_trip() -> None:
@@ -188,10 +160,3 @@ def test_sha256_helpers() -> None:
     assert digest == "03a5492d930e0b1bce9ee271f51d54c95017fe7ce8e4e550e688740b30dedf9c"
     assert matches_sha256("callback-secret", digest)
     assert not matches_sha256("callback-secreT", digest)
-
-
-def test_a_merchant_with_a_corrupt_hash_is_refused_not_crashed() -> None:
-    # The authorizer must answer "deny", not fail, when a registry item holds a corrupt hash.
-    corrupt = Merchant(merchant_id="m_bad", name="Bad", client_secret_hash="scrypt$-1$8$1$AAAA$AAAA")
-    authenticator = MerchantAuthenticator(FakeMerchantRegistry(corrupt), clock=FakeClock())
-    assert authenticator.authenticate(basic(f"m_bad:{SECRET}")) is None

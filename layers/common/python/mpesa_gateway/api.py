@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -30,6 +31,7 @@ from mpesa_gateway.errors import (
 from mpesa_gateway.observability import logger, metrics, tracer
 
 Model = TypeVar("Model", bound=BaseModel)
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
@@ -39,29 +41,48 @@ class ApiResponse:
     body: dict[str, Any]
 
 
-def endpoint(operation: Callable[[APIGatewayProxyEvent], ApiResponse]) -> LambdaHandler:
-    """Wrap an operation as a Lambda handler with Powertools context, metrics and error mapping."""
+ErrorEnvelope = Callable[[int, dict[str, Any]], dict[str, Any]]
 
-    @wraps(operation)
-    def run(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        idempotency.register_invocation(context)
-        try:
-            answer = operation(APIGatewayProxyEvent(event))
-        except GatewayError as error:
-            logger.info("request refused", extra={"code": error.code, "status": error.status})
-            answer = ApiResponse(error.status, error.to_body())
-        except Exception:
-            # The detail goes to the logs only: callers get a stable body that leaks nothing.
-            logger.exception("unhandled error")
-            metrics.add_metric(name="UnhandledError", unit=MetricUnit.Count, value=1)
-            answer = ApiResponse(500, {"error": {"code": "internal_error", "message": "Internal error"}})
-        return _proxy_response(answer)
 
-    traced = tracer.capture_lambda_handler(run)
-    with_metrics = metrics.log_metrics(traced)
-    return logger.inject_lambda_context(
-        with_metrics, correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
-    )
+def _plain(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return body
+
+
+def endpoint(
+    operation: Callable[[APIGatewayProxyEvent], ApiResponse] | None = None,
+    *,
+    error_envelope: ErrorEnvelope = _plain,
+) -> Any:
+    """Wrap an operation as a Lambda handler with Powertools context, metrics and error mapping.
+
+    Use bare (`@endpoint`) or with an envelope for routes whose errors wrap the stable error body
+    (`@endpoint(error_envelope=...)`), as the seed's token and .php routes do.
+    """
+
+    def wrap(operation: Callable[[APIGatewayProxyEvent], ApiResponse]) -> LambdaHandler:
+        @wraps(operation)
+        def run(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+            idempotency.register_invocation(context)
+            try:
+                answer = operation(APIGatewayProxyEvent(event))
+            except GatewayError as error:
+                logger.info("request refused", extra={"code": error.code, "status": error.status})
+                answer = ApiResponse(error.status, error_envelope(error.status, error.to_body()))
+            except Exception:
+                # The detail goes to the logs only: callers get a stable body that leaks nothing.
+                logger.exception("unhandled error")
+                metrics.add_metric(name="UnhandledError", unit=MetricUnit.Count, value=1)
+                body = {"error": {"code": "internal_error", "message": "Internal error"}}
+                answer = ApiResponse(500, error_envelope(500, body))
+            return _proxy_response(answer)
+
+        traced = tracer.capture_lambda_handler(run)
+        with_metrics = metrics.log_metrics(traced)
+        return logger.inject_lambda_context(
+            with_metrics, correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+        )
+
+    return wrap(operation) if operation is not None else wrap
 
 
 def _proxy_response(answer: ApiResponse) -> dict[str, Any]:
@@ -74,21 +95,34 @@ def _proxy_response(answer: ApiResponse) -> dict[str, Any]:
 
 def json_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
     """The body parsed as JSON and validated by `model`; errors name the offending field."""
+    return validate(model, _payload(event, accept_form=False))
+
+
+def form_or_json_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
+    """As json_body, also accepting an HTML form body (the seed's PHP-style routes take both)."""
+    return validate(model, _payload(event, accept_form=True))
+
+
+def _payload(event: APIGatewayProxyEvent, *, accept_form: bool) -> dict[str, Any]:
     raw = event.decoded_body or ""
-    if len(raw.encode()) > get_settings().max_body_bytes:
-        raise PayloadTooLarge(f"The request body exceeds {get_settings().max_body_bytes} bytes")
-    content_type = (event.headers.get("Content-Type") or "").lower()
-    if content_type and "json" not in content_type:
-        raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json)")
+    limit = get_settings().max_body_bytes
+    if len(raw.encode()) > limit:
+        raise PayloadTooLarge(f"The request body exceeds {limit} bytes")
     if not raw.strip():
         raise InvalidRequest("The request body is empty; a JSON object is required")
+    content_type = (event.headers.get("Content-Type") or "").lower()
+    if accept_form and content_type.startswith(FORM_CONTENT_TYPE):
+        return dict(parse_qsl(raw, keep_blank_values=True))
+    if content_type and "json" not in content_type:
+        accepted = f"application/json or {FORM_CONTENT_TYPE}" if accept_form else "application/json"
+        raise UnsupportedMediaType(f"The request body must be {accepted}")
     try:
         payload = json.loads(raw)
     except ValueError as error:
         raise InvalidRequest(f"The request body is not valid JSON: {error.msg}") from None
     if not isinstance(payload, dict):
         raise InvalidRequest("The request body must be a JSON object")
-    return validate(model, payload)
+    return payload
 
 
 def validate(model: type[Model], payload: dict[str, Any]) -> Model:

@@ -13,6 +13,8 @@ class Settings:
     registry_table: str
     idempotency_table: str
     app_secret_prefix: str
+    # Name or ARN of the secret holding the merchant-token signing keys.
+    signing_key_secret: str
     daraja_sandbox_url: str
     daraja_live_url: str
     # Overrides the callback base URL derived from the request (custom domains, local mode).
@@ -38,6 +40,7 @@ class Settings:
             registry_table=env["REGISTRY_TABLE"],
             idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
             app_secret_prefix=env.get("APP_SECRET_PREFIX", "mpesa-gateway/apps/"),
+            signing_key_secret=env.get("SIGNING_KEY_SECRET", ""),
             daraja_sandbox_url=env.get("DARAJA_SANDBOX_URL", "https://sandbox.safaricom.co.ke"),
             daraja_live_url=env.get("DARAJA_LIVE_URL", "https://api.safaricom.co.ke"),
             public_base_url=env.get("PUBLIC_BASE_URL") or None,

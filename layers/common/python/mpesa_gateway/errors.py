@@ -34,6 +34,13 @@ class Unauthorized(GatewayError):
     code = "unauthorized"
 
 
+class InvalidClient(GatewayError):
+    """Wrong client credentials at the token endpoint (OAuth 2.0's invalid_client)."""
+
+    status = 401
+    code = "invalid_client"
+
+
 class AppForbidden(GatewayError):
     """Unknown and foreign apps get the same answer, so a merchant learns nothing about others' apps."""
 

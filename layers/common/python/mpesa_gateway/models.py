@@ -65,11 +65,14 @@ class DarajaCredentials(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    consumer_key: str
-    consumer_secret: SecretStr
+    # Optional: MpesaKePersonal apps call no Daraja API, so they have no consumer credentials.
+    consumer_key: str | None = None
+    consumer_secret: SecretStr | None = None
     passkey: SecretStr | None = None
     initiator_name: str | None = None
     security_credential: SecretStr | None = None
+    # B2C/B2B may keep the initiator password instead of a ready-made security credential.
+    initiator_password: SecretStr | None = None
     callback_secret: SecretStr
 
 

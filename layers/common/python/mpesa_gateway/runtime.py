@@ -16,8 +16,10 @@ from mpesa_gateway.express.service import ExpressService
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
 from mpesa_gateway.store.registry import DynamoRegistry, DynamoTokenStore
 from mpesa_gateway.store.transactions import DynamoTransactionStore
+from mpesa_gateway.tokens import MerchantTokens, SigningKeys
 
-# Credentials change rarely; five minutes bounds how long a rotated secret takes to be seen.
+# Secrets change rarely; five minutes bounds how long a rotated one takes to be seen (an unknown
+# signing key id forces a fresh read at once).
 _CREDENTIALS_MAX_AGE_SECONDS = 300
 
 
@@ -71,6 +73,21 @@ def express_service() -> ExpressService:
     return ExpressService(app_directory(), DynamoTransactionStore(settings.transactions_table), settings)
 
 
+def load_signing_keys(force_fetch: bool) -> SigningKeys:
+    secret = parameters.get_secret(
+        get_settings().signing_key_secret,
+        transform="json",
+        max_age=_CREDENTIALS_MAX_AGE_SECONDS,
+        force_fetch=force_fetch,
+    )
+    return SigningKeys.from_secret(secret)
+
+
+@cache
+def merchant_tokens() -> MerchantTokens:
+    return MerchantTokens(load_signing_keys)
+
+
 @cache
 def merchant_authenticator() -> MerchantAuthenticator:
-    return MerchantAuthenticator(registry())
+    return MerchantAuthenticator(registry(), merchant_tokens())

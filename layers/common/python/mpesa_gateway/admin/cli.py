@@ -1,0 +1,326 @@
+"""The operators' command line: argparse in front of AdminService, JSON results on stdout.
+
+    python -m mpesa_gateway.admin [--stack NAME] [--region REGION] {merchants,apps} COMMAND ...
+
+Without --stack it acts on what the environment names, as the Lambdas do (REGISTRY_TABLE,
+APP_SECRET_PREFIX, APP_SECRETS_KMS_KEY_ID). Exit codes: 0 done; 2 bad input; 1 not found, already
+exists or an AWS error. Errors go to stderr as {"error": {"code", "message", "field"}}.
+
+A command group is one `register_<group>(groups)` function listed in COMMAND_GROUPS; each command sets
+`handler(context, args)`, whose JSON-ready result is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TextIO
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mpesa_gateway.admin.service import (
+    CREDENTIAL_FIELDS,
+    STK_TYPES,
+    AdminService,
+    AppChanges,
+    NewApp,
+    Target,
+    option_name,
+)
+from mpesa_gateway.errors import GatewayError, InvalidRequest
+from mpesa_gateway.models import Driver
+
+PROG = "python -m mpesa_gateway.admin"
+# Fields that may come from an environment variable, so that the value stays out of shell history.
+SECRET_FIELDS = ("consumer_secret", "passkey", "initiator_password", "security_credential")
+
+
+class Context:
+    """What a command acts on; the AdminService is built only when a command asks for it."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    @cached_property
+    def admin(self) -> AdminService:
+        return AdminService.for_target(self.target)
+
+
+Handler = Callable[[Context, argparse.Namespace], Any]
+Subparsers = Any  # argparse's _SubParsersAction is private
+
+
+def _command(commands: Subparsers, name: str, handler: Handler, summary: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description=summary)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _group(groups: Subparsers, name: str, alias: str, summary: str) -> Subparsers:
+    parser = groups.add_parser(name, aliases=[alias], help=summary, description=summary)
+    return parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+
+def register_merchants(groups: Subparsers) -> None:
+    commands = _group(groups, "merchants", "merchant", "Merchants: the API's clients")
+
+    create = _command(
+        commands,
+        "create",
+        lambda ctx, a: ctx.admin.create_merchant(a.merchant_id, a.name),
+        "Create a merchant; prints its new client secret once",
+    )
+    create.add_argument("merchant_id", help="1-40 of a-z, 0-9, '-'; the OAuth client_id")
+    create.add_argument("--name", help="display name (default: the id)")
+
+    _command(commands, "list", lambda ctx, a: ctx.admin.list_merchants(), "List merchants")
+
+    show = _command(
+        commands,
+        "show",
+        lambda ctx, a: ctx.admin.show_merchant(a.merchant_id),
+        "Show a merchant and its apps",
+    )
+    show.add_argument("merchant_id")
+
+    update = _command(
+        commands,
+        "update",
+        lambda ctx, a: ctx.admin.update_merchant(a.merchant_id, name=a.name),
+        "Change a merchant's name",
+    )
+    update.add_argument("merchant_id")
+    update.add_argument("--name")
+
+    rotate = _command(
+        commands,
+        "rotate-secret",
+        lambda ctx, a: ctx.admin.rotate_client_secret(a.merchant_id),
+        "Replace the client secret (the old one stops working); prints the new one once",
+    )
+    rotate.add_argument("merchant_id")
+
+    for name, enabled in (("disable", False), ("enable", True)):
+        toggle = _command(
+            commands,
+            name,
+            lambda ctx, a, enabled=enabled: ctx.admin.set_merchant_enabled(a.merchant_id, enabled),
+            f"{name.capitalize()} a merchant (a disabled one gets no tokens)",
+        )
+        toggle.add_argument("merchant_id")
+
+
+def register_apps(groups: Subparsers) -> None:
+    commands = _group(groups, "apps", "app", "Payment apps: one Daraja app and short code each")
+
+    create = _command(
+        commands,
+        "create",
+        _create_app,
+        "Create a payment app; prints its new callback secret once",
+    )
+    create.add_argument("app_id", help="1-40 of a-z, 0-9, '-'; no word Daraja refuses in URLs")
+    create.add_argument("--merchant", required=True, help="the owning merchant's id")
+    create.add_argument("--driver", required=True, choices=[driver.value for driver in Driver])
+    create.add_argument("--short-code", help="paybill/store number, 5-7 digits (not for MpesaKePersonal)")
+    _live_options(create, "sandbox Daraja (the default)")
+    _express_options(create)
+    create.add_argument("--webhook-url", help="https:// URL for payment events")
+    _credential_options(create)
+
+    listing = _command(
+        commands, "list", lambda ctx, a: ctx.admin.list_apps(a.merchant), "List payment apps (no credentials)"
+    )
+    listing.add_argument("--merchant", help="only this merchant's apps")
+
+    show = _command(
+        commands,
+        "show",
+        lambda ctx, a: ctx.admin.show_app(a.app_id),
+        "Show an app and which credential fields are set (never their values)",
+    )
+    show.add_argument("app_id")
+
+    update = _command(
+        commands,
+        "update",
+        _update_app,
+        "Change an app: live flag, webhook, STK settings; credentials are merged into the stored ones",
+    )
+    update.add_argument("app_id")
+    _live_options(update, "sandbox Daraja")
+    _express_options(update)
+    webhook = update.add_mutually_exclusive_group()
+    webhook.add_argument("--webhook-url", help="https:// URL for payment events")
+    webhook.add_argument("--clear-webhook-url", action="store_true", help="send no webhooks")
+    update.add_argument("--clear-till-number", action="store_true", help="pay to the short code again")
+    _credential_options(update)
+
+    rotate = _command(
+        commands,
+        "rotate-callback-secret",
+        lambda ctx, a: ctx.admin.rotate_callback_secret(a.app_id),
+        "Replace the secret in the app's callback URLs; prints the new one once",
+    )
+    rotate.add_argument("app_id")
+
+    for name, enabled in (("disable", False), ("enable", True)):
+        toggle = _command(
+            commands,
+            name,
+            lambda ctx, a, enabled=enabled: ctx.admin.set_app_enabled(a.app_id, enabled),
+            f"{name.capitalize()} a payment app (a disabled one refuses merchant calls)",
+        )
+        toggle.add_argument("app_id")
+
+
+# Another group (e.g. `signing-keys rotate`) is one more register function here.
+COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [register_merchants, register_apps]
+
+
+def _live_options(parser: argparse.ArgumentParser, sandbox_help: str) -> None:
+    live = parser.add_mutually_exclusive_group()
+    live.add_argument("--live", dest="is_live", action="store_const", const=True, help="production Daraja")
+    live.add_argument("--sandbox", dest="is_live", action="store_const", const=False, help=sandbox_help)
+
+
+def _express_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stk-type", choices=sorted(STK_TYPES), help="MpesaKeExpress: STK transaction type")
+    parser.add_argument("--till-number", help="MpesaKeExpress buygoods: the till (PartyB), 5-7 digits")
+
+
+def _credential_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "Daraja credentials",
+        "Values given as options stay in shell history: prefer --credentials-file or the -env options. "
+        "Later sources win: file, then environment variables, then options.",
+    )
+    group.add_argument(
+        "--credentials-file",
+        metavar="PATH",
+        help=f"JSON object with any of {', '.join(CREDENTIAL_FIELDS)}; '-' reads stdin",
+    )
+    for name in CREDENTIAL_FIELDS:
+        group.add_argument(option_name(name), dest=name, metavar="VALUE")
+        if name in SECRET_FIELDS:
+            group.add_argument(
+                f"{option_name(name)}-env", dest=f"{name}_env", metavar="VAR", help=f"{name} from $VAR"
+            )
+
+
+def gather_credentials(
+    args: argparse.Namespace, environ: Mapping[str, str] = os.environ, stdin: TextIO | None = None
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if args.credentials_file:
+        values.update(_read_credentials_file(args.credentials_file, stdin or sys.stdin))
+    for name in SECRET_FIELDS:
+        variable = getattr(args, f"{name}_env")
+        if variable:
+            if variable not in environ:
+                raise InvalidRequest(f"{option_name(name)}-env: ${variable} is not set", field=name)
+            values[name] = environ[variable]
+    values.update(
+        {name: getattr(args, name) for name in CREDENTIAL_FIELDS if getattr(args, name) is not None}
+    )
+    return values
+
+
+def _read_credentials_file(path: str, stdin: TextIO) -> dict[str, Any]:
+    try:
+        text = stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        values = json.loads(text)
+    except OSError as error:
+        raise InvalidRequest(
+            f"--credentials-file: {error.strerror}: {path}", field="credentials_file"
+        ) from None
+    except json.JSONDecodeError as error:
+        # The message has no content from the file: it may hold secrets.
+        raise InvalidRequest(
+            f"--credentials-file is not valid JSON (line {error.lineno})", field="credentials_file"
+        ) from None
+    if not isinstance(values, dict):
+        raise InvalidRequest("--credentials-file must hold a JSON object", field="credentials_file")
+    return values
+
+
+def _create_app(ctx: Context, args: argparse.Namespace) -> Any:
+    return ctx.admin.create_app(
+        NewApp(
+            app_id=args.app_id,
+            merchant_id=args.merchant,
+            driver=args.driver,
+            short_code=args.short_code,
+            is_live=bool(args.is_live),
+            credentials=gather_credentials(args),
+            stk_type=args.stk_type,
+            till_number=args.till_number,
+            webhook_url=args.webhook_url,
+        )
+    )
+
+
+def _update_app(ctx: Context, args: argparse.Namespace) -> Any:
+    return ctx.admin.update_app(
+        args.app_id,
+        AppChanges(
+            is_live=args.is_live,
+            webhook_url=args.webhook_url,
+            clear_webhook_url=args.clear_webhook_url,
+            stk_type=args.stk_type,
+            till_number=args.till_number,
+            clear_till_number=args.clear_till_number,
+            credentials=gather_credentials(args),
+        ),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Manage the gateway's merchants and payment apps. Prints JSON; shows new secrets once.",
+    )
+    parser.add_argument("--stack", help="read the targets from this CloudFormation stack's outputs")
+    parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
+    for register in COMMAND_GROUPS:
+        register(groups)
+    return parser
+
+
+def resolve_target(args: argparse.Namespace) -> Target:
+    if args.region:
+        # The registry's boto3 resources come from the default session: its region is the one used.
+        boto3.setup_default_session(region_name=args.region)
+    if args.stack:
+        return Target.from_stack(args.stack, boto3.client("cloudformation"))
+    return Target.from_env()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:
+        # argparse exits for --help (0) and usage errors (2); return the code so callers decide.
+        return int(exit_.code or 0)
+    try:
+        result = args.handler(Context(resolve_target(args)), args)
+    except InvalidRequest as error:
+        return _fail(error.to_body(), 2)
+    except GatewayError as error:
+        return _fail(error.to_body(), 1)
+    except (ClientError, BotoCoreError) as error:
+        return _fail({"error": {"code": "aws_error", "message": str(error)}}, 1)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _fail(body: dict[str, Any], code: int) -> int:
+    print(json.dumps(body), file=sys.stderr)
+    return code

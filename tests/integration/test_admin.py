@@ -1,0 +1,491 @@
+"""The admin service and CLI against moto: what operators do, and what ends up stored."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.aws import create_tables, gateway_environment
+from local.demo import APPS, DEMO_INITIATOR_PASSWORD, MERCHANTS, SANDBOX_PASSKEY, seed
+from mpesa_gateway import runtime
+from mpesa_gateway.admin.cli import main
+from mpesa_gateway.admin.service import AdminService, AlreadyExists, NewApp, Target
+from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.config import get_settings
+from mpesa_gateway.errors import AppForbidden, CallbackForbidden, InvalidRequest, NotFound
+from mpesa_gateway.models import Driver, Operation
+from mpesa_gateway.secrets import matches_sha256, verify_client_secret
+from mpesa_gateway.store.registry import DynamoRegistry
+from tests.conftest import reset_gateway_caches
+
+EXPRESS_CREDENTIALS = {
+    "consumer_key": "ck-live-1",
+    "consumer_secret": "cs-very-secret-1",
+    "passkey": "pk-very-secret-1",
+}
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in gateway_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("APP_SECRETS_KMS_KEY_ID", raising=False)
+    # --region replaces boto3's default session; put the original back afterwards.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    with mock_aws():
+        reset_gateway_caches()
+        create_tables()
+        yield
+    reset_gateway_caches()
+
+
+@pytest.fixture
+def registry(aws: None) -> DynamoRegistry:
+    return DynamoRegistry(get_settings().registry_table)
+
+
+@pytest.fixture
+def admin(aws: None) -> AdminService:
+    return AdminService.for_target(Target.from_env())
+
+
+class Cli:
+    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
+        self._capsys = capsys
+        self.stdout = self.stderr = ""
+
+    def __call__(self, *argv: str) -> int:
+        code = main(list(argv))
+        self.stdout, self.stderr = self._capsys.readouterr()
+        return code
+
+    @property
+    def result(self) -> Any:
+        return json.loads(self.stdout)
+
+    @property
+    def error(self) -> dict[str, Any]:
+        return json.loads(self.stderr)["error"]
+
+
+@pytest.fixture
+def cli(aws: None, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(capsys)
+
+
+def stored_secret(app_id: str) -> dict[str, Any]:
+    name = f"{get_settings().app_secret_prefix}{app_id}"
+    return json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+
+
+def raw_registry_item(pk: str) -> dict[str, Any]:
+    table = boto3.resource("dynamodb").Table(get_settings().registry_table)
+    return table.get_item(Key={"pk": pk, "sk": "PROFILE"})["Item"]
+
+
+def create_express(cli: Cli, tmp_path: Any, app_id: str = "shop-stk", *extra: str) -> dict[str, Any]:
+    assert cli("merchants", "create", "shop", "--name", "Shop Ltd") == 0
+    path = tmp_path / "credentials.json"
+    path.write_text(json.dumps(EXPRESS_CREDENTIALS))
+    code = cli(
+        "apps", "create", app_id, "--merchant", "shop", "--driver", "MpesaKeExpress",
+        "--short-code", "174379", "--credentials-file", str(path), *extra,
+    )  # fmt: skip
+    assert code == 0, cli.stderr
+    return cli.result
+
+
+# Merchants
+
+
+def test_create_merchant_prints_the_secret_once_and_stores_only_its_hash(cli: Cli, registry: DynamoRegistry):
+    assert cli("merchants", "create", "shop", "--name", "Shop Ltd") == 0
+
+    created = cli.result
+    secret = created["client_secret"]
+    assert len(secret) >= 43  # token_urlsafe(32)
+    assert created["merchant"] == {"merchant_id": "shop", "name": "Shop Ltd", "enabled": True}
+    item = raw_registry_item("MERCHANT#shop")
+    assert secret not in json.dumps(item, default=str)
+    assert verify_client_secret(secret, item["client_secret_hash"])
+    assert cli("merchants", "show", "shop") == 0
+    assert secret not in cli.stdout
+    assert "client_secret_hash" not in cli.stdout
+
+
+def test_merchant_ids_are_unique(cli: Cli):
+    assert cli("merchants", "create", "shop") == 0
+
+    assert cli("merchants", "create", "shop") == 1
+    assert cli.error["code"] == "already_exists"
+    assert cli.stdout == ""
+
+
+def test_bad_merchant_id_is_bad_input(cli: Cli):
+    assert cli("merchants", "create", "Shop_1") == 2
+    assert cli.error["field"] == "merchant_id"
+
+
+def test_rotating_the_client_secret_retires_the_old_one(cli: Cli, registry: DynamoRegistry):
+    cli("merchants", "create", "shop")
+    old = cli.result["client_secret"]
+
+    assert cli("merchants", "rotate-secret", "shop") == 0
+
+    new = cli.result["client_secret"]
+    stored = registry.get_merchant("shop")
+    assert stored is not None
+    assert new != old
+    assert verify_client_secret(new, stored.client_secret_hash)
+    assert not verify_client_secret(old, stored.client_secret_hash)
+
+
+def test_disable_and_enable_a_merchant(cli: Cli, registry: DynamoRegistry):
+    cli("merchants", "create", "shop")
+
+    assert cli("merchants", "disable", "shop") == 0
+    assert cli.result["merchant"]["enabled"] is False
+    assert registry.get_merchant("shop").enabled is False
+    assert cli("merchants", "enable", "shop") == 0
+    assert registry.get_merchant("shop").enabled is True
+
+
+def test_update_and_list_merchants(cli: Cli):
+    cli("merchants", "create", "shop")
+    cli("merchants", "create", "cafe")
+
+    assert cli("merchants", "update", "shop", "--name", "Shop Ltd") == 0
+    assert cli("merchants", "list") == 0
+    assert {m["merchant_id"]: m["name"] for m in cli.result} == {"cafe": "cafe", "shop": "Shop Ltd"}
+
+
+def test_unknown_merchant_is_not_found(cli: Cli):
+    assert cli("merchants", "rotate-secret", "ghost") == 1
+    assert cli.error["code"] == "not_found"
+
+
+# Payment apps
+
+
+def test_create_app_stores_credentials_in_secrets_manager_and_the_profile_in_the_registry(
+    cli: Cli, registry: DynamoRegistry, tmp_path: Any
+):
+    created = create_express(cli, tmp_path, "shop-stk", "--webhook-url", "https://shop.example/hooks")
+
+    callback_secret = created["callback_secret"]
+    assert stored_secret("shop-stk") == {**EXPRESS_CREDENTIALS, "callback_secret": callback_secret}
+    app = registry.get_app("shop-stk")
+    assert app is not None
+    assert app.merchant_id == "shop"
+    assert app.driver is Driver.EXPRESS
+    assert app.is_live is False
+    assert app.webhook_url == "https://shop.example/hooks"
+    assert matches_sha256(callback_secret, app.callback_secret_sha256)
+    # The registry item holds no secret value, only the hash.
+    item = json.dumps(raw_registry_item("APP#shop-stk"), default=str)
+    assert all(value not in item for value in [*EXPRESS_CREDENTIALS.values(), callback_secret])
+
+
+def test_the_lambdas_read_what_the_cli_wrote(cli: Cli, tmp_path: Any):
+    created = create_express(cli, tmp_path)
+
+    credentials = runtime.load_credentials("shop-stk")
+
+    assert credentials.consumer_key == "ck-live-1"
+    assert credentials.passkey.get_secret_value() == "pk-very-secret-1"
+    assert credentials.callback_secret.get_secret_value() == created["callback_secret"]
+
+
+def test_new_secrets_use_the_stacks_kms_key(cli: Cli, tmp_path: Any, monkeypatch: pytest.MonkeyPatch):
+    key_arn = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
+    monkeypatch.setenv("APP_SECRETS_KMS_KEY_ID", key_arn)
+
+    create_express(cli, tmp_path)
+
+    name = f"{get_settings().app_secret_prefix}shop-stk"
+    assert boto3.client("secretsmanager").describe_secret(SecretId=name)["KmsKeyId"] == key_arn
+
+
+def test_secret_options_from_environment_variables(cli: Cli, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SHOP_CONSUMER_SECRET", "cs-from-env")
+    cli("merchants", "create", "shop")
+
+    code = cli(
+        "apps", "create", "shop-c2b", "--merchant", "shop", "--driver", "MpesaKeC2B",
+        "--short-code", "600984", "--consumer-key", "ck", "--consumer-secret-env", "SHOP_CONSUMER_SECRET",
+    )  # fmt: skip
+
+    assert code == 0, cli.stderr
+    assert stored_secret("shop-c2b")["consumer_secret"] == "cs-from-env"
+
+
+def test_credentials_file_from_stdin(cli: Cli, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO(json.dumps({**EXPRESS_CREDENTIALS, "initiator_name": "api"}))
+    )
+    cli("merchants", "create", "shop")
+
+    code = cli(
+        "apps", "create", "shop-b2c", "--merchant", "shop", "--driver", "MpesaKeB2C",
+        "--short-code", "600997", "--credentials-file", "-", "--initiator-password", "pw-1",
+    )  # fmt: skip
+
+    assert code == 0, cli.stderr
+    assert stored_secret("shop-b2c")["initiator_password"] == "pw-1"
+    assert stored_secret("shop-b2c")["initiator_name"] == "api"
+
+
+def test_missing_credentials_name_the_option(cli: Cli, registry: DynamoRegistry):
+    cli("merchants", "create", "shop")
+
+    code = cli(
+        "apps", "create", "shop-stk", "--merchant", "shop", "--driver", "MpesaKeExpress",
+        "--short-code", "174379", "--consumer-key", "ck", "--consumer-secret", "cs",
+    )  # fmt: skip
+
+    assert code == 2
+    assert "--passkey" in cli.error["message"]
+    assert registry.get_app("shop-stk") is None
+
+
+def test_app_ids_daraja_refuses_are_rejected(cli: Cli):
+    cli("merchants", "create", "shop")
+
+    code = cli("apps", "create", "shop-sql", "--merchant", "shop", "--driver", "MpesaKePersonal")
+
+    assert code == 2
+    assert "'sql'" in cli.error["message"]
+
+
+def test_app_of_an_unknown_merchant_is_not_found(cli: Cli):
+    assert cli("apps", "create", "lone", "--merchant", "ghost", "--driver", "MpesaKePersonal") == 1
+    assert cli.error == {"code": "not_found", "message": "No merchant 'ghost'", "field": "merchant_id"}
+
+
+def test_app_ids_are_unique_and_the_first_app_is_untouched(cli: Cli, tmp_path: Any):
+    first = create_express(cli, tmp_path)
+
+    code = cli("apps", "create", "shop-stk", "--merchant", "shop", "--driver", "MpesaKePersonal")
+
+    assert code == 1
+    assert cli.error["code"] == "already_exists"
+    assert stored_secret("shop-stk")["callback_secret"] == first["callback_secret"]
+
+
+def test_show_says_which_credentials_are_set_without_values(cli: Cli, tmp_path: Any):
+    created = create_express(cli, tmp_path)
+
+    assert cli("apps", "show", "shop-stk") == 0
+
+    credentials = cli.result["app"]["credentials"]
+    assert credentials["consumer_secret"] == "set"
+    assert credentials["passkey"] == "set"
+    assert credentials["initiator_password"] == "not set"
+    assert credentials["callback_secret"] == "set"
+    for value in [*EXPRESS_CREDENTIALS.values(), created["callback_secret"]]:
+        assert value not in cli.stdout
+    assert "callback_secret_sha256" not in cli.stdout
+
+
+def test_update_merges_credentials_and_changes_the_profile(cli: Cli, registry: DynamoRegistry, tmp_path: Any):
+    created = create_express(cli, tmp_path)
+
+    code = cli(
+        "apps", "update", "shop-stk", "--live", "--consumer-secret", "cs-rotated",
+        "--stk-type", "buygoods", "--till-number", "123456",
+    )  # fmt: skip
+
+    assert code == 0, cli.stderr
+    assert cli.result["changed"] == ["consumer_secret", "is_live", "stk_transaction_type", "till_number"]
+    assert stored_secret("shop-stk") == {
+        **EXPRESS_CREDENTIALS,
+        "consumer_secret": "cs-rotated",
+        "callback_secret": created["callback_secret"],
+    }
+    app = registry.get_app("shop-stk")
+    assert app.is_live is True
+    assert app.stk_transaction_type.value == "CustomerBuyGoodsOnline"
+    assert app.till_number == "123456"
+
+
+def test_going_live_without_new_credentials_warns(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+
+    assert cli("apps", "update", "shop-stk", "--live") == 0
+    assert "different Daraja credentials" in cli.result["note"]
+
+
+def test_update_webhook_url_rules(cli: Cli, registry: DynamoRegistry, tmp_path: Any):
+    create_express(cli, tmp_path)
+
+    assert cli("apps", "update", "shop-stk", "--webhook-url", "http://shop.example/hooks") == 2
+    assert cli.error["field"] == "webhook_url"
+    assert cli("apps", "update", "shop-stk", "--webhook-url", "http://127.0.0.1:8080/hooks") == 0
+    assert registry.get_app("shop-stk").webhook_url == "http://127.0.0.1:8080/hooks"
+    assert cli("apps", "update", "shop-stk", "--clear-webhook-url") == 0
+    assert registry.get_app("shop-stk").webhook_url is None
+
+
+def test_update_with_nothing_to_change_is_bad_input(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+
+    assert cli("apps", "update", "shop-stk") == 2
+    assert "Nothing to update" in cli.error["message"]
+
+
+def test_update_cannot_drop_a_required_credential(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+
+    assert cli("apps", "update", "shop-stk", "--consumer-secret", " ") == 2
+    assert stored_secret("shop-stk")["consumer_secret"] == EXPRESS_CREDENTIALS["consumer_secret"]
+
+
+def test_rotating_the_callback_secret_updates_secret_and_hash(
+    cli: Cli, registry: DynamoRegistry, tmp_path: Any
+):
+    old = create_express(cli, tmp_path)["callback_secret"]
+
+    assert cli("apps", "rotate-callback-secret", "shop-stk") == 0
+
+    new = cli.result["callback_secret"]
+    assert new != old
+    assert "re-register" in cli.result["note"].lower()
+    assert stored_secret("shop-stk") == {**EXPRESS_CREDENTIALS, "callback_secret": new}
+    directory = AppDirectory(registry, runtime.load_credentials, runtime.daraja_client)
+    assert directory.for_callback("shop-stk", new).app_id == "shop-stk"
+    with pytest.raises(CallbackForbidden):
+        directory.for_callback("shop-stk", old)
+
+
+def test_disabled_app_is_unavailable_to_its_merchant(cli: Cli, registry: DynamoRegistry, tmp_path: Any):
+    create_express(cli, tmp_path)
+    directory = AppDirectory(registry, runtime.load_credentials, runtime.daraja_client)
+
+    assert cli("apps", "disable", "shop-stk") == 0
+    with pytest.raises(AppForbidden):
+        directory.for_merchant("shop-stk", "shop", Operation.REQUEST_PAYMENT)
+    assert cli("apps", "enable", "shop-stk") == 0
+    assert directory.for_merchant("shop-stk", "shop", Operation.REQUEST_PAYMENT).enabled
+
+
+def test_list_apps_all_or_by_merchant(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+    cli("merchants", "create", "cafe")
+    cli("apps", "create", "cafe-sms", "--merchant", "cafe", "--driver", "MpesaKePersonal")
+
+    assert cli("apps", "list") == 0
+    assert sorted(app["app_id"] for app in cli.result) == ["cafe-sms", "shop-stk"]
+    assert "credentials" not in cli.result[0]
+    assert cli("apps", "list", "--merchant", "cafe") == 0
+    assert [app["app_id"] for app in cli.result] == ["cafe-sms"]
+    assert cli("apps", "list", "--merchant", "ghost") == 1
+
+
+# Targets
+
+
+def test_without_a_registry_table_the_cli_asks_for_a_stack(cli: Cli, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("REGISTRY_TABLE")
+
+    assert cli("merchants", "list") == 2
+    assert "--stack" in cli.error["message"]
+
+
+def test_stack_outputs_name_the_tables_secrets_and_key(
+    cli: Cli, registry: DynamoRegistry, monkeypatch: pytest.MonkeyPatch
+):
+    region = gateway_environment()["AWS_DEFAULT_REGION"]
+    key_arn = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
+    template = {
+        "Resources": {"Handle": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {
+            "RegistryTableName": {"Value": get_settings().registry_table},
+            "AppSecretPrefix": {"Value": "stack-prefix/"},
+            "AppSecretsKeyArn": {"Value": key_arn},
+        },
+    }
+    boto3.client("cloudformation").create_stack(StackName="gateway", TemplateBody=json.dumps(template))
+    # Nothing may come from the environment's gateway variables.
+    monkeypatch.delenv("REGISTRY_TABLE")
+    monkeypatch.delenv("APP_SECRET_PREFIX")
+    cli("--stack", "gateway", "--region", region, "merchants", "create", "shop")
+
+    code = cli(
+        "--stack", "gateway", "--region", region, "apps", "create", "shop-sms",
+        "--merchant", "shop", "--driver", "MpesaKePersonal",
+    )  # fmt: skip
+
+    assert code == 0, cli.stderr
+    assert registry.get_app("shop-sms").merchant_id == "shop"
+    described = boto3.client("secretsmanager").describe_secret(SecretId="stack-prefix/shop-sms")
+    assert described["KmsKeyId"] == key_arn
+
+
+def test_unknown_stack_is_not_found(cli: Cli):
+    assert cli("--stack", "nope", "merchants", "list") == 1
+    assert cli.error["field"] == "stack"
+
+
+# The service directly, and the demo seed built on it
+
+
+def test_service_accepts_given_secrets_for_seeding(admin: AdminService, registry: DynamoRegistry):
+    admin.create_merchant("shop", client_secret="fixed-secret")
+    admin.create_app(
+        NewApp(
+            app_id="shop-sms", merchant_id="shop", driver=Driver.PERSONAL, callback_secret="fixed-callback"
+        )
+    )
+
+    assert verify_client_secret("fixed-secret", registry.get_merchant("shop").client_secret_hash)
+    assert matches_sha256("fixed-callback", registry.get_app("shop-sms").callback_secret_sha256)
+    assert stored_secret("shop-sms") == {"callback_secret": "fixed-callback"}
+    with pytest.raises(AlreadyExists):
+        admin.create_merchant("shop")
+    with pytest.raises(NotFound):
+        admin.show_app("ghost")
+
+
+def test_demo_seed_creates_every_merchant_and_app(registry: DynamoRegistry):
+    seed(registry)
+
+    for merchant in MERCHANTS:
+        stored = registry.get_merchant(merchant.merchant_id)
+        assert verify_client_secret(merchant.client_secret, stored.client_secret_hash)
+    expected = {
+        "demo-express": (Driver.EXPRESS, "174379", "demo"),
+        "demo-c2b": (Driver.C2B, "600984", "demo"),
+        "demo-b2c": (Driver.B2C, "600997", "demo"),
+        "demo-b2b": (Driver.B2B, "600992", "demo"),
+        "demo-personal": (Driver.PERSONAL, "", "demo"),
+        "other-express": (Driver.EXPRESS, "174379", "other"),
+    }
+    for app_id, (driver, short_code, owner) in expected.items():
+        app = registry.get_app(app_id)
+        assert (app.driver, app.short_code, app.merchant_id) == (driver, short_code, owner)
+        assert matches_sha256(f"{app_id}-callback-secret", app.callback_secret_sha256)
+    assert {app.app_id for app in APPS} == set(expected)
+    assert stored_secret("demo-express")["passkey"] == SANDBOX_PASSKEY
+    assert stored_secret("demo-b2c")["initiator_password"] == DEMO_INITIATOR_PASSWORD
+    assert stored_secret("demo-b2b")["initiator_name"] == "testapi"
+    assert stored_secret("demo-personal") == {"callback_secret": "demo-personal-callback-secret"}
+
+
+def test_a_personal_app_never_reaches_the_daraja_factory(registry: DynamoRegistry):
+    seed(registry)
+    built: list[str] = []
+    directory = AppDirectory(registry, runtime.load_credentials, lambda app, _: built.append(app.app_id))
+    app = registry.get_app("demo-personal")
+
+    with pytest.raises(InvalidRequest) as raised:
+        directory.daraja(app, directory.credentials(app))
+
+    assert raised.value.details == {"field": "consumer_key"}
+    assert built == []

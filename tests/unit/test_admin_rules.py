@@ -1,0 +1,299 @@
+"""The admin rules that need no AWS: ids, short codes, webhook URLs, credentials per driver, targets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from mpesa_gateway.admin.cli import build_parser, gather_credentials, main
+from mpesa_gateway.admin.service import (
+    FORBIDDEN_URL_WORDS,
+    Target,
+    check_app_id,
+    check_credential_fields,
+    check_credentials,
+    check_id,
+    check_short_code,
+    check_webhook_url,
+    credential_status,
+    parse_driver,
+    parse_stk_type,
+)
+from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.errors import InvalidRequest, NotFound
+from mpesa_gateway.models import DarajaCredentials, Driver, PaymentApp, StkTransactionType
+
+KEYS = {"consumer_key": "ck", "consumer_secret": "cs"}
+
+
+@pytest.mark.parametrize("value", ["a", "0", "shop", "shop-1", "a" * 40, "a-b-c", "1shop9"])
+def test_valid_ids(value: str):
+    assert check_app_id(value) == value
+    assert check_id("merchant id", value) == value
+
+
+@pytest.mark.parametrize(
+    "value", ["", "-shop", "shop-", "Shop", "shop_1", "shop.1", "a" * 41, "shop 1", "ßhop", "shop\n"]
+)
+def test_invalid_ids(value: str):
+    with pytest.raises(InvalidRequest) as raised:
+        check_app_id(value)
+    assert raised.value.details["field"] == "app_id"
+
+
+@pytest.mark.parametrize("word", FORBIDDEN_URL_WORDS)
+def test_app_ids_with_words_daraja_refuses_in_urls(word: str):
+    with pytest.raises(InvalidRequest, match=f"contains '{word}'"):
+        check_app_id(f"shop-{word}-1")
+
+
+@pytest.mark.parametrize(
+    ("value", "word"),
+    [("my-MPesa", "mpesa"), ("executive", "exec"), ("the-m-pesa-shop", "m-pesa"), ("nosql", "sql")],
+)
+def test_forbidden_words_are_found_in_any_case_and_named_precisely(value: str, word: str):
+    with pytest.raises(InvalidRequest, match=f"contains '{word}'"):
+        check_app_id(value)
+
+
+def test_merchant_ids_do_not_go_into_callback_urls():
+    assert check_id("merchant id", "mpesa-shop") == "mpesa-shop"
+
+
+@pytest.mark.parametrize("value", ["12345", "174379", "1234567"])
+def test_valid_short_codes(value: str):
+    assert check_short_code(value) == value
+
+
+@pytest.mark.parametrize("value", ["1234", "12345678", "12a45", " 12345", "", "١٢٣٤٥"])
+def test_invalid_short_codes(value: str):
+    with pytest.raises(InvalidRequest, match="--short-code must be 5 to 7 digits"):
+        check_short_code(value)
+
+
+def test_till_number_errors_name_the_till_option():
+    with pytest.raises(InvalidRequest, match="--till-number"):
+        check_short_code("12", "till_number")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://shop.example/hooks",
+        "https://shop.example:8443/h?x=1",
+        "http://127.0.0.1:8080/h",
+        "http://localhost/h",
+    ],
+)
+def test_accepted_webhook_urls(url: str):
+    assert check_webhook_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://shop.example/hooks",
+        "http://127.0.0.1.evil.example/h",
+        "ftp://shop.example/h",
+        "https://",
+        "shop.example/hooks",
+        "https://[::1/h",
+        "https://shop.example\n",
+    ],
+)
+def test_refused_webhook_urls(url: str):
+    with pytest.raises(InvalidRequest) as raised:
+        check_webhook_url(url)
+    assert raised.value.details == {"field": "webhook_url"}
+
+
+@pytest.mark.parametrize(
+    ("driver", "values"),
+    [
+        (Driver.EXPRESS, {**KEYS, "passkey": "pk"}),
+        (Driver.C2B, KEYS),
+        (Driver.B2C, {**KEYS, "initiator_name": "api", "initiator_password": "pw"}),
+        (Driver.B2B, {**KEYS, "initiator_name": "api", "security_credential": "sc"}),
+        (Driver.PERSONAL, {}),
+    ],
+)
+def test_complete_credentials_per_driver(driver: Driver, values: dict[str, str]):
+    check_credentials(driver, values)  # raises if anything is missing
+
+
+@pytest.mark.parametrize(
+    ("driver", "values", "named"),
+    [
+        (Driver.EXPRESS, KEYS, "--passkey"),
+        (Driver.EXPRESS, {"consumer_secret": "cs", "passkey": "pk"}, "--consumer-key"),
+        (Driver.C2B, {"consumer_key": "ck"}, "--consumer-secret"),
+        (Driver.B2C, KEYS, "--initiator-name"),
+        (Driver.B2B, {**KEYS, "initiator_name": "api"}, "--security-credential or --initiator-password"),
+    ],
+)
+def test_missing_credentials_are_named(driver: Driver, values: dict[str, str], named: str):
+    with pytest.raises(InvalidRequest, match=named):
+        check_credentials(driver, values)
+
+
+def test_personal_apps_take_no_daraja_credentials():
+    with pytest.raises(InvalidRequest, match="take no credentials"):
+        check_credentials(Driver.PERSONAL, {"consumer_key": "ck"})
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"consumerKey": "ck"}, "consumerKey"),
+        ({"callback_secret": "mine"}, "callback_secret"),
+        ({"passkey": ""}, "passkey"),
+        ({"passkey": "  "}, "passkey"),
+        ({"passkey": 174379}, "passkey"),
+    ],
+)
+def test_credential_fields_must_be_known_non_empty_strings(values: dict, field: str):
+    with pytest.raises(InvalidRequest) as raised:
+        check_credential_fields(values)
+    assert raised.value.details == {"field": field}
+
+
+def test_credential_status_never_shows_values():
+    credentials = DarajaCredentials(consumer_key="ck-value", consumer_secret="cs-value", callback_secret="cb")
+
+    status = credential_status(credentials)
+
+    assert status["consumer_key"] == status["consumer_secret"] == status["callback_secret"] == "set"
+    assert status["passkey"] == status["initiator_password"] == "not set"
+    assert not {"ck-value", "cs-value", "cb"} & set(status.values())
+    assert set(credential_status(None).values()) == {"missing secret"}
+
+
+def test_drivers_and_stk_types():
+    assert parse_driver("MpesaKeB2C") is Driver.B2C
+    assert parse_stk_type("buygoods") is StkTransactionType.BUY_GOODS
+    with pytest.raises(InvalidRequest, match="MpesaKeExpress"):
+        parse_driver("express")
+    with pytest.raises(InvalidRequest, match="paybill or buygoods"):
+        parse_stk_type("till")
+
+
+def test_target_from_stack_outputs():
+    outputs = [
+        {"OutputKey": "ApiUrl", "OutputValue": "https://api.example/prod/"},
+        {"OutputKey": "RegistryTableName", "OutputValue": "gw-registry"},
+        {"OutputKey": "AppSecretPrefix", "OutputValue": "gw/apps/"},
+        {"OutputKey": "AppSecretsKeyArn", "OutputValue": "arn:aws:kms:af-south-1:1:key/k"},
+    ]
+
+    target = Target.from_outputs("gw", outputs)
+
+    assert (target.registry_table, target.app_secret_prefix) == ("gw-registry", "gw/apps/")
+    assert target.kms_key_id == "arn:aws:kms:af-south-1:1:key/k"
+    assert target.outputs["ApiUrl"] == "https://api.example/prod/"
+
+
+def test_a_stack_without_the_gateways_outputs_is_not_found():
+    with pytest.raises(NotFound, match="RegistryTableName"):
+        Target.from_outputs("other", [{"OutputKey": "AppSecretPrefix", "OutputValue": "p/"}])
+
+
+def test_target_from_environment():
+    target = Target.from_env({"REGISTRY_TABLE": "reg", "APP_SECRETS_KMS_KEY_ID": "alias/gw"})
+
+    assert target == Target("reg", "mpesa-gateway/apps/", "alias/gw")
+    assert Target.from_env({"REGISTRY_TABLE": "reg", "APP_SECRETS_KMS_KEY_ID": ""}).kms_key_id is None
+    with pytest.raises(InvalidRequest, match="--stack"):
+        Target.from_env({})
+
+
+def credential_args(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["apps", "update", "x", *argv])
+
+
+def test_credentials_from_file_then_environment_then_options(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(
+        json.dumps({"consumer_key": "file-ck", "consumer_secret": "file-cs", "passkey": "file-pk"})
+    )
+    args = credential_args(
+        "--credentials-file",
+        str(path),
+        "--consumer-secret-env",
+        "CS",
+        "--passkey-env",
+        "PK",
+        "--passkey",
+        "opt-pk",
+    )
+
+    values = gather_credentials(args, environ={"CS": "env-cs", "PK": "env-pk"})
+
+    assert values == {"consumer_key": "file-ck", "consumer_secret": "env-cs", "passkey": "opt-pk"}
+
+
+def test_unset_environment_variable_is_named():
+    with pytest.raises(InvalidRequest, match=r"\$NOPE is not set"):
+        gather_credentials(credential_args("--passkey-env", "NOPE"), environ={})
+
+
+def test_a_broken_credentials_file_does_not_echo_its_content(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"consumer_secret": "leaky-value"')
+
+    with pytest.raises(InvalidRequest) as raised:
+        gather_credentials(credential_args("--credentials-file", str(path)))
+
+    assert "leaky-value" not in raised.value.message
+    path.write_text('["x"]')
+    with pytest.raises(InvalidRequest, match="JSON object"):
+        gather_credentials(credential_args("--credentials-file", str(path)))
+    with pytest.raises(InvalidRequest, match="No such file"):
+        gather_credentials(credential_args("--credentials-file", str(tmp_path / "missing.json")))
+
+
+def test_usage_errors_exit_2_before_touching_aws(capsys):
+    assert main(["apps", "update", "x", "--live", "--sandbox"]) == 2
+    assert main(["apps", "create", "x", "--merchant", "m", "--driver", "Nope"]) == 2
+    assert main(["merchants"]) == 2
+    assert "usage:" in capsys.readouterr().err
+    assert main(["--help"]) == 0
+
+
+def test_every_command_is_registered():
+    parser = build_parser()
+    for argv in (
+        ["merchants", "create", "m"],
+        ["merchants", "list"],
+        ["merchants", "show", "m"],
+        ["merchants", "update", "m", "--name", "M"],
+        ["merchants", "rotate-secret", "m"],
+        ["merchants", "disable", "m"],
+        ["merchants", "enable", "m"],
+        ["apps", "create", "a", "--merchant", "m", "--driver", "MpesaKeC2B"],
+        ["apps", "list", "--merchant", "m"],
+        ["apps", "show", "a"],
+        ["apps", "update", "a", "--sandbox"],
+        ["apps", "rotate-callback-secret", "a"],
+        ["app", "disable", "a"],
+        ["merchant", "enable", "m"],
+    ):
+        assert callable(parser.parse_args(argv).handler), argv
+
+
+def test_the_daraja_factory_is_not_reached_without_consumer_credentials():
+    app = PaymentApp(
+        app_id="sms", merchant_id="m", driver=Driver.PERSONAL, short_code="", callback_secret_sha256="0" * 64
+    )
+    built: list[str] = []
+    directory = AppDirectory(
+        registry=None, load_credentials=None, daraja_factory=lambda a, _: built.append(a)
+    )
+
+    with pytest.raises(InvalidRequest, match="no Daraja consumer credentials"):
+        directory.daraja(app, DarajaCredentials(consumer_key="ck", callback_secret="cb"))
+
+    assert built == []
+    directory.daraja(app, DarajaCredentials(consumer_key="ck", consumer_secret="cs", callback_secret="cb"))
+    assert built == [app]
