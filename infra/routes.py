@@ -81,6 +81,21 @@ REQUEST_PAYMENT = Function(
     description="M-Pesa Express: sends an STK push to the customer's phone",
     access=_DARAJA_CALLER | {Access.IDEMPOTENCY_READ_WRITE},
 )
+STK_PUSH_PHP = Function(
+    name="stk_push_php",
+    description="The first seed's STK push (/api/stk_push.php), over the requestPayment logic",
+    access=REQUEST_PAYMENT.access,
+)
+REGISTER_URLS = Function(
+    name="register_urls",
+    description="C2B: registers the gateway's validation and confirmation URLs with Daraja",
+    access=_DARAJA_CALLER,
+)
+C2B_REGISTER_PHP = Function(
+    name="c2b_register_php",
+    description="The first seed's C2B URL registration (/api/c2b_register.php), over registerUrls",
+    access=_DARAJA_CALLER,
+)
 PAYMENT_STATUS = Function(
     name="payment_status",
     description="M-Pesa Express: status of a payment request, asking Daraja while pending",
@@ -106,6 +121,9 @@ ROUTES: tuple[Route, ...] = (
         Auth.MERCHANT,
     ),
     Route("POST", f"{APP_PREFIX}/callback", STK_CALLBACK, Auth.CALLBACK),
+    Route("POST", "/api/stk_push.php", STK_PUSH_PHP, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/registerUrls", REGISTER_URLS, Auth.MERCHANT),
+    Route("POST", "/api/c2b_register.php", C2B_REGISTER_PHP, Auth.MERCHANT),
 )
 
 

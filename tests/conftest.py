@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
+# On Lambda the environment is there before any module loads; Powertools reads it at import time.
+os.environ.update(
+    {
+        "POWERTOOLS_SERVICE_NAME": "mpesa-gateway",
+        "POWERTOOLS_METRICS_NAMESPACE": "MpesaGatewayTests",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+)
+
+# Imported after the environment is set, as on Lambda.
 from aws_lambda_powertools.utilities import parameters
 
 from mpesa_gateway import config, runtime

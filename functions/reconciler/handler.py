@@ -13,6 +13,7 @@ from mpesa_gateway.runtime import express_service
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     tally = express_service().reconcile()
+    metrics.add_metric(name="ReconcilerChecked", unit=MetricUnit.Count, value=sum(tally.values()))
     for outcome, count in tally.items():
         metrics.add_metric(name=f"Reconciled_{outcome}", unit=MetricUnit.Count, value=count)
     logger.info("reconciliation finished", extra={"outcomes": dict(tally)})

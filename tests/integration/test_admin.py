@@ -340,7 +340,7 @@ def test_update_with_nothing_to_change_is_bad_input(cli: Cli, tmp_path: Any):
     assert "Nothing to update" in cli.error["message"]
 
 
-def test_update_cannot_drop_a_required_credential(cli: Cli, tmp_path: Any):
+def test_blank_credential_values_are_refused_and_nothing_changes(cli: Cli, tmp_path: Any):
     create_express(cli, tmp_path)
 
     assert cli("apps", "update", "shop-stk", "--consumer-secret", " ") == 2

@@ -337,8 +337,13 @@ def test_endpoint_maps_json_body_refusals() -> None:
     ],
 )
 def test_endpoint_hides_unexpected_exceptions_behind_internal_error(
-    exception: Exception, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    exception: Exception,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")  # this test reads the published metric
+
     def operation(event: APIGatewayProxyEvent) -> ApiResponse:
         raise exception
 

@@ -48,6 +48,11 @@ def _plain(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def seed_envelope(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    """The first seed's PHP-style routes answer {"status": <http status>, ...} in the body too."""
+    return {"status": status, **body}
+
+
 def endpoint(
     operation: Callable[[APIGatewayProxyEvent], ApiResponse] | None = None,
     *,
@@ -74,6 +79,8 @@ def endpoint(
                 metrics.add_metric(name="UnhandledError", unit=MetricUnit.Count, value=1)
                 body = {"error": {"code": "internal_error", "message": "Internal error"}}
                 answer = ApiResponse(500, error_envelope(500, body))
+            # Answers by class (Http2xx, Http4xx, Http5xx): the API's health at a glance per service.
+            metrics.add_metric(name=f"Http{answer.status // 100}xx", unit=MetricUnit.Count, value=1)
             return _proxy_response(answer)
 
         traced = tracer.capture_lambda_handler(run)
@@ -98,17 +105,19 @@ def json_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
     return validate(model, _payload(event, accept_form=False))
 
 
-def form_or_json_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
+def form_or_json_body(event: APIGatewayProxyEvent, model: type[Model], *, allow_empty: bool = False) -> Model:
     """As json_body, also accepting an HTML form body (the seed's PHP-style routes take both)."""
-    return validate(model, _payload(event, accept_form=True))
+    return validate(model, _payload(event, accept_form=True, allow_empty=allow_empty))
 
 
-def _payload(event: APIGatewayProxyEvent, *, accept_form: bool) -> dict[str, Any]:
+def _payload(event: APIGatewayProxyEvent, *, accept_form: bool, allow_empty: bool = False) -> dict[str, Any]:
     raw = event.decoded_body or ""
     limit = get_settings().max_body_bytes
     if len(raw.encode()) > limit:
         raise PayloadTooLarge(f"The request body exceeds {limit} bytes")
     if not raw.strip():
+        if allow_empty:
+            return {}
         raise InvalidRequest("The request body is empty; a JSON object is required")
     content_type = (event.headers.get("Content-Type") or "").lower()
     if accept_form and content_type.startswith(FORM_CONTENT_TYPE):

@@ -7,12 +7,13 @@ from typing import Protocol
 
 from mpesa_gateway.daraja.client import DarajaClient
 from mpesa_gateway.errors import AppForbidden, CallbackForbidden, InvalidRequest, OperationNotAllowed
-from mpesa_gateway.models import DarajaCredentials, Operation, PaymentApp
+from mpesa_gateway.models import ALLOWED_DRIVERS, DarajaCredentials, Operation, PaymentApp
 from mpesa_gateway.secrets import matches_sha256
 
 
 class AppRegistry(Protocol):
     def get_app(self, app_id: str) -> PaymentApp | None: ...
+    def apps_of(self, merchant_id: str) -> list[PaymentApp]: ...
 
 
 CredentialsLoader = Callable[[str], DarajaCredentials]
@@ -38,6 +39,18 @@ class AppDirectory:
                 driver=app.driver.value,
             )
         return app
+
+    def named_or_first(self, app_id: str | None, merchant_id: str, operation: Operation) -> PaymentApp:
+        """The named app, or else the merchant's first enabled app (by id) that can run the operation."""
+        if app_id:
+            return self.for_merchant(app_id, merchant_id, operation)
+        for app in self._registry.apps_of(merchant_id):
+            if app.enabled and app.allows(operation):
+                return app
+        drivers = " or ".join(sorted(driver.value for driver in ALLOWED_DRIVERS[operation]))
+        raise OperationNotAllowed(
+            f"You have no enabled {drivers} payment app for {operation.value}", field="app"
+        )
 
     def for_callback(self, app_id: str, secret: str | None) -> PaymentApp:
         """The app a Safaricom callback names, if the callback carries that app's secret."""

@@ -65,6 +65,11 @@ class IdempotencyConflict(GatewayError):
     code = "idempotency_conflict"
 
 
+class UrlsAlreadyRegistered(GatewayError):
+    status = 409
+    code = "urls_already_registered"
+
+
 class PayloadTooLarge(GatewayError):
     status = 413
     code = "payload_too_large"
@@ -93,3 +98,10 @@ class DarajaUnavailable(GatewayError):
 
     status = 503
     code = "daraja_unavailable"
+
+
+class DarajaTimeout(GatewayError):
+    """Daraja got the request but its answer never came; the outcome is unknown."""
+
+    status = 504
+    code = "daraja_timeout"

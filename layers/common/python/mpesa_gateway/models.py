@@ -24,18 +24,32 @@ class Driver(StrEnum):
 class Operation(StrEnum):
     REQUEST_PAYMENT = "requestPayment"
     PAYMENT_STATUS = "checkPaymentRequestStatus"
+    REGISTER_URLS = "registerUrls"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
 ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.REQUEST_PAYMENT: frozenset({Driver.EXPRESS}),
     Operation.PAYMENT_STATUS: frozenset({Driver.EXPRESS}),
+    Operation.REGISTER_URLS: frozenset({Driver.C2B}),
 }
 
 
 class StkTransactionType(StrEnum):
     PAYBILL = "CustomerPayBillOnline"
     BUY_GOODS = "CustomerBuyGoodsOnline"
+
+
+class C2BResponseType(StrEnum):
+    """What M-Pesa does with a payment when the validation URL does not answer in time."""
+
+    COMPLETED = "Completed"
+    CANCELLED = "Cancelled"
+
+
+class C2BApiVersion(StrEnum):
+    V1 = "v1"
+    V2 = "v2"
 
 
 class PaymentApp(BaseModel):
@@ -51,6 +65,8 @@ class PaymentApp(BaseModel):
     stk_transaction_type: StkTransactionType = StkTransactionType.PAYBILL
     # PartyB for Buy Goods: the till number, which differs from the store number (the short code).
     till_number: str | None = None
+    c2b_response_type: C2BResponseType = C2BResponseType.COMPLETED
+    c2b_api_version: C2BApiVersion = C2BApiVersion.V2
     # sha256 of the callback secret: callbacks are checked without a Secrets Manager call.
     callback_secret_sha256: str
     webhook_url: str | None = None

@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.auth import MerchantAuthenticator
+from mpesa_gateway.c2b.service import C2BService
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.daraja.client import DarajaClient, Timeouts, pooled_session
 from mpesa_gateway.daraja.token_cache import SharedTokenCache
@@ -91,3 +92,8 @@ def merchant_tokens() -> MerchantTokens:
 @cache
 def merchant_authenticator() -> MerchantAuthenticator:
     return MerchantAuthenticator(registry(), merchant_tokens())
+
+
+@cache
+def c2b_service() -> C2BService:
+    return C2BService(app_directory())

@@ -111,7 +111,7 @@ def register_merchants(groups: Subparsers) -> None:
             commands,
             name,
             lambda ctx, a, enabled=enabled: ctx.admin.set_merchant_enabled(a.merchant_id, enabled),
-            f"{name.capitalize()} a merchant (a disabled one gets no tokens)",
+            "Disable a merchant: it gets no new tokens" if name == "disable" else "Enable a merchant again",
         )
         toggle.add_argument("merchant_id")
 
@@ -175,7 +175,9 @@ def register_apps(groups: Subparsers) -> None:
             commands,
             name,
             lambda ctx, a, enabled=enabled: ctx.admin.set_app_enabled(a.app_id, enabled),
-            f"{name.capitalize()} a payment app (a disabled one refuses merchant calls)",
+            "Disable a payment app: merchant calls to it are refused"
+            if name == "disable"
+            else "Enable a payment app again",
         )
         toggle.add_argument("app_id")
 

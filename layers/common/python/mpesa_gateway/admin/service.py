@@ -201,11 +201,6 @@ def _new_secret() -> str:
 # --- Where to act -----------------------------------------------------------------------------------
 
 DEFAULT_APP_SECRET_PREFIX = "mpesa-gateway/apps/"  # noqa: S105 - a name prefix; same default as config
-STACK_OUTPUTS = {
-    "registry_table": "RegistryTableName",
-    "app_secret_prefix": "AppSecretPrefix",
-    "kms_key_id": "AppSecretsKeyArn",
-}
 
 
 @dataclass(frozen=True)
@@ -252,9 +247,9 @@ class Target:
                     f"Stack '{stack_name}' has no output {key}: is it the gateway's stack?", field="stack"
                 )
         return cls(
-            registry_table=values[STACK_OUTPUTS["registry_table"]],
-            app_secret_prefix=values[STACK_OUTPUTS["app_secret_prefix"]],
-            kms_key_id=values.get(STACK_OUTPUTS["kms_key_id"]) or None,
+            registry_table=values["RegistryTableName"],
+            app_secret_prefix=values["AppSecretPrefix"],
+            kms_key_id=values.get("AppSecretsKeyArn") or None,
             outputs=values,
         )
 

@@ -34,6 +34,31 @@ class PaymentRequest(BaseModel):
     description: TransactionDesc = "Payment"
 
 
+class LegacyStkPushRequest(BaseModel):
+    """POST /api/stk_push.php (the first seed): form or JSON, with the seed's field names.
+
+    Unknown fields are ignored, not refused: PHP-style form posts often carry extras (a submit button).
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    phone: Msisdn
+    amount: Amount
+    reference: AccountReference
+    description: TransactionDesc = "Payment"
+    app: str | None = Field(
+        default=None, max_length=64, description="Which MpesaKeExpress app; default the first"
+    )
+
+    def payment(self) -> PaymentRequest:
+        return PaymentRequest(
+            phone_number=self.phone,
+            amount=self.amount,
+            reference=self.reference,
+            description=self.description,
+        )
+
+
 class StkPushAccepted(BaseModel):
     """Daraja's synchronous answer to an STK push."""
 

@@ -1,0 +1,1 @@
+"""M-Pesa C2B: customers paying a PayBill or Till directly."""
