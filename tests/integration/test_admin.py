@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.aws import create_tables, gateway_environment
+from local.aws import create_signing_keys, create_tables, gateway_environment
 from local.demo import APPS, DEMO_INITIATOR_PASSWORD, MERCHANTS, SANDBOX_PASSKEY, seed
 from mpesa_gateway import runtime
 from mpesa_gateway.admin.cli import main
@@ -489,3 +490,44 @@ def test_a_personal_app_never_reaches_the_daraja_factory(registry: DynamoRegistr
 
     assert raised.value.details == {"field": "consumer_key"}
     assert built == []
+
+
+def test_generated_callback_secrets_are_hex_so_no_word_daraja_refuses_can_appear(cli: Cli, tmp_path: Any):
+    created = create_express(cli, tmp_path)
+
+    assert re.fullmatch(r"[0-9a-f]{64}", created["callback_secret"])
+
+
+# Signing keys
+
+
+def stored_signing_keys(name: str) -> dict[str, str]:
+    return json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+
+
+def test_signing_keys_rotate_and_retire_without_showing_key_material(cli: Cli):
+    create_signing_keys()
+    name = get_settings().signing_key_secret
+
+    assert cli("signing-keys", "show") == 0
+    assert cli.result == {"active": "k1", "keys": ["k1"]}
+    first_key = stored_signing_keys(name)["k1"]
+
+    assert cli("signing-keys", "rotate", "--kid", "k2") == 0
+    assert (cli.result["active"], cli.result["keys"]) == ("k2", ["k1", "k2"])
+    assert first_key not in cli.stdout
+    stored = stored_signing_keys(name)
+    assert stored["k1"] == first_key
+    assert len(stored["k2"]) >= 60
+
+    assert cli("keys", "retire", "k2") == 2  # the active key
+    assert "active key" in cli.error["message"]
+    assert cli("keys", "retire", "k1") == 0
+    assert cli.result == {"active": "k2", "keys": ["k2"], "note": cli.result["note"]}
+
+
+def test_signing_keys_need_to_know_the_secret(cli: Cli, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("SIGNING_KEY_SECRET")
+
+    assert cli("signing-keys", "show") == 2
+    assert cli.error["field"] == "stack"

@@ -33,6 +33,7 @@ from mpesa_gateway.admin.service import (
     Target,
     option_name,
 )
+from mpesa_gateway.admin.signing_keys import SigningKeyAdmin
 from mpesa_gateway.errors import GatewayError, InvalidRequest
 from mpesa_gateway.models import Driver
 
@@ -50,6 +51,14 @@ class Context:
     @cached_property
     def admin(self) -> AdminService:
         return AdminService.for_target(self.target)
+
+    @cached_property
+    def signing_keys(self) -> SigningKeyAdmin:
+        if not self.target.signing_key_secret:
+            raise InvalidRequest(
+                "No signing key secret: pass --stack NAME, or set SIGNING_KEY_SECRET", field="stack"
+            )
+        return SigningKeyAdmin(self.target.signing_key_secret)
 
 
 Handler = Callable[[Context, argparse.Namespace], Any]
@@ -183,7 +192,24 @@ def register_apps(groups: Subparsers) -> None:
 
 
 # Another group (e.g. `signing-keys rotate`) is one more register function here.
-COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [register_merchants, register_apps]
+def register_signing_keys(groups: Subparsers) -> None:
+    commands = _group(groups, "signing-keys", "keys", "merchant-token signing keys (ids only)")
+    _command(commands, "show", lambda ctx, args: ctx.signing_keys.show(), "the key ids and the active one")
+    rotate = _command(
+        commands, "rotate", lambda ctx, args: ctx.signing_keys.rotate(args.kid), "add a new active key"
+    )
+    rotate.add_argument("--kid", help="the new key's id (default: k<UTC timestamp>)")
+    retire = _command(
+        commands, "retire", lambda ctx, args: ctx.signing_keys.retire(args.kid), "drop a no longer active key"
+    )
+    retire.add_argument("kid")
+
+
+COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [
+    register_merchants,
+    register_apps,
+    register_signing_keys,
+]
 
 
 def _live_options(parser: argparse.ArgumentParser, sandbox_help: str) -> None:

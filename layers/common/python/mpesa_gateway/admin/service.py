@@ -198,6 +198,11 @@ def _new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _new_callback_secret() -> str:
+    # Hex for the secret that travels in callback URLs: 0-9a-f cannot spell a word Daraja refuses there.
+    return secrets.token_hex(32)
+
+
 # --- Where to act -----------------------------------------------------------------------------------
 
 DEFAULT_APP_SECRET_PREFIX = "mpesa-gateway/apps/"  # noqa: S105 - a name prefix; same default as config
@@ -210,6 +215,7 @@ class Target:
     registry_table: str
     app_secret_prefix: str = DEFAULT_APP_SECRET_PREFIX
     kms_key_id: str | None = None
+    signing_key_secret: str | None = None
     # Every output of the stack (empty when configured from the environment), for other command groups.
     outputs: Mapping[str, str] = field(default_factory=dict)
 
@@ -225,6 +231,7 @@ class Target:
             registry_table=env["REGISTRY_TABLE"],
             app_secret_prefix=env.get("APP_SECRET_PREFIX") or DEFAULT_APP_SECRET_PREFIX,
             kms_key_id=env.get("APP_SECRETS_KMS_KEY_ID") or None,
+            signing_key_secret=env.get("SIGNING_KEY_SECRET") or None,
         )
 
     @classmethod
@@ -250,6 +257,7 @@ class Target:
             registry_table=values["RegistryTableName"],
             app_secret_prefix=values["AppSecretPrefix"],
             kms_key_id=values.get("AppSecretsKeyArn") or None,
+            signing_key_secret=values.get("SigningKeySecretArn") or None,
             outputs=values,
         )
 
@@ -260,9 +268,11 @@ class Target:
 class AdminRegistry(Protocol):
     def get_merchant(self, merchant_id: str) -> Merchant | None: ...
     def put_merchant(self, merchant: Merchant) -> None: ...
+    def add_merchant(self, merchant: Merchant) -> bool: ...
     def list_merchants(self) -> list[Merchant]: ...
     def get_app(self, app_id: str) -> PaymentApp | None: ...
     def put_app(self, app: PaymentApp) -> None: ...
+    def add_app(self, app: PaymentApp) -> bool: ...
     def apps_of(self, merchant_id: str) -> list[PaymentApp]: ...
 
 
@@ -325,12 +335,10 @@ class AdminService:
         name = check_name(name if name is not None else merchant_id)
         if client_secret is not None and not client_secret:
             raise InvalidRequest("The client secret must not be empty", field="client_secret")
-        # Check-then-put, not atomic: registry.py has no conditional put yet (the lead adds one).
-        if self._registry.get_merchant(merchant_id) is not None:
-            raise AlreadyExists(f"Merchant '{merchant_id}' already exists", field="merchant_id")
         secret = client_secret or self._new_secret()
         merchant = Merchant(merchant_id=merchant_id, name=name, client_secret_hash=hash_client_secret(secret))
-        self._registry.put_merchant(merchant)
+        if not self._registry.add_merchant(merchant):
+            raise AlreadyExists(f"Merchant '{merchant_id}' already exists", field="merchant_id")
         return {"merchant": _merchant_view(merchant), "client_secret": secret, "note": HASH_ONLY_NOTE}
 
     def list_merchants(self) -> list[dict[str, Any]]:
@@ -376,11 +384,11 @@ class AdminService:
         if request.callback_secret is not None and not request.callback_secret:
             raise InvalidRequest("The callback secret must not be empty", field="callback_secret")
         self._merchant(request.merchant_id)
-        # Check-then-put, not atomic: registry.py has no conditional put yet (the lead adds one).
+        # Checked before the secret is written, so an existing app's credentials are never replaced.
         if self._registry.get_app(request.app_id) is not None:
             raise AlreadyExists(f"Payment app '{request.app_id}' already exists", field="app_id")
 
-        callback_secret = request.callback_secret or self._new_secret()
+        callback_secret = request.callback_secret or _new_callback_secret()
         app = _validated_app(
             {
                 "app_id": request.app_id,
@@ -400,7 +408,8 @@ class AdminService:
         except AppSecretExists:
             # Left by a create that failed before the registry write (no app owns it, checked above).
             self._secrets.put(app.app_id, stored)
-        self._registry.put_app(app)
+        if not self._registry.add_app(app):  # created by someone else in the meantime
+            raise AlreadyExists(f"Payment app '{request.app_id}' already exists", field="app_id")
         return {
             "app": _app_view(app, credential_status(stored)),
             "callback_secret": callback_secret,

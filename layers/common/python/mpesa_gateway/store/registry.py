@@ -25,6 +25,30 @@ class Merchant(BaseModel):
     enabled: bool = True
 
 
+def _app_item(app: PaymentApp) -> dict[str, Any]:
+    return to_item(
+        {
+            "pk": f"APP#{app.app_id}",
+            "sk": "PROFILE",
+            "gsi1pk": f"MERCHANT#{app.merchant_id}",
+            "gsi1sk": f"APP#{app.app_id}",
+            **app.model_dump(mode="json"),
+        }
+    )
+
+
+def _merchant_item(merchant: Merchant) -> dict[str, Any]:
+    return to_item(
+        {
+            "pk": f"MERCHANT#{merchant.merchant_id}",
+            "sk": "PROFILE",
+            "gsi1pk": "MERCHANTS",
+            "gsi1sk": f"MERCHANT#{merchant.merchant_id}",
+            **merchant.model_dump(),
+        }
+    )
+
+
 class DynamoRegistry:
     def __init__(self, table_name: str) -> None:
         self._table = table(table_name)
@@ -34,17 +58,11 @@ class DynamoRegistry:
         return PaymentApp.model_validate(item) if item else None
 
     def put_app(self, app: PaymentApp) -> None:
-        self._table.put_item(
-            Item=to_item(
-                {
-                    "pk": f"APP#{app.app_id}",
-                    "sk": "PROFILE",
-                    "gsi1pk": f"MERCHANT#{app.merchant_id}",
-                    "gsi1sk": f"APP#{app.app_id}",
-                    **app.model_dump(mode="json"),
-                }
-            )
-        )
+        self._table.put_item(Item=_app_item(app))
+
+    def add_app(self, app: PaymentApp) -> bool:
+        """Store a new app; False if one with its id exists."""
+        return self._put_new(_app_item(app))
 
     def apps_of(self, merchant_id: str) -> list[PaymentApp]:
         """The merchant's apps, by app id."""
@@ -61,17 +79,20 @@ class DynamoRegistry:
         return Merchant.model_validate(item) if item else None
 
     def put_merchant(self, merchant: Merchant) -> None:
-        self._table.put_item(
-            Item=to_item(
-                {
-                    "pk": f"MERCHANT#{merchant.merchant_id}",
-                    "sk": "PROFILE",
-                    "gsi1pk": "MERCHANTS",
-                    "gsi1sk": f"MERCHANT#{merchant.merchant_id}",
-                    **merchant.model_dump(),
-                }
-            )
-        )
+        self._table.put_item(Item=_merchant_item(merchant))
+
+    def add_merchant(self, merchant: Merchant) -> bool:
+        """Store a new merchant; False if one with its id exists."""
+        return self._put_new(_merchant_item(merchant))
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        try:
+            self._table.put_item(Item=item, ConditionExpression=Attr("pk").not_exists())
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def _query_index(self, condition: Any) -> list[dict[str, Any]]:
         return query_all(self._table, IndexName="by_merchant", KeyConditionExpression=condition)

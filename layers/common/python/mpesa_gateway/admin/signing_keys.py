@@ -1,0 +1,51 @@
+"""Merchant-token signing keys: show key ids, rotate to a new active key, retire an old one."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from mpesa_gateway.errors import InvalidRequest
+from mpesa_gateway.tokens import TOKEN_LIFETIME_SECONDS, retired, rotated
+
+ROTATE_NOTE = (
+    "New tokens are signed with the new key once the functions' cached copy expires (at most 5 minutes); "
+    f"retire the old key after that plus {TOKEN_LIFETIME_SECONDS // 60} minutes, when no token it signed "
+    "is still valid."
+)
+RETIRE_NOTE = "Tokens signed with the retired key stop working as soon as the functions see the change."
+
+
+class SigningKeyAdmin:
+    def __init__(self, secret_id: str, client: Any = None) -> None:
+        self._secret_id = secret_id
+        self._client = client or boto3.client("secretsmanager")
+
+    def show(self) -> dict[str, Any]:
+        return _view(self._read())
+
+    def rotate(self, kid: str | None = None) -> dict[str, Any]:
+        kid = kid or f"k{datetime.now(UTC):%Y%m%d%H%M%S}"
+        return {**_view(self._write(rotated, kid)), "note": ROTATE_NOTE}
+
+    def retire(self, kid: str) -> dict[str, Any]:
+        return {**_view(self._write(retired, kid)), "note": RETIRE_NOTE}
+
+    def _read(self) -> dict[str, str]:
+        return json.loads(self._client.get_secret_value(SecretId=self._secret_id)["SecretString"])
+
+    def _write(self, change: Any, kid: str) -> dict[str, str]:
+        try:
+            keys = change(self._read(), kid)
+        except ValueError as error:
+            raise InvalidRequest(str(error), field="kid") from None
+        self._client.put_secret_value(SecretId=self._secret_id, SecretString=json.dumps(keys))
+        return keys
+
+
+def _view(keys: dict[str, str]) -> dict[str, Any]:
+    """Key ids only: the key material never leaves Secrets Manager through this tool."""
+    return {"active": keys["active"], "keys": sorted(kid for kid in keys if kid != "active")}
