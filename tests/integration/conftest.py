@@ -80,6 +80,9 @@ class Gateway:
         answer = requests.get(f"{self.simulator_url}/simulator/requests", params={"path": path}, timeout=5)
         return answer.json()["requests"]
 
+    def simulator_log_all(self) -> list[dict[str, Any]]:
+        return requests.get(f"{self.simulator_url}/simulator/requests", timeout=5).json()["requests"]
+
     def delivered_callbacks(self) -> list[dict[str, Any]]:
         return requests.get(f"{self.simulator_url}/simulator/callbacks", timeout=5).json()["callbacks"]
 

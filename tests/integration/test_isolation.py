@@ -1,0 +1,46 @@
+"""Every merchant route, tried with another merchant's valid token on demo's apps: 403, nothing learnt,
+nothing changed. Driven by the route table, so a new merchant route cannot escape the sweep."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.routes import ROUTES, Auth
+from tests.integration.conftest import Gateway
+from tests.integration.test_express import PAYMENT
+
+# A request each route would accept from demo itself, aimed at one of demo's apps.
+VALID_REQUESTS: dict[str, dict] = {
+    "/api/pay/{payment_app}/requestPayment": {"json": PAYMENT},
+    "/api/pay/{payment_app}/checkPaymentRequestStatus/{transaction}": {},
+    "/api/pay/{payment_app}/registerUrls": {},
+    "/api/stk_push.php": {
+        "json": {"phone": "0712345678", "amount": 1, "reference": "R1", "app": "demo-express"}
+    },
+    "/api/c2b_register.php": {"json": {"app": "demo-c2b"}},
+}
+MERCHANT_ROUTES = [route for route in ROUTES if route.auth is Auth.MERCHANT]
+
+
+def test_the_sweep_covers_every_merchant_route():
+    assert {route.path for route in MERCHANT_ROUTES} == set(VALID_REQUESTS)
+
+
+@pytest.mark.parametrize("route", MERCHANT_ROUTES, ids=lambda route: f"{route.method} {route.path}")
+def test_another_merchants_token_gets_403_and_changes_nothing(gateway: Gateway, route):
+    demo_payment = gateway.request_payment(PAYMENT).get_json()["data"]["transaction_id"]
+    gateway.wait_for(demo_payment)
+    before = gateway.items("")
+    daraja_calls = len(gateway.simulator_log_all())
+    path = route.path.format(payment_app="demo-express", transaction=demo_payment)
+
+    answer = gateway.client.open(
+        path, method=route.method, headers=gateway.auth("other"), **VALID_REQUESTS[route.path]
+    )
+
+    assert answer.status_code == 403
+    error = answer.get_json()["error"]
+    assert error["code"] == "app_forbidden"
+    assert "MpesaKe" not in answer.get_data(as_text=True)  # nothing about the app's driver or state
+    assert gateway.items("") == before
+    assert len(gateway.simulator_log_all()) == daraja_calls
