@@ -531,3 +531,23 @@ def test_signing_keys_need_to_know_the_secret(cli: Cli, monkeypatch: pytest.Monk
 
     assert cli("signing-keys", "show") == 2
     assert cli.error["field"] == "stack"
+
+
+def test_c2b_settings_are_set_on_c2b_apps_only(cli: Cli, registry: DynamoRegistry, tmp_path: Any):
+    create_express(cli, tmp_path)
+    path = tmp_path / "c2b.json"
+    path.write_text(json.dumps({"consumer_key": "ck", "consumer_secret": "cs"}))
+
+    created = cli(
+        "apps", "create", "shop-c2b", "--merchant", "shop", "--driver", "MpesaKeC2B",
+        "--short-code", "600984", "--credentials-file", str(path),
+        "--c2b-response-type", "Cancelled", "--c2b-api-version", "v1",
+    )  # fmt: skip
+    refused = cli("apps", "update", "shop-stk", "--c2b-response-type", "Cancelled")
+
+    assert created == 0, cli.stderr
+    app = registry.get_app("shop-c2b")
+    assert (app.c2b_response_type.value, app.c2b_api_version.value) == ("Cancelled", "v1")
+    assert refused == 2
+    assert cli.error["field"] == "c2b_response_type"
+    assert "MpesaKeC2B apps only" in cli.error["message"]

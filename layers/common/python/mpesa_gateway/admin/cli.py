@@ -35,7 +35,7 @@ from mpesa_gateway.admin.service import (
 )
 from mpesa_gateway.admin.signing_keys import SigningKeyAdmin
 from mpesa_gateway.errors import GatewayError, InvalidRequest
-from mpesa_gateway.models import Driver
+from mpesa_gateway.models import C2BApiVersion, C2BResponseType, Driver
 
 PROG = "python -m mpesa_gateway.admin"
 # Fields that may come from an environment variable, so that the value stays out of shell history.
@@ -140,6 +140,7 @@ def register_apps(groups: Subparsers) -> None:
     create.add_argument("--short-code", help="paybill/store number, 5-7 digits (not for MpesaKePersonal)")
     _live_options(create, "sandbox Daraja (the default)")
     _express_options(create)
+    _c2b_options(create)
     create.add_argument("--webhook-url", help="https:// URL for payment events")
     _credential_options(create)
 
@@ -165,6 +166,7 @@ def register_apps(groups: Subparsers) -> None:
     update.add_argument("app_id")
     _live_options(update, "sandbox Daraja")
     _express_options(update)
+    _c2b_options(update)
     webhook = update.add_mutually_exclusive_group()
     webhook.add_argument("--webhook-url", help="https:// URL for payment events")
     webhook.add_argument("--clear-webhook-url", action="store_true", help="send no webhooks")
@@ -221,6 +223,19 @@ def _live_options(parser: argparse.ArgumentParser, sandbox_help: str) -> None:
 def _express_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stk-type", choices=sorted(STK_TYPES), help="MpesaKeExpress: STK transaction type")
     parser.add_argument("--till-number", help="MpesaKeExpress buygoods: the till (PartyB), 5-7 digits")
+
+
+def _c2b_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--c2b-response-type",
+        choices=[member.value for member in C2BResponseType],
+        help="MpesaKeC2B: what M-Pesa does when validation does not answer (default Completed)",
+    )
+    parser.add_argument(
+        "--c2b-api-version",
+        choices=[member.value for member in C2BApiVersion],
+        help="MpesaKeC2B (default v2)",
+    )
 
 
 def _credential_options(parser: argparse.ArgumentParser) -> None:
@@ -290,6 +305,8 @@ def _create_app(ctx: Context, args: argparse.Namespace) -> Any:
             stk_type=args.stk_type,
             till_number=args.till_number,
             webhook_url=args.webhook_url,
+            c2b_response_type=args.c2b_response_type,
+            c2b_api_version=args.c2b_api_version,
         )
     )
 
@@ -304,6 +321,8 @@ def _update_app(ctx: Context, args: argparse.Namespace) -> Any:
             stk_type=args.stk_type,
             till_number=args.till_number,
             clear_till_number=args.clear_till_number,
+            c2b_response_type=args.c2b_response_type,
+            c2b_api_version=args.c2b_api_version,
             credentials=gather_credentials(args),
         ),
     )

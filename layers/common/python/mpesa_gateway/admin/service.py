@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -18,7 +19,14 @@ from botocore.exceptions import ClientError
 from pydantic import SecretStr, ValidationError
 
 from mpesa_gateway.errors import GatewayError, InvalidRequest, NotFound
-from mpesa_gateway.models import DarajaCredentials, Driver, PaymentApp, StkTransactionType
+from mpesa_gateway.models import (
+    C2BApiVersion,
+    C2BResponseType,
+    DarajaCredentials,
+    Driver,
+    PaymentApp,
+    StkTransactionType,
+)
 from mpesa_gateway.secrets import hash_client_secret, sha256_hex
 from mpesa_gateway.store.app_secrets import AppSecretExists, AppSecretNotFound, AppSecretStore
 from mpesa_gateway.store.registry import DynamoRegistry, Merchant
@@ -293,6 +301,8 @@ class NewApp:
     stk_type: str | None = None
     till_number: str | None = None
     webhook_url: str | None = None
+    c2b_response_type: str | None = None
+    c2b_api_version: str | None = None
     # Only for deterministic seeding (local demo); operators get a random one.
     callback_secret: str | None = None
 
@@ -305,6 +315,8 @@ class AppChanges:
     stk_type: str | None = None
     till_number: str | None = None
     clear_till_number: bool = False
+    c2b_response_type: str | None = None
+    c2b_api_version: str | None = None
     # Merged into the stored secret: fields given here replace, the others stay.
     credentials: Mapping[str, str] = field(default_factory=dict)
 
@@ -376,9 +388,7 @@ class AdminService:
         driver = parse_driver(request.driver)
         credentials = check_credential_fields(request.credentials)
         check_credentials(driver, credentials)
-        profile = _profile_changes(
-            driver, request.stk_type, request.till_number, request.webhook_url, request.short_code
-        )
+        profile = _profile_changes(driver, request, request.short_code)
         if request.short_code is None and driver is not Driver.PERSONAL:
             raise InvalidRequest(f"{driver.value} apps need --short-code", field="short_code")
         if request.callback_secret is not None and not request.callback_secret:
@@ -435,7 +445,7 @@ class AdminService:
             raise InvalidRequest("Pass --webhook-url or --clear-webhook-url, not both", field="webhook_url")
         if changes.till_number is not None and changes.clear_till_number:
             raise InvalidRequest("Pass --till-number or --clear-till-number, not both", field="till_number")
-        update = _profile_changes(app.driver, changes.stk_type, changes.till_number, changes.webhook_url)
+        update = _profile_changes(app.driver, changes)
         if changes.is_live is not None:
             update["is_live"] = changes.is_live
         if changes.clear_webhook_url:
@@ -503,28 +513,46 @@ class AdminService:
 
 
 def _profile_changes(
-    driver: Driver,
-    stk_type: str | None,
-    till_number: str | None,
-    webhook_url: str | None,
-    short_code: str | None = None,
+    driver: Driver, options: NewApp | AppChanges, short_code: str | None = None
 ) -> dict[str, Any]:
     """Validated profile fields that were given; create passes the short code, update cannot change it."""
     update: dict[str, Any] = {}
     if short_code is not None:
         update["short_code"] = check_short_code(short_code)
-    if driver is not Driver.EXPRESS and (stk_type is not None or till_number is not None):
-        raise InvalidRequest(
-            f"--stk-type and --till-number apply to {Driver.EXPRESS.value} apps only",
-            field="stk_type" if stk_type is not None else "till_number",
-        )
-    if stk_type is not None:
-        update["stk_transaction_type"] = parse_stk_type(stk_type)
-    if till_number is not None:
-        update["till_number"] = check_short_code(till_number, "till_number")
-    if webhook_url is not None:
-        update["webhook_url"] = check_webhook_url(webhook_url)
+    _only_for(driver, Driver.EXPRESS, stk_type=options.stk_type, till_number=options.till_number)
+    _only_for(
+        driver,
+        Driver.C2B,
+        c2b_response_type=options.c2b_response_type,
+        c2b_api_version=options.c2b_api_version,
+    )
+    if options.stk_type is not None:
+        update["stk_transaction_type"] = parse_stk_type(options.stk_type)
+    if options.till_number is not None:
+        update["till_number"] = check_short_code(options.till_number, "till_number")
+    if options.c2b_response_type is not None:
+        update["c2b_response_type"] = _choice(C2BResponseType, options.c2b_response_type, "c2b_response_type")
+    if options.c2b_api_version is not None:
+        update["c2b_api_version"] = _choice(C2BApiVersion, options.c2b_api_version, "c2b_api_version")
+    if options.webhook_url is not None:
+        update["webhook_url"] = check_webhook_url(options.webhook_url)
     return update
+
+
+def _only_for(driver: Driver, owner: Driver, **given: str | None) -> None:
+    for name, value in given.items():
+        if value is not None and driver is not owner:
+            raise InvalidRequest(f"{option_name(name)} applies to {owner.value} apps only", field=name)
+
+
+def _choice(kind: type[StrEnum], value: str, field_name: str) -> StrEnum:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidRequest(
+            f"{option_name(field_name)} must be one of {allowed}", field=field_name
+        ) from None
 
 
 def _validated_app(values: dict[str, Any]) -> PaymentApp:
