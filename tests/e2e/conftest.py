@@ -29,6 +29,7 @@ def free_port() -> int:
 class LocalStack:
     api: str
     simulator: str
+    env: dict[str, str]  # what the stack was started with (ports, PYTHONPATH)
     process: subprocess.Popen
     log: Path
 
@@ -51,7 +52,11 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             [sys.executable, "-m", "local.dev"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
         )
     stack = LocalStack(
-        f"http://127.0.0.1:{ports['API_PORT']}", f"http://127.0.0.1:{ports['SIMULATOR_PORT']}", process, log
+        f"http://127.0.0.1:{ports['API_PORT']}",
+        f"http://127.0.0.1:{ports['SIMULATOR_PORT']}",
+        env,
+        process,
+        log,
     )
     try:
         deadline = time.monotonic() + 60
