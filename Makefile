@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 
-.PHONY: dev test lint synth clean
+.PHONY: dev test lint synth admin clean
 
 $(STAMP): requirements.txt requirements-dev.txt layers/common/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The management CLI against the running local stack, e.g. make admin ARGS="apps list".
+admin: $(STAMP)
+	$(PY) -m local.admin $(ARGS)
 
 synth: $(STAMP)
 	$(PY) app.py
