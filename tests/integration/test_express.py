@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities import parameters
 from mpesa_gateway import idempotency
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import IdempotencyConflict
-from mpesa_gateway.models import StkTransactionType
+from mpesa_gateway.models import LipaCommand
 from mpesa_gateway.store.registry import DynamoRegistry
 from tests.integration.conftest import Gateway
 
@@ -399,7 +399,7 @@ def test_idempotency_key_still_in_flight_is_a_conflict(gateway: Gateway):
 def test_daraja_refusing_the_content_is_a_400_and_fails_the_transaction(gateway: Gateway):
     registry = DynamoRegistry(get_settings().registry_table)
     app = registry.get_app("demo-express")
-    buy_goods = {"stk_transaction_type": StkTransactionType.BUY_GOODS, "till_number": "12"}
+    buy_goods = {"stk_transaction_type": LipaCommand.BUY_GOODS, "till_number": "12"}
     registry.put_app(app.model_copy(update=buy_goods))
 
     answer = gateway.request_payment(PAYMENT)

@@ -23,7 +23,7 @@ from mpesa_gateway.admin.service import (
 )
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.errors import InvalidRequest, NotFound
-from mpesa_gateway.models import DarajaCredentials, Driver, PaymentApp, StkTransactionType
+from mpesa_gateway.models import DarajaCredentials, Driver, LipaCommand, PaymentApp
 
 KEYS = {"consumer_key": "ck", "consumer_secret": "cs"}
 
@@ -172,7 +172,7 @@ def test_credential_status_never_shows_values():
 
 def test_drivers_and_stk_types():
     assert parse_driver("MpesaKeB2C") is Driver.B2C
-    assert parse_stk_type("buygoods") is StkTransactionType.BUY_GOODS
+    assert parse_stk_type("buygoods") is LipaCommand.BUY_GOODS
     with pytest.raises(InvalidRequest, match="MpesaKeExpress"):
         parse_driver("express")
     with pytest.raises(InvalidRequest, match="paybill or buygoods"):

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from mpesa_gateway.phone import normalise_msisdn
 
@@ -25,6 +34,8 @@ class Operation(StrEnum):
     REQUEST_PAYMENT = "requestPayment"
     PAYMENT_STATUS = "checkPaymentRequestStatus"
     REGISTER_URLS = "registerUrls"
+    SIMULATE_TRANSACTION = "simulateTransaction"
+    LIST_TRANSACTIONS = "transactions"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -32,10 +43,14 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.REQUEST_PAYMENT: frozenset({Driver.EXPRESS}),
     Operation.PAYMENT_STATUS: frozenset({Driver.EXPRESS}),
     Operation.REGISTER_URLS: frozenset({Driver.C2B}),
+    Operation.SIMULATE_TRANSACTION: frozenset({Driver.C2B}),
+    Operation.LIST_TRANSACTIONS: frozenset(Driver),
 }
 
 
-class StkTransactionType(StrEnum):
+class LipaCommand(StrEnum):
+    """Paybill or Buy Goods: STK Push's TransactionType and C2B's CommandID take these values."""
+
     PAYBILL = "CustomerPayBillOnline"
     BUY_GOODS = "CustomerBuyGoodsOnline"
 
@@ -52,6 +67,41 @@ class C2BApiVersion(StrEnum):
     V2 = "v2"
 
 
+class C2BValidationRules(BaseModel):
+    """How the gateway answers Daraja's validation request for a C2B app; no rules accepts all."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # A regular expression the whole account number (BillRefNumber) must match.
+    account_pattern: str | None = Field(default=None, max_length=200)
+    # Exact account numbers accepted (compared case-insensitively).
+    allowed_accounts: tuple[str, ...] | None = None
+    min_amount: int | None = Field(default=None, ge=1)
+    max_amount: int | None = Field(default=None, ge=1)
+    # The merchant's own validation endpoint, asked after the rules above pass.
+    forward_url: str | None = None
+    # Daraja waits about 8 s for the answer; the merchant gets part of that.
+    forward_timeout_ms: int = Field(default=3000, ge=100, le=6000)
+    # The decision when the merchant's endpoint does not answer in time (or answers garbage).
+    accept_when_unanswered: bool = True
+
+    @field_validator("account_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"not a valid regular expression: {error}") from None
+        return pattern
+
+    @model_validator(mode="after")
+    def _amounts_ordered(self) -> C2BValidationRules:
+        if self.min_amount and self.max_amount and self.min_amount > self.max_amount:
+            raise ValueError("min_amount is above max_amount")
+        return self
+
+
 class PaymentApp(BaseModel):
     """A payment app as stored in the registry; its Daraja credentials live in Secrets Manager."""
 
@@ -62,11 +112,14 @@ class PaymentApp(BaseModel):
     driver: Driver
     short_code: str
     is_live: bool = False
-    stk_transaction_type: StkTransactionType = StkTransactionType.PAYBILL
+    stk_transaction_type: LipaCommand = LipaCommand.PAYBILL
     # PartyB for Buy Goods: the till number, which differs from the store number (the short code).
     till_number: str | None = None
     c2b_response_type: C2BResponseType = C2BResponseType.COMPLETED
     c2b_api_version: C2BApiVersion = C2BApiVersion.V2
+    # Paybill or Buy Goods (till): the CommandID of simulated C2B payments.
+    c2b_command: LipaCommand = LipaCommand.PAYBILL
+    c2b_validation: C2BValidationRules = Field(default_factory=C2BValidationRules)
     # sha256 of the callback secret: callbacks are checked without a Secrets Manager call.
     callback_secret_sha256: str
     webhook_url: str | None = None
@@ -106,6 +159,7 @@ class TransactionStatus(StrEnum):
 
 class TransactionType(StrEnum):
     STK_PUSH = "STK_PUSH"
+    C2B = "C2B"
 
 
 class Transaction(BaseModel):
@@ -130,7 +184,12 @@ class Transaction(BaseModel):
     paid_amount: str | None = None
     paid_phone_number: str | None = None
     transaction_date: datetime | None = None
-    # How the final status was learnt: "callback" or "query".
+    # How the final status was learnt: "callback", "query", "request" (refused) or "confirmation" (C2B).
     settled_by: str | None = None
+    # C2B: who paid, the business's balance after it, and what validation decided.
+    payer_name: str | None = None
+    org_account_balance: str | None = None
+    third_party_trans_id: str | None = None
+    validation: str | None = None
     # Why a request's outcome is uncertain (e.g. a network timeout after the push was sent).
     error: str | None = Field(default=None, max_length=500)

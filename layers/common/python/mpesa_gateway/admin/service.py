@@ -24,8 +24,8 @@ from mpesa_gateway.models import (
     C2BResponseType,
     DarajaCredentials,
     Driver,
+    LipaCommand,
     PaymentApp,
-    StkTransactionType,
 )
 from mpesa_gateway.secrets import hash_client_secret, sha256_hex
 from mpesa_gateway.store.app_secrets import AppSecretExists, AppSecretNotFound, AppSecretStore
@@ -69,7 +69,7 @@ REQUIRED_CREDENTIALS: dict[Driver, tuple[str | tuple[str, ...], ...]] = {
     Driver.B2B: _INITIATOR,
     Driver.PERSONAL: (),
 }
-STK_TYPES = {"paybill": StkTransactionType.PAYBILL, "buygoods": StkTransactionType.BUY_GOODS}
+STK_TYPES = {"paybill": LipaCommand.PAYBILL, "buygoods": LipaCommand.BUY_GOODS}
 
 HASH_ONLY_NOTE = "Shown once: the gateway keeps only a hash of the client secret. Store it now."
 CALLBACK_URL_NOTE = (
@@ -150,7 +150,7 @@ def parse_driver(value: str | Driver) -> Driver:
         raise InvalidRequest(f"Unknown driver '{value}': use one of {choices}", field="driver") from None
 
 
-def parse_stk_type(value: str) -> StkTransactionType:
+def parse_stk_type(value: str) -> LipaCommand:
     if value not in STK_TYPES:
         raise InvalidRequest("--stk-type must be paybill or buygoods", field="stk_type")
     return STK_TYPES[value]
