@@ -28,6 +28,7 @@ DARAJA_LIVE_URL = "https://api.safaricom.co.ke"
 # Table access a route table Function may hold: the table and whether it may write. A new Access value
 # needs a line here (or in GatewayFunctions for non-table access); an unmapped one fails synthesis.
 TABLE_ACCESS: dict[Access, tuple[TableSpec, bool]] = {
+    Access.TRANSACTIONS_READ: (TRANSACTIONS, False),
     Access.TRANSACTIONS_READ_WRITE: (TRANSACTIONS, True),
     Access.REGISTRY_READ: (REGISTRY, False),
     Access.REGISTRY_READ_WRITE: (REGISTRY, True),

@@ -29,6 +29,7 @@ class Auth(StrEnum):
 class Access(StrEnum):
     """What a function may touch; the stack turns these into IAM grants."""
 
+    TRANSACTIONS_READ = "transactions:r"
     TRANSACTIONS_READ_WRITE = "transactions:rw"
     REGISTRY_READ = "registry:r"
     REGISTRY_READ_WRITE = "registry:rw"
@@ -96,6 +97,33 @@ C2B_REGISTER_PHP = Function(
     description="The first seed's C2B URL registration (/api/c2b_register.php), over registerUrls",
     access=_DARAJA_CALLER,
 )
+SIMULATE_TRANSACTION = Function(
+    name="simulate_transaction",
+    description="C2B: asks the Daraja sandbox to simulate a customer payment",
+    access=_DARAJA_CALLER,
+)
+VALIDATE_TRANSACTION = Function(
+    name="validate_transaction",
+    description="C2B: answers Daraja's validation request by the app's rules",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+    timeout_seconds=8,  # Daraja waits about 8 s for the answer
+)
+C2B_CONFIRMATION = Function(
+    name="c2b_confirmation",
+    description="C2B: records a confirmed customer payment",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+    timeout_seconds=10,
+)
+LIST_TRANSACTIONS = Function(
+    name="list_transactions",
+    description="Lists an app's transactions of every type",
+    access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ}),
+)
+GET_TRANSACTION = Function(
+    name="get_transaction",
+    description="One transaction of any type",
+    access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ}),
+)
 PAYMENT_STATUS = Function(
     name="payment_status",
     description="M-Pesa Express: status of a payment request, asking Daraja while pending",
@@ -124,6 +152,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/stk_push.php", STK_PUSH_PHP, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/registerUrls", REGISTER_URLS, Auth.MERCHANT),
     Route("POST", "/api/c2b_register.php", C2B_REGISTER_PHP, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/simulateTransaction", SIMULATE_TRANSACTION, Auth.MERCHANT),
+    Route("ANY", f"{APP_PREFIX}/validateTransaction", VALIDATE_TRANSACTION, Auth.CALLBACK),
+    Route("ANY", f"{APP_PREFIX}/callback/confirmation", C2B_CONFIRMATION, Auth.CALLBACK),
+    Route("GET", f"{APP_PREFIX}/transactions", LIST_TRANSACTIONS, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/transactions/{{transaction}}", GET_TRANSACTION, Auth.MERCHANT),
 )
 
 

@@ -1,26 +1,34 @@
-"""Customer to Business (C2B): URL registration; simulate will build on the stored registrations."""
+"""Customer to Business (C2B): URL registration, simulated payments (validation, then confirmation)
+and confirmations without validation for the control API."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
 from flask import Blueprint, Response, jsonify
 
-from local.simulator.errors import DarajaError
-from local.simulator.ids import random_digits
+from local.simulator.callbacks import post_json
+from local.simulator.clock import daraja_timestamp, nairobi_now
+from local.simulator.errors import DarajaError, invalid_field
+from local.simulator.ids import new_receipt_number, random_digits
 from local.simulator.oauth import require_access_token
-from local.simulator.state import get_state
+from local.simulator.rules import MAX_CALLBACK_DELAY_MS
+from local.simulator.state import Exchange, SimulatorState, get_state
 from local.simulator.validation import (
     FieldChecks,
     as_text,
     digits,
     is_http_url,
+    is_msisdn,
+    is_whole_amount,
     json_object_body,
     one_of,
     validate_fields,
+    whole_amount,
 )
 
 blueprint = Blueprint("daraja_c2b", __name__)
@@ -112,3 +120,350 @@ def register_url(version: str) -> Response:
             "ResponseDescription": "Success",
         }
     )
+
+
+# --- simulated payments ------------------------------------------------------------------------
+
+SIMULATE_V1 = "/mpesa/c2b/v1/simulate"
+SIMULATE_V2 = "/mpesa/c2b/v2/simulate"
+PAYBILL = "CustomerPayBillOnline"
+BUY_GOODS = "CustomerBuyGoodsOnline"
+TRANSACTION_TYPES = {PAYBILL: "Pay Bill", BUY_GOODS: "Buy Goods"}
+BILL_REF_MAX_LENGTH = 20
+# M-Pesa gives up on a validation URL after about 8 s, whatever our callback timeout is.
+VALIDATION_DEADLINE_SECONDS = 8.0
+OPENING_BALANCE = 1000  # a short code's balance before its first simulated payment
+CUSTOMER_NAME = ("JOHN", "", "DOE")  # FirstName, MiddleName, LastName
+
+SIMULATE_CHECKS: FieldChecks = (
+    ("ShortCode", digits(5, 7)),
+    ("CommandID", one_of(PAYBILL, BUY_GOODS)),
+    ("Amount", is_whole_amount),
+    ("Msisdn", is_msisdn),
+)
+
+
+@dataclass(frozen=True)
+class C2BPayment:
+    """One customer payment and what became of it; `validation` is None until the URL was called."""
+
+    trans_id: str
+    trans_time: str  # Nairobi YYYYMMDDHHmmss
+    short_code: str
+    command_id: str
+    amount: int
+    msisdn: str
+    bill_ref: str
+    originator_conversation_id: str | None  # None for a confirmation sent through the control API
+    validation: dict[str, Any] | None = None
+    confirmed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "trans_id": self.trans_id,
+            "trans_time": self.trans_time,
+            "short_code": self.short_code,
+            "command_id": self.command_id,
+            "msisdn": self.msisdn,
+            "amount": self.amount,
+            "bill_ref": self.bill_ref,
+            "originator_conversation_id": self.originator_conversation_id,
+            "validation": self.validation,
+            "confirmed": self.confirmed,
+        }
+
+
+def no_urls_registered() -> DarajaError:
+    return DarajaError(500, "500.003.1001", "No URLs registered for the short code")
+
+
+def bill_ref_number(value: Any, command_id: str) -> str | None:
+    """The account number a payment carries, or None when invalid: a paybill needs one (at most
+    20 characters); a till has none, so whatever was sent (a string, a number or null) becomes ""."""
+    if value is None and command_id == BUY_GOODS:
+        return ""
+    text = as_text(value)
+    if text is None or len(text) > BILL_REF_MAX_LENGTH:
+        return None
+    if command_id == BUY_GOODS:
+        return ""
+    return text if text.strip() else None
+
+
+def masked_msisdn(msisdn: str) -> str:
+    # Production v2 callbacks hide the middle of the number, e.g. "2547 ***** 149".
+    return f"{msisdn[:4]} ***** {msisdn[-3:]}"
+
+
+def callback_body(
+    payment: C2BPayment, version: str, *, balance: str = "", third_party_trans_id: str = ""
+) -> dict[str, Any]:
+    """The validation body, or the confirmation body when given the balance after the payment."""
+    first_name, middle_name, last_name = CUSTOMER_NAME
+    return {
+        "TransactionType": TRANSACTION_TYPES[payment.command_id],
+        "TransID": payment.trans_id,
+        "TransTime": payment.trans_time,
+        "TransAmount": f"{payment.amount}.00",
+        "BusinessShortCode": payment.short_code,
+        "BillRefNumber": payment.bill_ref,
+        "InvoiceNumber": "",
+        "OrgAccountBalance": balance,
+        "ThirdPartyTransID": third_party_trans_id,
+        "MSISDN": masked_msisdn(payment.msisdn) if version == "v2" else payment.msisdn,
+        "FirstName": first_name,
+        "MiddleName": middle_name,
+        "LastName": last_name,
+    }
+
+
+def http_exchange(url: str, body: dict[str, Any], timeout_seconds: float) -> tuple[int, Any]:
+    response = requests.post(url, json=body, timeout=timeout_seconds)
+    try:
+        return response.status_code, response.json()
+    except ValueError:  # not JSON: no answer M-Pesa can read
+        return response.status_code, None
+
+
+def exchange_for(state: SimulatorState) -> Exchange:
+    """The set exchange; else HTTP, or the injected `deliver`, which yields a status but no answer."""
+    if state.c2b_exchange is not None:
+        return state.c2b_exchange
+    if state.deliver is post_json:
+        return http_exchange
+    deliver = state.deliver
+    return lambda url, body, timeout_seconds: (deliver(url, body, timeout_seconds), None)
+
+
+def record_payment(
+    state: SimulatorState,
+    *,
+    short_code: str,
+    command_id: str,
+    amount: int,
+    msisdn: str,
+    bill_ref: str,
+    originator_conversation_id: str | None,
+) -> C2BPayment:
+    while True:  # 36^9 receipts per first letter: a retry is all but never needed
+        payment = C2BPayment(
+            trans_id=new_receipt_number(),
+            trans_time=daraja_timestamp(nairobi_now()),
+            short_code=short_code,
+            command_id=command_id,
+            amount=amount,
+            msisdn=msisdn,
+            bill_ref=bill_ref,
+            originator_conversation_id=originator_conversation_id,
+        )
+        if state.c2b_payments.add(payment.trans_id, payment):
+            return payment
+
+
+def _settle(
+    state: SimulatorState, payment: C2BPayment, validation: dict[str, Any] | None, confirmed: bool
+) -> None:
+    # A record cleared through the control API in the meantime stays cleared.
+    state.c2b_payments.update(
+        payment.trans_id,
+        lambda current: (
+            None if current is None else replace(current, validation=validation, confirmed=confirmed)
+        ),
+    )
+
+
+def _confirm(
+    state: SimulatorState,
+    registration: C2BRegistration,
+    payment: C2BPayment,
+    *,
+    validation: dict[str, Any] | None,
+    third_party_trans_id: str = "",
+    delay_ms: int = 0,
+    extra_copies: int = 0,
+) -> None:
+    balance = state.c2b_balances.update(
+        payment.short_code, lambda current: (OPENING_BALANCE if current is None else current) + payment.amount
+    )
+    _settle(state, payment, validation, confirmed=True)
+    body = callback_body(
+        payment, registration.version, balance=f"{balance}.00", third_party_trans_id=third_party_trans_id
+    )
+    state.dispatcher.schedule(
+        registration.confirmation_url, body, delay_ms=delay_ms, extra_copies=extra_copies
+    )
+
+
+def _call_validation(state: SimulatorState, url: str, body: dict[str, Any]) -> tuple[int | None, Any]:
+    """POSTs the validation body; logs it with the other callbacks; (status, answer), None when none."""
+    timeout_seconds = min(state.settings.callback_timeout_seconds, VALIDATION_DEADLINE_SECONDS)
+    status: int | None = None
+    answer: Any = None
+    error: str | None = None
+    try:
+        status, answer = exchange_for(state)(url, body, timeout_seconds)
+    except Exception as exc:  # unreachable, refused or too slow: the ResponseType decides
+        error = f"{type(exc).__name__}: {exc}"
+    state.callback_log.append(
+        {"url": url, "body": body, "attempt": 1, "status": status, "error": error, "answer": answer}
+    )
+    return status, answer
+
+
+def _is_accepting(result_code: Any) -> bool:
+    # "0" or 0; not False or 0.0, which merely compare equal to 0.
+    return result_code == "0" or (type(result_code) is int and result_code == 0)
+
+
+def _validate_then_confirm(
+    state: SimulatorState, registration: C2BRegistration, payment: C2BPayment, extra_copies: int
+) -> None:
+    status, answer = _call_validation(
+        state, registration.validation_url, callback_body(payment, registration.version)
+    )
+    # Only an HTTP 200 JSON answer with a ResultCode is a verdict; the log keeps any other answer.
+    verdict = status == 200 and isinstance(answer, dict) and "ResultCode" in answer
+    result_code = answer["ResultCode"] if verdict else None
+    validation = {"status": status, "result_code": result_code}
+    # Without a verdict, M-Pesa does what the registration's ResponseType says.
+    accepted = _is_accepting(result_code) if verdict else registration.response_type == "Completed"
+    if not accepted or state.jobs.stopping:
+        _settle(state, payment, validation, confirmed=False)
+        return
+    third_party = as_text(answer.get("ThirdPartyTransID")) if isinstance(answer, dict) else None
+    _confirm(
+        state,
+        registration,
+        payment,
+        validation=validation,
+        third_party_trans_id=third_party or "",
+        extra_copies=extra_copies,
+    )
+
+
+@blueprint.post(SIMULATE_V1)
+@blueprint.post(SIMULATE_V2)
+@require_access_token
+def simulate() -> Response:
+    body = json_object_body()
+    validate_fields(body, SIMULATE_CHECKS)
+    command_id: str = body["CommandID"]
+    bill_ref = bill_ref_number(body.get("BillRefNumber"), command_id)
+    if bill_ref is None:
+        raise invalid_field("BillRefNumber")
+    state = get_state()
+    registration = state.c2b_registrations.get(as_text(body["ShortCode"]) or "")
+    if registration is None:
+        raise no_urls_registered()
+    conversation_id = new_originator_conversation_id()
+    payment = record_payment(
+        state,
+        short_code=registration.short_code,
+        command_id=command_id,
+        amount=whole_amount(body["Amount"]) or 0,  # validated above, so never 0
+        msisdn=as_text(body["Msisdn"]) or "",
+        bill_ref=bill_ref,
+        originator_conversation_id=conversation_id,
+    )
+    rule = state.rules.for_msisdn(payment.msisdn)
+    state.jobs.schedule(
+        rule.callback_delay_ms,
+        lambda: _validate_then_confirm(state, registration, payment, rule.duplicate_callbacks),
+    )
+    return jsonify(
+        {
+            "OriginatorCoversationID": conversation_id,  # Safaricom's spelling
+            "ResponseCode": "0",
+            "ResponseDescription": "Accept the service request successfully.",
+        }
+    )
+
+
+# --- confirmations without validation (control API) ---------------------------------------------
+
+CONFIRMATION_FIELDS = ("short_code", "msisdn", "amount", "bill_ref_number", "command_id", "delay_ms")
+
+
+class ControlInputError(ValueError):
+    """A bad control-API request; names the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class DirectConfirmation:
+    short_code: str
+    msisdn: str
+    amount: int
+    command_id: str
+    bill_ref: str
+    delay_ms: int
+
+
+def parse_direct_confirmation(body: Any) -> DirectConfirmation:
+    """Like simulate's fields, but an empty account number is allowed: confirmations carry what the
+    customer typed, and the gateway must cope with an empty one."""
+    if not isinstance(body, dict):
+        raise ControlInputError("body", "must be a JSON object")
+    unknown = sorted(set(body) - set(CONFIRMATION_FIELDS))
+    if unknown:
+        raise ControlInputError(unknown[0], "is not a confirmation field")
+    if not digits(5, 7)(body.get("short_code")):
+        raise ControlInputError("short_code", "must be 5 to 7 digits")
+    if not is_msisdn(body.get("msisdn")):
+        raise ControlInputError("msisdn", "must be 2547XXXXXXXX or 2541XXXXXXXX")
+    amount = whole_amount(body.get("amount"))
+    if amount is None:
+        raise ControlInputError("amount", "must be a whole number of shillings, at least 1")
+    command_id = body.get("command_id", PAYBILL)
+    if not one_of(PAYBILL, BUY_GOODS)(command_id):
+        raise ControlInputError("command_id", f"must be {PAYBILL} or {BUY_GOODS}")
+    raw_bill_ref = body.get("bill_ref_number")
+    bill_ref = "" if raw_bill_ref is None else as_text(raw_bill_ref)
+    if bill_ref is None or len(bill_ref) > BILL_REF_MAX_LENGTH:
+        raise ControlInputError(
+            "bill_ref_number", f"must be text of at most {BILL_REF_MAX_LENGTH} characters"
+        )
+    delay_ms = body.get("delay_ms", 0)
+    if (
+        isinstance(delay_ms, bool)
+        or not isinstance(delay_ms, int)
+        or not 0 <= delay_ms <= MAX_CALLBACK_DELAY_MS
+    ):
+        raise ControlInputError("delay_ms", f"must be an integer between 0 and {MAX_CALLBACK_DELAY_MS}")
+    return DirectConfirmation(
+        short_code=as_text(body["short_code"]) or "",
+        msisdn=as_text(body["msisdn"]) or "",
+        amount=amount,
+        command_id=command_id,
+        bill_ref=bill_ref if command_id == PAYBILL else "",  # a till payment has no account number
+        delay_ms=delay_ms,
+    )
+
+
+def confirm_without_validation(state: SimulatorState, request: DirectConfirmation) -> C2BPayment | None:
+    """Sends a confirmation to the registered ConfirmationURL; None when the short code has none."""
+    registration = state.c2b_registrations.get(request.short_code)
+    if registration is None:
+        return None
+    payment = record_payment(
+        state,
+        short_code=request.short_code,
+        command_id=request.command_id,
+        amount=request.amount,
+        msisdn=request.msisdn,
+        bill_ref=request.bill_ref,
+        originator_conversation_id=None,
+    )
+    rule = state.rules.for_msisdn(request.msisdn)
+    _confirm(
+        state,
+        registration,
+        payment,
+        validation=None,
+        delay_ms=request.delay_ms,
+        extra_copies=rule.duplicate_callbacks,
+    )
+    return payment

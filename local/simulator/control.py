@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from local.simulator.c2b import ControlInputError, confirm_without_validation, parse_direct_confirmation
 from local.simulator.logs import Entry
 from local.simulator.rules import RuleError, parse_rule
 from local.simulator.state import get_state
@@ -61,6 +62,31 @@ def delete_c2b_registration(short_code: str) -> tuple[Response, int]:
     if not get_state().c2b_registrations.remove(short_code):
         return jsonify({"error": f"no registration for {short_code}", "field": "short_code"}), 404
     return jsonify({"deleted": 1}), 200
+
+
+@blueprint.get("/c2b/payments")
+def list_c2b_payments() -> Response:
+    return jsonify({"payments": [payment.to_json() for payment in get_state().c2b_payments.all()]})
+
+
+@blueprint.delete("/c2b/payments")
+def clear_c2b_payments() -> Response:
+    # Only the records go; short code balances keep growing, as a real account's would.
+    return jsonify({"deleted": get_state().c2b_payments.clear()})
+
+
+@blueprint.post("/c2b/confirmations")
+def send_c2b_confirmation() -> tuple[Response, int]:
+    """A confirmation with no validation first, as Safaricom sends when validation is off."""
+    try:
+        confirmation = parse_direct_confirmation(request.get_json(silent=True))
+    except ControlInputError as error:
+        return jsonify({"error": str(error), "field": error.field}), 400
+    payment = confirm_without_validation(get_state(), confirmation)
+    if payment is None:
+        message = f"no registration for {confirmation.short_code}"
+        return jsonify({"error": message, "field": "short_code"}), 404
+    return jsonify({"trans_id": payment.trans_id}), 202
 
 
 @blueprint.get("/requests")

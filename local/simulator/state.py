@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from flask import Flask, current_app
 
@@ -15,7 +16,7 @@ from local.simulator.settings import SimulatorSettings
 from local.simulator.tokens import TokenStore
 
 if TYPE_CHECKING:
-    from local.simulator.c2b import C2BRegistration
+    from local.simulator.c2b import C2BPayment, C2BRegistration
     from local.simulator.stk import StkTransaction
 
 EXTENSION_KEY = "daraja_simulator"
@@ -42,6 +43,16 @@ class Registry(Generic[RecordT]):
         with self._lock:
             return self._records.get(key)
 
+    def update(self, key: str, change: Callable[[RecordT | None], RecordT | None]) -> RecordT | None:
+        """Stores change(current record or None) in one step; a None result leaves no record."""
+        with self._lock:
+            record = change(self._records.get(key))
+            if record is None:
+                self._records.pop(key, None)
+            else:
+                self._records[key] = record
+            return record
+
     def all(self) -> list[RecordT]:
         with self._lock:
             return list(self._records.values())
@@ -57,6 +68,49 @@ class Registry(Generic[RecordT]):
         return count
 
 
+class BackgroundJobs:
+    """Delayed work on daemon timers (e.g. a C2B validation then confirmation); shutdown() cancels it."""
+
+    def __init__(self) -> None:
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._timers: set[threading.Timer] = set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def schedule(self, delay_ms: int, job: Callable[[], None]) -> None:
+        timer: threading.Timer
+
+        def run() -> None:
+            try:
+                job()
+            finally:
+                with self._lock:
+                    self._timers.discard(timer)
+
+        timer = threading.Timer(delay_ms / 1000, run)
+        timer.daemon = True  # pending work must not keep a dev server or test run alive
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._timers.add(timer)
+        timer.start()
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            timers = list(self._timers)
+            self._timers.clear()
+        for timer in timers:
+            timer.cancel()
+
+
+# exchange(url, body, timeout_seconds) -> (HTTP status, the answer's JSON or None); raising = no answer.
+Exchange = Callable[[str, dict[str, Any], float], tuple[int, Any]]
+
+
 class SimulatorState:
     def __init__(self, settings: SimulatorSettings, deliver: Deliver) -> None:
         self.settings = settings
@@ -64,11 +118,18 @@ class SimulatorState:
         self.rules = RuleBook(settings.default_callback_delay_ms)
         self.stk: Ledger[StkTransaction] = Ledger()
         self.c2b_registrations: Registry[C2BRegistration] = Registry()  # by short code
+        self.c2b_payments: Registry[C2BPayment] = Registry()  # by TransID
+        self.c2b_balances: Registry[int] = Registry()  # whole shillings by short code
+        # How C2B validation URLs are called, when their answer matters; None: derived from `deliver`.
+        self.c2b_exchange: Exchange | None = None
+        self.deliver = deliver
+        self.jobs = BackgroundJobs()
         self.request_log = EventLog()
         self.callback_log = EventLog()
         self.dispatcher = CallbackDispatcher(deliver, settings.callback_timeout_seconds, self.callback_log)
 
     def shutdown(self) -> None:
+        self.jobs.shutdown()
         self.dispatcher.shutdown()
 
 

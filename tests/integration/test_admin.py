@@ -20,7 +20,7 @@ from mpesa_gateway.admin.service import AdminService, AlreadyExists, NewApp, Tar
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import AppForbidden, CallbackForbidden, InvalidRequest, NotFound
-from mpesa_gateway.models import Driver, Operation
+from mpesa_gateway.models import C2BValidationRules, Driver, LipaCommand, Operation
 from mpesa_gateway.secrets import matches_sha256, verify_client_secret
 from mpesa_gateway.store.registry import DynamoRegistry
 from tests.conftest import reset_gateway_caches
@@ -551,3 +551,149 @@ def test_c2b_settings_are_set_on_c2b_apps_only(cli: Cli, registry: DynamoRegistr
     assert refused == 2
     assert cli.error["field"] == "c2b_response_type"
     assert "MpesaKeC2B apps only" in cli.error["message"]
+
+
+def create_c2b(cli: Cli, *extra: str) -> int:
+    """A MpesaKeC2B app `shop-c2b` of merchant `shop` (created here); the exit code."""
+    cli("merchants", "create", "shop")
+    return cli(
+        "apps", "create", "shop-c2b", "--merchant", "shop", "--driver", "MpesaKeC2B",
+        "--short-code", "600984", "--consumer-key", "ck", "--consumer-secret", "cs", *extra,
+    )  # fmt: skip
+
+
+def test_c2b_validation_rules_set_at_create_are_stored_and_shown(cli: Cli, registry: DynamoRegistry):
+    code = create_c2b(
+        cli,
+        "--c2b-account-pattern", "INV-[0-9]+", "--c2b-allowed-accounts", " INV-1, INV-2 ,INV-3",
+        "--c2b-min-amount", "10", "--c2b-max-amount", "5000",
+        "--c2b-validation-url", "https://shop.example/validate", "--c2b-validation-timeout-ms", "2500",
+        "--c2b-when-unanswered", "reject",
+    )  # fmt: skip
+
+    assert code == 0, cli.stderr
+    expected = C2BValidationRules(
+        account_pattern="INV-[0-9]+",
+        allowed_accounts=("INV-1", "INV-2", "INV-3"),
+        min_amount=10,
+        max_amount=5000,
+        forward_url="https://shop.example/validate",
+        forward_timeout_ms=2500,
+        accept_when_unanswered=False,
+    )
+    assert registry.get_app("shop-c2b").c2b_validation == expected
+    shown = expected.model_dump(mode="json")
+    assert cli.result["app"]["c2b_validation"] == shown
+    assert cli("apps", "show", "shop-c2b") == 0
+    assert cli.result["app"]["c2b_validation"] == shown
+    assert cli("apps", "list", "--merchant", "shop") == 0
+    assert cli.result[0]["c2b_validation"] == shown
+
+
+def test_a_c2b_app_without_rule_options_accepts_everything(cli: Cli, registry: DynamoRegistry):
+    assert create_c2b(cli) == 0, cli.stderr
+
+    app = registry.get_app("shop-c2b")
+    assert app.c2b_validation == C2BValidationRules()
+    assert app.c2b_command is LipaCommand.PAYBILL
+
+
+def test_the_till_command_is_stored_and_can_be_changed_back(cli: Cli, registry: DynamoRegistry):
+    assert create_c2b(cli, "--c2b-command", "till") == 0, cli.stderr
+    assert registry.get_app("shop-c2b").c2b_command is LipaCommand.BUY_GOODS
+    assert cli.result["app"]["c2b_command"] == "CustomerBuyGoodsOnline"
+
+    assert cli("apps", "update", "shop-c2b", "--c2b-command", "paybill") == 0
+    assert cli.result["changed"] == ["c2b_command"]
+    assert registry.get_app("shop-c2b").c2b_command is LipaCommand.PAYBILL
+
+
+def test_update_replaces_only_the_given_rules(cli: Cli, registry: DynamoRegistry):
+    create_c2b(cli, "--c2b-account-pattern", "INV-[0-9]+", "--c2b-min-amount", "10")
+
+    code = cli(
+        "apps", "update", "shop-c2b", "--c2b-max-amount", "100", "--c2b-min-amount", "20",
+        "--c2b-when-unanswered", "reject",
+    )  # fmt: skip
+
+    assert code == 0, cli.stderr
+    assert cli.result["changed"] == ["c2b_validation"]
+    assert registry.get_app("shop-c2b").c2b_validation == C2BValidationRules(
+        account_pattern="INV-[0-9]+", min_amount=20, max_amount=100, accept_when_unanswered=False
+    )
+
+
+def test_a_merged_minimum_above_the_stored_maximum_is_refused(cli: Cli, registry: DynamoRegistry):
+    create_c2b(cli, "--c2b-max-amount", "100")
+
+    assert cli("apps", "update", "shop-c2b", "--c2b-min-amount", "500") == 2
+
+    assert cli.error["field"] == "c2b_validation"
+    assert "--c2b-min-amount is above --c2b-max-amount" in cli.error["message"]
+    assert registry.get_app("shop-c2b").c2b_validation == C2BValidationRules(max_amount=100)
+
+
+def test_clearing_the_rules_and_setting_only_new_ones(cli: Cli, registry: DynamoRegistry):
+    create_c2b(cli, "--c2b-account-pattern", "INV-[0-9]+", "--c2b-min-amount", "10")
+
+    assert cli("apps", "update", "shop-c2b", "--clear-c2b-validation") == 0
+    assert cli.result["changed"] == ["c2b_validation"]
+    assert registry.get_app("shop-c2b").c2b_validation == C2BValidationRules()
+
+    assert cli("apps", "update", "shop-c2b", "--c2b-allowed-accounts", "A1", "--c2b-max-amount", "50") == 0
+    assert cli("apps", "update", "shop-c2b", "--clear-c2b-validation", "--c2b-min-amount", "5") == 0
+    # The earlier allowed accounts and maximum are gone: only the rule given with the clear remains.
+    assert registry.get_app("shop-c2b").c2b_validation == C2BValidationRules(min_amount=5)
+
+
+def test_a_pattern_that_does_not_compile_is_refused_and_nothing_is_created(
+    cli: Cli, registry: DynamoRegistry
+):
+    assert create_c2b(cli, "--c2b-account-pattern", "INV-(") == 2
+
+    assert cli.error["field"] == "c2b_account_pattern"
+    assert cli.error["message"].startswith("Invalid --c2b-account-pattern: not a valid regular expression")
+    assert registry.get_app("shop-c2b") is None
+
+
+def test_a_minimum_above_the_maximum_is_refused_at_create(cli: Cli, registry: DynamoRegistry):
+    assert create_c2b(cli, "--c2b-min-amount", "500", "--c2b-max-amount", "100") == 2
+
+    assert cli.error["field"] == "c2b_validation"
+    assert "--c2b-min-amount is above --c2b-max-amount" in cli.error["message"]
+    assert registry.get_app("shop-c2b") is None
+
+
+@pytest.mark.parametrize(
+    ("option", "field"),
+    [
+        (("--c2b-min-amount", "5"), "c2b_min_amount"),
+        (("--c2b-account-pattern", "INV-.*"), "c2b_account_pattern"),
+        (("--c2b-when-unanswered", "reject"), "c2b_when_unanswered"),
+        (("--c2b-command", "till"), "c2b_command"),
+        (("--clear-c2b-validation",), "clear_c2b_validation"),
+    ],
+)
+def test_c2b_rules_on_an_express_app_are_refused(
+    cli: Cli, registry: DynamoRegistry, tmp_path: Any, option: tuple[str, ...], field: str
+):
+    create_express(cli, tmp_path)
+
+    assert cli("apps", "update", "shop-stk", *option) == 2
+
+    assert cli.error["field"] == field
+    assert cli.error["message"] == f"{option[0]} applies to MpesaKeC2B apps only"
+    assert registry.get_app("shop-stk").c2b_validation == C2BValidationRules()
+
+
+def test_c2b_rules_are_refused_when_creating_another_driver(cli: Cli, registry: DynamoRegistry):
+    cli("merchants", "create", "shop")
+
+    code = cli(
+        "apps", "create", "shop-sms", "--merchant", "shop", "--driver", "MpesaKePersonal",
+        "--c2b-max-amount", "100",
+    )  # fmt: skip
+
+    assert code == 2
+    assert cli.error["field"] == "c2b_max_amount"
+    assert registry.get_app("shop-sms") is None

@@ -18,6 +18,11 @@ VALID_REQUESTS: dict[str, dict] = {
         "json": {"phone": "0712345678", "amount": 1, "reference": "R1", "app": "demo-express"}
     },
     "/api/c2b_register.php": {"json": {"app": "demo-c2b"}},
+    "/api/pay/{payment_app}/simulateTransaction": {
+        "json": {"phone_number": "0712345678", "amount": 5, "reference": "A1"}
+    },
+    "/api/pay/{payment_app}/transactions": {},
+    "/api/pay/{payment_app}/transactions/{transaction}": {},
 }
 MERCHANT_ROUTES = [route for route in ROUTES if route.auth is Auth.MERCHANT]
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import fields
 
 import pytest
 
 from mpesa_gateway.admin.cli import build_parser, gather_credentials, main
 from mpesa_gateway.admin.service import (
+    C2B_RULE_FIELDS,
     FORBIDDEN_URL_WORDS,
+    C2BRuleOptions,
     Target,
     check_app_id,
     check_credential_fields,
@@ -18,12 +21,13 @@ from mpesa_gateway.admin.service import (
     check_short_code,
     check_webhook_url,
     credential_status,
+    merge_c2b_rules,
     parse_driver,
     parse_stk_type,
 )
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.errors import InvalidRequest, NotFound
-from mpesa_gateway.models import DarajaCredentials, Driver, LipaCommand, PaymentApp
+from mpesa_gateway.models import C2BValidationRules, DarajaCredentials, Driver, LipaCommand, PaymentApp
 
 KEYS = {"consumer_key": "ck", "consumer_secret": "cs"}
 
@@ -297,3 +301,84 @@ def test_the_daraja_factory_is_not_reached_without_consumer_credentials():
     assert built == []
     directory.daraja(app, DarajaCredentials(consumer_key="ck", consumer_secret="cs", callback_secret="cb"))
     assert built == [app]
+
+
+def test_every_c2b_rule_option_sets_a_model_field_and_has_a_cli_option():
+    assert set(C2B_RULE_FIELDS) == {option.name for option in fields(C2BRuleOptions)}
+    assert set(C2B_RULE_FIELDS.values()) <= set(C2BValidationRules.model_fields)
+    args = build_parser().parse_args(["apps", "update", "a", "--c2b-min-amount", "7"])
+    assert {f"c2b_{name}" for name in C2B_RULE_FIELDS} <= set(vars(args))
+    assert args.c2b_min_amount == 7
+
+
+def test_given_c2b_rules_replace_only_their_own():
+    current = C2BValidationRules(account_pattern="A.*", min_amount=10, forward_url="https://a.example/v")
+
+    merged = merge_c2b_rules(
+        Driver.C2B,
+        C2BRuleOptions(allowed_accounts=["A1", " A2 "], validation_timeout_ms=500, when_unanswered="reject"),
+        current,
+    )
+
+    assert merged == C2BValidationRules(
+        account_pattern="A.*",
+        allowed_accounts=("A1", "A2"),
+        min_amount=10,
+        forward_url="https://a.example/v",
+        forward_timeout_ms=500,
+        accept_when_unanswered=False,
+    )
+
+
+def test_no_c2b_rule_options_change_nothing_unless_clearing():
+    current = C2BValidationRules(min_amount=10)
+
+    assert merge_c2b_rules(Driver.C2B, C2BRuleOptions(), current) is None
+    assert merge_c2b_rules(Driver.C2B, C2BRuleOptions(), current, clear=True) == C2BValidationRules()
+    assert merge_c2b_rules(Driver.C2B, C2BRuleOptions(max_amount=9), None) == C2BValidationRules(max_amount=9)
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        (C2BRuleOptions(account_pattern="[0-9"), "c2b_account_pattern"),
+        (C2BRuleOptions(account_pattern=""), "c2b_account_pattern"),
+        (C2BRuleOptions(account_pattern="x" * 201), "c2b_account_pattern"),
+        (C2BRuleOptions(allowed_accounts="A1,,A2"), "c2b_allowed_accounts"),
+        (C2BRuleOptions(allowed_accounts=" "), "c2b_allowed_accounts"),
+        (C2BRuleOptions(allowed_accounts=["A1", 7]), "c2b_allowed_accounts"),
+        (C2BRuleOptions(min_amount=0), "c2b_min_amount"),
+        (C2BRuleOptions(max_amount=-5), "c2b_max_amount"),
+        (C2BRuleOptions(min_amount=11, max_amount=10), "c2b_validation"),
+        (C2BRuleOptions(validation_url="http://shop.example/v"), "c2b_validation_url"),
+        (C2BRuleOptions(validation_timeout_ms=99), "c2b_validation_timeout_ms"),
+        (C2BRuleOptions(validation_timeout_ms=6001), "c2b_validation_timeout_ms"),
+        (C2BRuleOptions(when_unanswered="maybe"), "c2b_when_unanswered"),
+    ],
+)
+def test_invalid_c2b_rules_name_the_option(options: C2BRuleOptions, field: str):
+    with pytest.raises(InvalidRequest) as raised:
+        merge_c2b_rules(Driver.C2B, options, None)
+
+    assert raised.value.details == {"field": field}
+    option = "--c2b-min-amount" if field == "c2b_validation" else "--" + field.replace("_", "-")
+    assert option in raised.value.message
+
+
+def test_c2b_rule_bounds_are_inclusive():
+    rules = merge_c2b_rules(
+        Driver.C2B, C2BRuleOptions(min_amount=1, max_amount=1, validation_timeout_ms=6000), None
+    )
+
+    assert (rules.min_amount, rules.max_amount, rules.forward_timeout_ms) == (1, 1, 6000)
+    assert (
+        merge_c2b_rules(Driver.C2B, C2BRuleOptions(validation_timeout_ms=100), None).forward_timeout_ms == 100
+    )
+
+
+def test_the_validation_url_follows_the_webhook_rule():
+    rules = merge_c2b_rules(Driver.C2B, C2BRuleOptions(validation_url="http://127.0.0.1:8080/v"), None)
+
+    assert rules.forward_url == "http://127.0.0.1:8080/v"
+    with pytest.raises(InvalidRequest, match="--c2b-validation-url must be an https:// URL"):
+        check_webhook_url("ftp://shop.example/v", "c2b_validation_url")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -20,6 +20,17 @@ from pydantic import (
 from mpesa_gateway.phone import normalise_msisdn
 
 Msisdn = Annotated[str, BeforeValidator(normalise_msisdn)]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON true would otherwise pass as 1; "100" from form-minded clients is accepted.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number of shillings")
+    return value
+
+
+# Whole Kenyan shillings, as Daraja takes them.
+Amount = Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
 
 
 class Driver(StrEnum):

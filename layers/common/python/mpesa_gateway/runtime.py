@@ -14,6 +14,7 @@ from mpesa_gateway.config import get_settings
 from mpesa_gateway.daraja.client import DarajaClient, Timeouts, pooled_session
 from mpesa_gateway.daraja.token_cache import SharedTokenCache
 from mpesa_gateway.express.service import ExpressService
+from mpesa_gateway.ledger import Ledger
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
 from mpesa_gateway.store.registry import DynamoRegistry, DynamoTokenStore
 from mpesa_gateway.store.transactions import DynamoTransactionStore
@@ -71,7 +72,7 @@ def app_directory() -> AppDirectory:
 @cache
 def express_service() -> ExpressService:
     settings = get_settings()
-    return ExpressService(app_directory(), DynamoTransactionStore(settings.transactions_table), settings)
+    return ExpressService(app_directory(), transactions(), settings)
 
 
 def load_signing_keys(force_fetch: bool) -> SigningKeys:
@@ -95,5 +96,15 @@ def merchant_authenticator() -> MerchantAuthenticator:
 
 
 @cache
+def transactions() -> DynamoTransactionStore:
+    return DynamoTransactionStore(get_settings().transactions_table)
+
+
+@cache
 def c2b_service() -> C2BService:
-    return C2BService(app_directory())
+    return C2BService(app_directory(), transactions(), pooled_session_once())
+
+
+@cache
+def ledger() -> Ledger:
+    return Ledger(transactions())

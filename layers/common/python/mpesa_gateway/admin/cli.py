@@ -25,10 +25,14 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mpesa_gateway.admin.service import (
+    C2B_COMMANDS,
+    C2B_RULE_FIELDS,
     CREDENTIAL_FIELDS,
     STK_TYPES,
+    WHEN_UNANSWERED,
     AdminService,
     AppChanges,
+    C2BRuleOptions,
     NewApp,
     Target,
     option_name,
@@ -161,7 +165,7 @@ def register_apps(groups: Subparsers) -> None:
         commands,
         "update",
         _update_app,
-        "Change an app: live flag, webhook, STK settings; credentials are merged into the stored ones",
+        "Change an app: live flag, webhook, STK and C2B settings; credentials merge into the stored ones",
     )
     update.add_argument("app_id")
     _live_options(update, "sandbox Daraja")
@@ -171,6 +175,11 @@ def register_apps(groups: Subparsers) -> None:
     webhook.add_argument("--webhook-url", help="https:// URL for payment events")
     webhook.add_argument("--clear-webhook-url", action="store_true", help="send no webhooks")
     update.add_argument("--clear-till-number", action="store_true", help="pay to the short code again")
+    update.add_argument(
+        "--clear-c2b-validation",
+        action="store_true",
+        help="MpesaKeC2B: drop every validation rule (rule options given with it set the only rules)",
+    )
     _credential_options(update)
 
     rotate = _command(
@@ -235,6 +244,34 @@ def _c2b_options(parser: argparse.ArgumentParser) -> None:
         "--c2b-api-version",
         choices=[member.value for member in C2BApiVersion],
         help="MpesaKeC2B (default v2)",
+    )
+    parser.add_argument(
+        "--c2b-command",
+        choices=sorted(C2B_COMMANDS),
+        help="MpesaKeC2B: a paybill (the default) or a till (Buy Goods)",
+    )
+    rules = parser.add_argument_group(
+        "MpesaKeC2B validation rules", "How the gateway answers Daraja's validation request"
+    )
+    rules.add_argument("--c2b-account-pattern", metavar="REGEX", help="the whole account number must match")
+    rules.add_argument("--c2b-allowed-accounts", metavar="A,B,C", help="only these account numbers")
+    rules.add_argument("--c2b-min-amount", type=int, metavar="KES", help="smallest amount accepted")
+    rules.add_argument("--c2b-max-amount", type=int, metavar="KES", help="largest amount accepted")
+    rules.add_argument(
+        "--c2b-validation-url",
+        metavar="URL",
+        help="https:// URL of the merchant's own validation, asked last",
+    )
+    rules.add_argument(
+        "--c2b-validation-timeout-ms",
+        type=int,
+        metavar="MS",
+        help="how long that URL may take, 100-6000 (default 3000)",
+    )
+    rules.add_argument(
+        "--c2b-when-unanswered",
+        choices=sorted(WHEN_UNANSWERED),
+        help="the answer when that URL does not answer in time (default accept)",
     )
 
 
@@ -307,6 +344,8 @@ def _create_app(ctx: Context, args: argparse.Namespace) -> Any:
             webhook_url=args.webhook_url,
             c2b_response_type=args.c2b_response_type,
             c2b_api_version=args.c2b_api_version,
+            c2b_command=args.c2b_command,
+            c2b_rules=_c2b_rules(args),
         )
     )
 
@@ -323,9 +362,17 @@ def _update_app(ctx: Context, args: argparse.Namespace) -> Any:
             clear_till_number=args.clear_till_number,
             c2b_response_type=args.c2b_response_type,
             c2b_api_version=args.c2b_api_version,
+            c2b_command=args.c2b_command,
+            c2b_rules=_c2b_rules(args),
+            clear_c2b_validation=args.clear_c2b_validation,
             credentials=gather_credentials(args),
         ),
     )
+
+
+def _c2b_rules(args: argparse.Namespace) -> C2BRuleOptions:
+    # Each rule option's dest is c2b_<C2BRuleOptions field>.
+    return C2BRuleOptions(**{name: getattr(args, f"c2b_{name}") for name in C2B_RULE_FIELDS})
 
 
 def build_parser() -> argparse.ArgumentParser:

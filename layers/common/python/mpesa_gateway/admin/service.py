@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
@@ -22,6 +22,7 @@ from mpesa_gateway.errors import GatewayError, InvalidRequest, NotFound
 from mpesa_gateway.models import (
     C2BApiVersion,
     C2BResponseType,
+    C2BValidationRules,
     DarajaCredentials,
     Driver,
     LipaCommand,
@@ -30,6 +31,8 @@ from mpesa_gateway.models import (
 from mpesa_gateway.secrets import hash_client_secret, sha256_hex
 from mpesa_gateway.store.app_secrets import AppSecretExists, AppSecretNotFound, AppSecretStore
 from mpesa_gateway.store.registry import DynamoRegistry, Merchant
+
+Choice = TypeVar("Choice")
 
 
 class AlreadyExists(GatewayError):
@@ -70,6 +73,9 @@ REQUIRED_CREDENTIALS: dict[Driver, tuple[str | tuple[str, ...], ...]] = {
     Driver.PERSONAL: (),
 }
 STK_TYPES = {"paybill": LipaCommand.PAYBILL, "buygoods": LipaCommand.BUY_GOODS}
+C2B_COMMANDS = {"paybill": LipaCommand.PAYBILL, "till": LipaCommand.BUY_GOODS}
+# --c2b-when-unanswered: the gateway's answer when the merchant's validation URL is silent.
+WHEN_UNANSWERED = {"accept": True, "reject": False}
 
 HASH_ONLY_NOTE = "Shown once: the gateway keeps only a hash of the client secret. Store it now."
 CALLBACK_URL_NOTE = (
@@ -117,7 +123,7 @@ def check_short_code(value: str, field_name: str = "short_code") -> str:
     return value
 
 
-def check_webhook_url(url: str) -> str:
+def check_webhook_url(url: str, field_name: str = "webhook_url") -> str:
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -130,8 +136,8 @@ def check_webhook_url(url: str) -> str:
     clean = all(character.isprintable() and not character.isspace() for character in url)
     if not host or not secure or not clean or len(url) > MAX_URL_LENGTH:
         raise InvalidRequest(
-            "--webhook-url must be an https:// URL (http:// only for 127.0.0.1 or localhost)",
-            field="webhook_url",
+            f"{option_name(field_name)} must be an https:// URL (http:// only for 127.0.0.1 or localhost)",
+            field=field_name,
         )
     return url
 
@@ -151,9 +157,7 @@ def parse_driver(value: str | Driver) -> Driver:
 
 
 def parse_stk_type(value: str) -> LipaCommand:
-    if value not in STK_TYPES:
-        raise InvalidRequest("--stk-type must be paybill or buygoods", field="stk_type")
-    return STK_TYPES[value]
+    return _lookup(STK_TYPES, value, "stk_type")
 
 
 def check_credential_fields(values: Mapping[str, Any]) -> dict[str, str]:
@@ -291,6 +295,32 @@ class CredentialStore(Protocol):
 
 
 @dataclass(frozen=True)
+class C2BRuleOptions:
+    """MpesaKeC2B validation rules as operators give them (--c2b-<field>); None leaves a rule as it is."""
+
+    account_pattern: str | None = None
+    # Comma-separated ("A1, B2") or already split.
+    allowed_accounts: str | Sequence[str] | None = None
+    min_amount: int | None = None
+    max_amount: int | None = None
+    validation_url: str | None = None
+    validation_timeout_ms: int | None = None
+    when_unanswered: str | None = None  # a WHEN_UNANSWERED key
+
+
+# Each C2BRuleOptions field and the C2BValidationRules field it sets.
+C2B_RULE_FIELDS = {
+    "account_pattern": "account_pattern",
+    "allowed_accounts": "allowed_accounts",
+    "min_amount": "min_amount",
+    "max_amount": "max_amount",
+    "validation_url": "forward_url",
+    "validation_timeout_ms": "forward_timeout_ms",
+    "when_unanswered": "accept_when_unanswered",
+}
+
+
+@dataclass(frozen=True)
 class NewApp:
     app_id: str
     merchant_id: str
@@ -303,6 +333,8 @@ class NewApp:
     webhook_url: str | None = None
     c2b_response_type: str | None = None
     c2b_api_version: str | None = None
+    c2b_command: str | None = None  # a C2B_COMMANDS key
+    c2b_rules: C2BRuleOptions = field(default_factory=C2BRuleOptions)
     # Only for deterministic seeding (local demo); operators get a random one.
     callback_secret: str | None = None
 
@@ -317,6 +349,10 @@ class AppChanges:
     clear_till_number: bool = False
     c2b_response_type: str | None = None
     c2b_api_version: str | None = None
+    c2b_command: str | None = None
+    # Given rules replace the app's; with clear_c2b_validation they replace no rules at all.
+    c2b_rules: C2BRuleOptions = field(default_factory=C2BRuleOptions)
+    clear_c2b_validation: bool = False
     # Merged into the stored secret: fields given here replace, the others stay.
     credentials: Mapping[str, str] = field(default_factory=dict)
 
@@ -445,7 +481,9 @@ class AdminService:
             raise InvalidRequest("Pass --webhook-url or --clear-webhook-url, not both", field="webhook_url")
         if changes.till_number is not None and changes.clear_till_number:
             raise InvalidRequest("Pass --till-number or --clear-till-number, not both", field="till_number")
-        update = _profile_changes(app.driver, changes)
+        update = _profile_changes(
+            app.driver, changes, rules=app.c2b_validation, clear_rules=changes.clear_c2b_validation
+        )
         if changes.is_live is not None:
             update["is_live"] = changes.is_live
         if changes.clear_webhook_url:
@@ -513,9 +551,16 @@ class AdminService:
 
 
 def _profile_changes(
-    driver: Driver, options: NewApp | AppChanges, short_code: str | None = None
+    driver: Driver,
+    options: NewApp | AppChanges,
+    short_code: str | None = None,
+    rules: C2BValidationRules | None = None,
+    clear_rules: bool = False,
 ) -> dict[str, Any]:
-    """Validated profile fields that were given; create passes the short code, update cannot change it."""
+    """Validated profile fields that were given; create passes the short code, update cannot change it.
+
+    Update passes the app's C2B validation rules, into which the given rule options are merged.
+    """
     update: dict[str, Any] = {}
     if short_code is not None:
         update["short_code"] = check_short_code(short_code)
@@ -525,6 +570,7 @@ def _profile_changes(
         Driver.C2B,
         c2b_response_type=options.c2b_response_type,
         c2b_api_version=options.c2b_api_version,
+        c2b_command=options.c2b_command,
     )
     if options.stk_type is not None:
         update["stk_transaction_type"] = parse_stk_type(options.stk_type)
@@ -534,15 +580,89 @@ def _profile_changes(
         update["c2b_response_type"] = _choice(C2BResponseType, options.c2b_response_type, "c2b_response_type")
     if options.c2b_api_version is not None:
         update["c2b_api_version"] = _choice(C2BApiVersion, options.c2b_api_version, "c2b_api_version")
+    if options.c2b_command is not None:
+        update["c2b_command"] = _lookup(C2B_COMMANDS, options.c2b_command, "c2b_command")
+    c2b_validation = merge_c2b_rules(driver, options.c2b_rules, rules, clear_rules)
+    if c2b_validation is not None:
+        update["c2b_validation"] = c2b_validation
     if options.webhook_url is not None:
         update["webhook_url"] = check_webhook_url(options.webhook_url)
     return update
 
 
-def _only_for(driver: Driver, owner: Driver, **given: str | None) -> None:
+def merge_c2b_rules(
+    driver: Driver, given: C2BRuleOptions, current: C2BValidationRules | None, clear: bool = False
+) -> C2BValidationRules | None:
+    """`current` (no rules if None or on clear) with each given rule replaced; None if nothing changes."""
+    options = {f"c2b_{name}": getattr(given, name) for name in C2B_RULE_FIELDS}
+    _only_for(driver, Driver.C2B, clear_c2b_validation=clear or None, **options)
+    update = {
+        C2B_RULE_FIELDS[name]: _rule_value(name, value)
+        for name in C2B_RULE_FIELDS
+        if (value := getattr(given, name)) is not None
+    }
+    if not update and not clear:
+        return None
+    base = C2BValidationRules() if clear or current is None else current
+    try:
+        # model_copy does not validate: re-validating runs the model's rules (pattern compiles, min <= max).
+        return C2BValidationRules.model_validate(base.model_copy(update=update).model_dump())
+    except ValidationError as error:
+        raise _rules_error(error) from None
+
+
+def _rule_value(name: str, value: Any) -> Any:
+    """A rule option's value as C2BValidationRules takes it; the model checks ranges and the pattern."""
+    field_name = f"c2b_{name}"
+    if name == "account_pattern" and not value:
+        raise InvalidRequest(f"{option_name(field_name)} must not be empty", field=field_name)
+    if name == "allowed_accounts":
+        return _account_list(value, field_name)
+    if name == "validation_url":
+        return check_webhook_url(value, field_name)
+    if name == "when_unanswered":
+        return _lookup(WHEN_UNANSWERED, value, field_name)
+    return value
+
+
+def _account_list(value: str | Sequence[str], field_name: str) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    # A non-string item becomes "", refused like a blank one.
+    accounts = tuple(item.strip() if isinstance(item, str) else "" for item in items)
+    if not accounts or not all(accounts):
+        raise InvalidRequest(
+            f"{option_name(field_name)} must be account numbers separated by commas, none empty",
+            field=field_name,
+        )
+    return accounts
+
+
+def _rules_error(error: ValidationError) -> InvalidRequest:
+    """The model's first complaint in the operator's terms: option names instead of field names."""
+    first = error.errors()[0]
+    option_of = {model_field: f"c2b_{name}" for name, model_field in C2B_RULE_FIELDS.items()}
+    # A validator's own message, without pydantic's "Value error, " prefix.
+    reason = str(first.get("ctx", {}).get("error") or first["msg"])
+    for model_field, option in option_of.items():
+        reason = re.sub(rf"\b{model_field}\b", option_name(option), reason)
+    if first["loc"] and str(first["loc"][0]) in option_of:
+        field_name = option_of[str(first["loc"][0])]
+        return InvalidRequest(f"Invalid {option_name(field_name)}: {reason}", field=field_name)
+    # A rule across fields (min_amount above max_amount).
+    return InvalidRequest(f"Invalid C2B validation rules: {reason}", field="c2b_validation")
+
+
+def _only_for(driver: Driver, owner: Driver, **given: object) -> None:
     for name, value in given.items():
         if value is not None and driver is not owner:
             raise InvalidRequest(f"{option_name(name)} applies to {owner.value} apps only", field=name)
+
+
+def _lookup(choices: Mapping[str, Choice], value: str, field_name: str) -> Choice:
+    """The value an operator's keyword (e.g. `till`) stands for."""
+    if value not in choices:
+        raise InvalidRequest(f"{option_name(field_name)} must be {' or '.join(choices)}", field=field_name)
+    return choices[value]
 
 
 def _choice(kind: type[StrEnum], value: str, field_name: str) -> StrEnum:

@@ -1,12 +1,20 @@
-"""C2B URL registration: tell Daraja where to send validation and confirmation requests."""
+"""C2B: register URLs, simulate (sandbox), answer validation requests, record confirmations."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
+import requests
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.c2b.models import C2BPayment, SimulateRequest
+from mpesa_gateway.c2b.validation import Decision, decide
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.errors import (
     DarajaRejected,
@@ -14,23 +22,46 @@ from mpesa_gateway.errors import (
     DarajaTimeout,
     DarajaUnavailable,
     InvalidRequest,
+    OperationNotAllowed,
     UrlsAlreadyRegistered,
 )
-from mpesa_gateway.models import DarajaCredentials, Operation, PaymentApp
+from mpesa_gateway.ledger import C2B_TRANSACTION_PREFIX
+from mpesa_gateway.models import (
+    DarajaCredentials,
+    LipaCommand,
+    PaymentApp,
+    Transaction,
+    TransactionStatus,
+    TransactionType,
+)
+from mpesa_gateway.observability import logger, metrics
+from mpesa_gateway.store.transactions import TransactionStore, new_callback
 
-REGISTER_PATHS = {"v1": "/mpesa/c2b/v1/registerurl", "v2": "/mpesa/c2b/v2/registerurl"}
+DARAJA_PATHS = {
+    "register": "/mpesa/c2b/{version}/registerurl",
+    "simulate": "/mpesa/c2b/{version}/simulate",
+}
 # Daraja refuses callback URLs containing these words (longest first, so the message names "exec").
 FORBIDDEN_URL_WORDS = ("safaricom", "m-pesa", "mpesa", "query", "exec", "exe", "cmd", "sql")
+CONFIRMATION_ACK = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
-class RegisterUrlsAnswer(BaseModel):
+class DarajaAnswer(BaseModel):
+    """Register and simulate answer alike; Safaricom spells the originator field this way here."""
+
     model_config = ConfigDict(extra="ignore")
 
-    # Safaricom's own spelling of the field in this answer.
     OriginatorCoversationID: str
     ResponseCode: str
     ResponseDescription: str
     ConversationID: str = ""
+
+    def data(self) -> dict[str, str]:
+        return {
+            "ConversationID": self.ConversationID,
+            "OriginatorConversationID": self.OriginatorCoversationID,
+            "ResponseDescription": self.ResponseDescription,
+        }
 
 
 def forbidden_word(url: str) -> str | None:
@@ -47,43 +78,169 @@ def c2b_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> 
     }
 
 
+def c2b_transaction_id(trans_id: str) -> str:
+    """One M-Pesa receipt, one transaction: the id is derived from TransID, which makes it idempotent."""
+    return f"{C2B_TRANSACTION_PREFIX}{trans_id.upper()}"
+
+
+def forward_to_merchant(session: requests.Session, url: str, body: dict[str, Any], timeout: float) -> Any:
+    """The merchant's JSON answer, or None when it fails or is late (the caller applies the default)."""
+    try:
+        # Connecting gets at most a second so the whole exchange stays inside Daraja's ~8 s deadline.
+        response = session.post(url, json=body, timeout=(min(1.0, timeout / 2), timeout))
+        return response.json() if response.ok else None
+    except (requests.RequestException, ValueError):
+        return None
+
+
 class C2BService:
-    def __init__(self, apps: AppDirectory) -> None:
+    def __init__(self, apps: AppDirectory, transactions: TransactionStore, session: requests.Session) -> None:
         self._apps = apps
+        self._transactions = transactions
+        self._session = session
+
+    # Merchant operations --------------------------------------------------------------------------
 
     def register_urls(self, app: PaymentApp, base_url: str) -> dict[str, Any]:
         """Register the gateway's validation and confirmation URLs for the app's short code."""
-        if not app.allows(Operation.REGISTER_URLS):
-            raise InvalidRequest(f"registerUrls is not available for the {app.driver.value} driver")
-        credentials = self._apps.credentials(app)
-        urls = c2b_urls(base_url, app, credentials)
         if word := forbidden_word(base_url):
             raise InvalidRequest(
                 f"Daraja refuses callback URLs containing '{word}', which this API's base URL {base_url} "
                 "contains: serve the API on a custom domain and set PUBLIC_BASE_URL to it",
                 field="PUBLIC_BASE_URL",
             )
-        payload = {"ShortCode": app.short_code, "ResponseType": app.c2b_response_type.value, **urls}
+        credentials = self._apps.credentials(app)
+        payload = {
+            "ShortCode": app.short_code,
+            "ResponseType": app.c2b_response_type.value,
+            **c2b_urls(base_url, app, credentials),
+        }
+        return self._call_daraja(app, credentials, "register", payload, "the URLs were not registered")
+
+    def simulate(self, app: PaymentApp, request: SimulateRequest) -> dict[str, Any]:
+        """Ask the sandbox to play a customer paying the app's short code."""
+        if app.is_live:
+            raise OperationNotAllowed("simulateTransaction works on sandbox apps only", field="is_live")
+        paybill = app.c2b_command is LipaCommand.PAYBILL
+        payload = {
+            "ShortCode": app.short_code,
+            "CommandID": app.c2b_command.value,
+            "Amount": request.amount,
+            "Msisdn": request.phone_number,
+            "BillRefNumber": request.reference if paybill else None,  # tills take no account number
+        }
+        credentials = self._apps.credentials(app)
+        return self._call_daraja(app, credentials, "simulate", payload, "no payment was simulated")
+
+    def _call_daraja(
+        self,
+        app: PaymentApp,
+        credentials: DarajaCredentials,
+        action: str,
+        payload: dict[str, Any],
+        undone: str,
+    ) -> dict[str, Any]:
+        path = DARAJA_PATHS[action].format(version=app.c2b_api_version.value)
         try:
-            raw = self._apps.daraja(app, credentials).post(REGISTER_PATHS[app.c2b_api_version.value], payload)
-            answer = RegisterUrlsAnswer.model_validate(raw)
+            return DarajaAnswer.model_validate(self._apps.daraja(app, credentials).post(path, payload)).data()
         except DarajaError as error:
-            raise _refusal(error) from None
+            raise _refusal(error, action) from None
         except DarajaNotSent:
-            raise DarajaUnavailable("Daraja could not be reached; the URLs were not registered") from None
+            raise DarajaUnavailable(f"Daraja could not be reached; {undone}") from None
         except (DarajaOutcomeUnknown, ValidationError):
             raise DarajaTimeout(
-                "Daraja's answer never came: the URLs may or may not be registered; registering again "
-                "will say 'already registered' if they were"
+                f"Daraja's answer never came: it is unknown whether it did the {action}"
             ) from None
-        return {
-            "ConversationID": answer.ConversationID,
-            "OriginatorConversationID": answer.OriginatorCoversationID,
-            "ResponseDescription": answer.ResponseDescription,
-        }
+
+    # Safaricom's calls ----------------------------------------------------------------------------
+
+    def validate(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, str]:
+        """Answer a validation request by the app's rules; every request is stored with its decision."""
+        app = self._apps.for_callback(app_id, secret)
+        body, payment = _parse(raw_body)
+        callback = new_callback(
+            app.app_id, "c2b_validation", payment.TransID if payment else "UNPARSEABLE", body
+        )
+        self._transactions.save_callback(callback)
+        if payment is None:
+            raise InvalidRequest("The body is not a C2B validation request (stored for inspection)")
+        decision: Decision = decide(app, payment, partial(forward_to_merchant, self._session))
+        self._transactions.mark_callback(callback, decision.summary(), None)
+        metrics.add_metric(
+            name="C2BValidationAccepted" if decision.accepted else "C2BValidationRejected",
+            unit=MetricUnit.Count,
+            value=1,
+        )
+        return decision.answer()
+
+    def confirm(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
+        """Record a confirmed payment once per TransID; the raw body is stored before anything else."""
+        app = self._apps.for_callback(app_id, secret)
+        body, payment = _parse(raw_body)
+        key = payment.TransID if payment else "UNPARSEABLE"
+        callback = new_callback(app.app_id, "c2b_confirmation", key, body)
+        self._transactions.save_callback(callback)
+        if payment is None:
+            raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
+        transaction = _transaction(app, payment, self._validation_of(payment.TransID))
+        created = self._transactions.create(transaction)
+        self._transactions.mark_callback(
+            callback, "recorded" if created else "duplicate", transaction.transaction_id
+        )
+        if created:
+            metrics.add_metric(name="C2BPaymentRecorded", unit=MetricUnit.Count, value=1)
+        else:
+            logger.info("duplicate C2B confirmation", extra={"transaction_id": transaction.transaction_id})
+        return CONFIRMATION_ACK
+
+    def _validation_of(self, trans_id: str) -> str | None:
+        decisions = [
+            c.outcome for c in self._transactions.callbacks_for(trans_id) if c.kind == "c2b_validation"
+        ]
+        return decisions[-1] if decisions else None
 
 
-def _refusal(error: DarajaError) -> Exception:
+def _parse(raw_body: str | None) -> tuple[dict[str, Any], C2BPayment | None]:
+    try:
+        body = json.loads(raw_body or "")
+    except ValueError:
+        return {"unparseable": (raw_body or "")[:10_000]}, None
+    if not isinstance(body, dict):
+        return {"unparseable": body}, None
+    try:
+        return body, C2BPayment.model_validate(body)
+    except ValidationError:
+        return body, None
+
+
+def _transaction(app: PaymentApp, payment: C2BPayment, validation: str | None) -> Transaction:
+    now = datetime.now(UTC)
+    amount = payment.amount or Decimal(0)
+    return Transaction(
+        transaction_id=c2b_transaction_id(payment.TransID),
+        app_id=app.app_id,
+        merchant_id=app.merchant_id,
+        type=TransactionType.C2B,
+        status=TransactionStatus.COMPLETED,
+        amount=int(amount),
+        paid_amount=f"{amount:.2f}",
+        phone_number=payment.MSISDN,
+        paid_phone_number=payment.MSISDN,
+        reference=payment.BillRefNumber,
+        description=payment.TransactionType,
+        receipt_number=payment.TransID,
+        transaction_date=payment.paid_at,
+        payer_name=payment.payer_name or None,
+        org_account_balance=payment.OrgAccountBalance or None,
+        third_party_trans_id=payment.ThirdPartyTransID or None,
+        validation=validation or "no validation request",
+        settled_by="confirmation",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _refusal(error: DarajaError, action: str) -> Exception:
     if "already registered" in error.error_message.lower():
         return UrlsAlreadyRegistered(
             "Daraja already has URLs registered for this short code (production allows one registration; "
@@ -91,4 +248,4 @@ def _refusal(error: DarajaError) -> Exception:
             daraja_code=error.error_code,
         )
     rejection = DarajaRejectedContent if error.http_status == 400 else DarajaRejected
-    return rejection(f"Daraja refused the registration: {error.error_message}", daraja_code=error.error_code)
+    return rejection(f"Daraja refused the {action}: {error.error_message}", daraja_code=error.error_code)

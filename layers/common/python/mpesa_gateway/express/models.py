@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from mpesa_gateway.models import Msisdn
+from mpesa_gateway.models import Amount, Msisdn
 
-
-def _whole_number(value: Any) -> Any:
-    # JSON true would otherwise pass as 1; "100" from form-minded clients is accepted.
-    if isinstance(value, bool):
-        raise ValueError("must be a whole number of shillings")
-    return value
-
-
-Amount = Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
 AccountReference = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12, pattern=r"^[\w .\-/#]+$")
 ]

@@ -26,7 +26,6 @@ from mpesa_gateway.errors import (
     DarajaRejectedContent,
     DarajaUnavailable,
     InvalidRequest,
-    NotFound,
 )
 from mpesa_gateway.express import outcomes
 from mpesa_gateway.express.models import (
@@ -36,6 +35,7 @@ from mpesa_gateway.express.models import (
     StkPushAccepted,
     StkQueryAnswer,
 )
+from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX, Ledger
 from mpesa_gateway.models import (
     DarajaCredentials,
     Operation,
@@ -49,7 +49,6 @@ from mpesa_gateway.store.transactions import RawCallback, Settlement, Transactio
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
 STK_QUERY_PATH = "/mpesa/stkpushquery/v1/query"
-TRANSACTION_ID_PREFIX = "txn_"
 CALLBACK_ACK = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
@@ -104,6 +103,7 @@ class ExpressService:
     def __init__(self, apps: AppDirectory, transactions: TransactionStore, settings: Settings) -> None:
         self._apps = apps
         self._transactions = transactions
+        self._ledger = Ledger(transactions)
         self._settings = settings
 
     # requestPayment -------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ class ExpressService:
 
     def payment_status(self, app_id: str, merchant_id: str, reference: str) -> dict[str, Any]:
         app = self._apps.for_merchant(app_id, merchant_id, Operation.PAYMENT_STATUS)
-        transaction = self._find(app, reference)
+        transaction = self._ledger.find(app.app_id, reference)
         if transaction.status is not TransactionStatus.PENDING or not transaction.checkout_request_id:
             return status_view(transaction)
         interval = self._settings.status_query_interval_seconds
@@ -186,15 +186,6 @@ class ExpressService:
                 transaction, f"The transaction is being processed (asked Daraja < {interval} s ago)"
             )
         return status_view(*self._ask_daraja(app, transaction))
-
-    def _find(self, app: PaymentApp, reference: str) -> Transaction:
-        if reference.startswith(TRANSACTION_ID_PREFIX):
-            found = self._transactions.get(reference)
-        else:
-            found = self._transactions.find_by_checkout(reference)
-        if found is None or found.app_id != app.app_id:
-            raise NotFound(f"No transaction '{reference}' in payment app '{app.app_id}'", field="transaction")
-        return found
 
     def _ask_daraja(self, app: PaymentApp, transaction: Transaction) -> tuple[Transaction, str | None]:
         """STK Query, settling the transaction if the customer has acted; else why it is still pending."""
@@ -251,7 +242,9 @@ class ExpressService:
         """Store the callback as received, then settle its transaction; always acknowledged once stored."""
         app = self._apps.for_callback(app_id, secret)
         body, stk = _parse_callback(raw_body)
-        callback = new_callback(app.app_id, stk.CheckoutRequestID if stk else "UNPARSEABLE", body)
+        callback = new_callback(
+            app.app_id, "stk_callback", stk.CheckoutRequestID if stk else "UNPARSEABLE", body
+        )
         self._transactions.save_callback(callback)
         if stk is None:
             raise InvalidRequest("The callback body is not an STK callback (stored for inspection)")

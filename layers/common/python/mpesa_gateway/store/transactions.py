@@ -8,15 +8,17 @@ Every status change is a conditional update from PENDING, so a duplicate or late
 
 from __future__ import annotations
 
+import operator
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import reduce
 from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from mpesa_gateway.models import Transaction, TransactionStatus
+from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.store.dynamo import from_item, is_condition_failure, query_all, table, to_item
 
 
@@ -33,10 +35,27 @@ class Settlement(BaseModel):
     transaction_date: datetime | None = None
 
 
+class ListCriteria(BaseModel):
+    """What a transaction listing keeps: a time range and exact matches, all optional."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    status: TransactionStatus | None = None
+    type: TransactionType | None = None
+    reference: str | None = None
+
+
+# A filtered listing reads at most this many pages per call, then hands the caller a cursor.
+_MAX_PAGES_PER_LISTING = 10
+
+
 class RawCallback(BaseModel):
+    """A callback as Safaricom sent it, keyed by what it is about (CheckoutRequestID, TransID, ...)."""
+
     callback_id: str
     app_id: str
-    checkout_request_id: str
+    kind: str  # stk_callback, c2b_validation, c2b_confirmation
+    key: str
     received_at: datetime
     body: dict[str, Any]
     outcome: str = "received"
@@ -44,7 +63,7 @@ class RawCallback(BaseModel):
 
 
 class TransactionStore(Protocol):
-    def create(self, transaction: Transaction) -> None: ...
+    def create(self, transaction: Transaction) -> bool: ...
     def get(self, transaction_id: str) -> Transaction | None: ...
     def find_by_checkout(self, checkout_request_id: str) -> Transaction | None: ...
     def record_push_accepted(
@@ -56,9 +75,12 @@ class TransactionStore(Protocol):
     def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
     def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]: ...
     def pending_before(self, cutoff: datetime) -> list[Transaction]: ...
+    def page_for_app(
+        self, app_id: str, criteria: ListCriteria, limit: int, start: dict[str, str] | None
+    ) -> tuple[list[Transaction], dict[str, str] | None]: ...
     def save_callback(self, callback: RawCallback) -> None: ...
     def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None: ...
-    def callbacks_for(self, checkout_request_id: str) -> list[RawCallback]: ...
+    def callbacks_for(self, key: str) -> list[RawCallback]: ...
 
 
 PENDING_PK, PENDING_SK = "pending_pk", "pending_sk"
@@ -81,16 +103,24 @@ class DynamoTransactionStore:
         self._table_name = table_name
         self._table = table(table_name)
 
-    def create(self, transaction: Transaction) -> None:
+    def create(self, transaction: Transaction) -> bool:
+        """Store a new transaction; False if one with its id exists (a duplicate C2B confirmation)."""
+        order = f"{transaction.created_at.isoformat()}#{transaction.transaction_id}"
         item = {
             **_txn_key(transaction.transaction_id),
             "gsi1pk": f"APP#{transaction.app_id}",
-            "gsi1sk": f"{transaction.created_at.isoformat()}#{transaction.transaction_id}",
-            PENDING_PK: "PENDING",
-            PENDING_SK: f"{transaction.created_at.isoformat()}#{transaction.transaction_id}",
+            "gsi1sk": order,
             **transaction.model_dump(mode="json"),
         }
-        self._table.put_item(Item=to_item(item), ConditionExpression=Attr("pk").not_exists())
+        if transaction.status is TransactionStatus.PENDING:
+            item |= {PENDING_PK: "PENDING", PENDING_SK: order}
+        try:
+            self._table.put_item(Item=to_item(item), ConditionExpression=Attr("pk").not_exists())
+        except ClientError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def get(self, transaction_id: str) -> Transaction | None:
         found = self._table.get_item(Key=_txn_key(transaction_id), ConsistentRead=True).get("Item")
@@ -211,9 +241,35 @@ class DynamoTransactionStore:
         )
         return [Transaction.model_validate(item) for item in items]
 
+    def page_for_app(
+        self, app_id: str, criteria: ListCriteria, limit: int, start: dict[str, str] | None
+    ) -> tuple[list[Transaction], dict[str, str] | None]:
+        """Newest first; the returned key resumes exactly after the last item evaluated."""
+        lower = criteria.since.astimezone(UTC).isoformat() if criteria.since else "0"  # before any date
+        upper = criteria.until.astimezone(UTC).isoformat() if criteria.until else "9999"
+        query: dict[str, Any] = {
+            "IndexName": "by_app",
+            "KeyConditionExpression": Key("gsi1pk").eq(f"APP#{app_id}")
+            & Key("gsi1sk").between(lower, f"{upper}~"),
+            "ScanIndexForward": False,
+        }
+        if (matches := _filter(criteria)) is not None:
+            query["FilterExpression"] = matches
+        found: list[Transaction] = []
+        for _ in range(_MAX_PAGES_PER_LISTING):
+            # Evaluating no more than still fits keeps the resume key exact.
+            page = self._table.query(
+                **query, Limit=limit - len(found), **({"ExclusiveStartKey": start} if start else {})
+            )
+            found += [_transaction(item) for item in page.get("Items", [])]
+            start = page.get("LastEvaluatedKey")
+            if start is None or len(found) >= limit:
+                break
+        return found, start
+
     def save_callback(self, callback: RawCallback) -> None:
         item = {
-            "pk": f"CALLBACK#{callback.checkout_request_id}",
+            "pk": f"CALLBACK#{callback.key}",
             "sk": f"{callback.received_at.isoformat()}#{callback.callback_id}",
             "gsi1pk": f"CALLBACKS#{callback.app_id}",
             "gsi1sk": callback.received_at.isoformat(),
@@ -224,28 +280,35 @@ class DynamoTransactionStore:
     def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None:
         self._table.update_item(
             Key={
-                "pk": f"CALLBACK#{callback.checkout_request_id}",
+                "pk": f"CALLBACK#{callback.key}",
                 "sk": f"{callback.received_at.isoformat()}#{callback.callback_id}",
             },
             UpdateExpression="SET outcome = :o, transaction_id = :t",
             ExpressionAttributeValues={":o": outcome, ":t": transaction_id},
         )
 
-    def callbacks_for(self, checkout_request_id: str) -> list[RawCallback]:
+    def callbacks_for(self, key: str) -> list[RawCallback]:
         answer = self._table.query(
-            KeyConditionExpression=Key("pk").eq(f"CALLBACK#{checkout_request_id}"), ConsistentRead=True
+            KeyConditionExpression=Key("pk").eq(f"CALLBACK#{key}"), ConsistentRead=True
         )
         return [RawCallback.model_validate(from_item(item)) for item in answer.get("Items", [])]
 
 
-def new_callback(app_id: str, checkout_request_id: str, body: dict[str, Any]) -> RawCallback:
+def new_callback(app_id: str, kind: str, key: str, body: dict[str, Any]) -> RawCallback:
     return RawCallback(
         callback_id=uuid.uuid4().hex,
         app_id=app_id,
-        checkout_request_id=checkout_request_id,
+        kind=kind,
+        key=key,
         received_at=_now(),
         body=body,
     )
+
+
+def _filter(criteria: ListCriteria) -> Any:
+    exact = {"status": criteria.status, "type": criteria.type, "reference": criteria.reference}
+    conditions = [Attr(name).eq(value) for name, value in exact.items() if value is not None]
+    return reduce(operator.and_, conditions) if conditions else None
 
 
 def _transaction(item: dict[str, Any]) -> Transaction:

@@ -1,0 +1,91 @@
+"""Deciding a C2B validation request: the app's rules, then (optionally) the merchant's own endpoint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from mpesa_gateway.c2b.models import C2BPayment
+from mpesa_gateway.models import C2BValidationRules, PaymentApp
+
+ACCEPTED = "0"
+INVALID_ACCOUNT = "C2B00012"
+INVALID_AMOUNT = "C2B00013"
+INVALID_SHORT_CODE = "C2B00015"
+OTHER_ERROR = "C2B00016"
+_REJECTION_CODES = re.compile(r"^C2B0001[1-6]$")
+
+
+@dataclass(frozen=True)
+class Decision:
+    result_code: str
+    reason: str
+    third_party_trans_id: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.result_code == ACCEPTED
+
+    def answer(self) -> dict[str, str]:
+        """What Daraja expects back, within its deadline."""
+        body = {"ResultCode": self.result_code, "ResultDesc": "Accepted" if self.accepted else "Rejected"}
+        if self.third_party_trans_id:
+            body["ThirdPartyTransID"] = self.third_party_trans_id
+        return body
+
+    def summary(self) -> str:
+        return f"{'accepted' if self.accepted else 'rejected'} {self.result_code}: {self.reason}"
+
+
+# Posts the payment to the merchant's URL within the timeout; returns its JSON answer, or None.
+Forwarder = Callable[[str, dict[str, Any], float], Any]
+
+
+def decide(app: PaymentApp, payment: C2BPayment, forward: Forwarder) -> Decision:
+    return _by_rules(app, payment) or _by_merchant(app.c2b_validation, payment, forward)
+
+
+def _by_rules(app: PaymentApp, payment: C2BPayment) -> Decision | None:
+    if payment.BusinessShortCode != app.short_code:
+        return Decision(INVALID_SHORT_CODE, f"short code {payment.BusinessShortCode} is not this app's")
+    rules = app.c2b_validation
+    return _amount_problem(rules, payment.amount) or _account_problem(rules, payment.BillRefNumber.strip())
+
+
+def _amount_problem(rules: C2BValidationRules, amount: Decimal | None) -> Decision | None:
+    if amount is None or amount <= 0:
+        return Decision(INVALID_AMOUNT, "the amount is not a positive number")
+    if rules.min_amount is not None and amount < rules.min_amount:
+        return Decision(INVALID_AMOUNT, f"below the minimum of {rules.min_amount}")
+    if rules.max_amount is not None and amount > rules.max_amount:
+        return Decision(INVALID_AMOUNT, f"above the maximum of {rules.max_amount}")
+    return None
+
+
+def _account_problem(rules: C2BValidationRules, account: str) -> Decision | None:
+    if rules.account_pattern is not None and not re.fullmatch(rules.account_pattern, account):
+        return Decision(INVALID_ACCOUNT, "the account number does not match the app's pattern")
+    allowed = {value.casefold() for value in rules.allowed_accounts or ()}
+    if rules.allowed_accounts is not None and account.casefold() not in allowed:
+        return Decision(INVALID_ACCOUNT, "the account number is not among the app's accounts")
+    return None
+
+
+def _by_merchant(rules: C2BValidationRules, payment: C2BPayment, forward: Forwarder) -> Decision:
+    if rules.forward_url is None:
+        return Decision(ACCEPTED, "the app's rules pass")
+    answer = forward(rules.forward_url, payment.model_dump(), rules.forward_timeout_ms / 1000)
+    code = str(answer.get("ResultCode")) if isinstance(answer, dict) else None
+    third_party = answer.get("ThirdPartyTransID") if isinstance(answer, dict) else None
+    third_party = str(third_party) if third_party else None
+    if code == ACCEPTED:
+        return Decision(ACCEPTED, "the merchant accepted", third_party)
+    if code and _REJECTION_CODES.match(code):
+        return Decision(code, "the merchant rejected", third_party)
+    # No (usable) answer in time: the app's configured default stands in for the merchant.
+    if rules.accept_when_unanswered:
+        return Decision(ACCEPTED, "the merchant did not answer; accepted by default")
+    return Decision(OTHER_ERROR, "the merchant did not answer; rejected by default")

@@ -1,0 +1,86 @@
+"""An app's transactions of every type: one by id, or pages of them, newest first."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from mpesa_gateway.errors import InvalidRequest, NotFound
+from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.store.transactions import ListCriteria, TransactionStore
+
+TRANSACTION_ID_PREFIX = "txn_"
+C2B_TRANSACTION_PREFIX = "txn_c2b_"
+_CURSOR_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
+
+
+class ListQuery(BaseModel):
+    """GET /api/pay/{app}/transactions query parameters."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    status: TransactionStatus | None = None
+    type: TransactionType | None = None
+    # Offsets are required: a bare local time is ambiguous between Nairobi and UTC.
+    since: AwareDatetime | None = Field(default=None, alias="from")
+    until: AwareDatetime | None = Field(default=None, alias="to")
+    reference: str | None = Field(default=None, max_length=64)
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+
+def transaction_view(transaction: Transaction) -> dict[str, Any]:
+    return transaction.model_dump(mode="json", exclude={"merchant_id"})
+
+
+class Ledger:
+    def __init__(self, transactions: TransactionStore) -> None:
+        self._transactions = transactions
+
+    def find(self, app_id: str, reference: str) -> Transaction:
+        """By the gateway's transaction id, an STK CheckoutRequestID, or a C2B receipt (TransID)."""
+        if reference.startswith(TRANSACTION_ID_PREFIX):
+            found = self._transactions.get(reference)
+        elif reference.startswith("ws_CO_"):
+            found = self._transactions.find_by_checkout(reference)
+        else:
+            found = self._transactions.get(f"{C2B_TRANSACTION_PREFIX}{reference.upper()}")
+        if found is None or found.app_id != app_id:
+            raise NotFound(f"No transaction '{reference}' in payment app '{app_id}'", field="transaction")
+        return found
+
+    def page(self, app_id: str, query: ListQuery) -> dict[str, Any]:
+        if query.since and query.until and query.since > query.until:
+            raise InvalidRequest("from is after to", field="from")
+        criteria = ListCriteria(**query.model_dump(include=set(ListCriteria.model_fields)))
+        start = _decode_cursor(query.cursor, app_id) if query.cursor else None
+        found, resume = self._transactions.page_for_app(app_id, criteria, query.limit, start)
+        return {
+            "data": [transaction_view(transaction) for transaction in found],
+            "next_cursor": _encode_cursor(resume) if resume else None,
+        }
+
+
+def _encode_cursor(key: dict[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def _decode_cursor(cursor: str, app_id: str) -> dict[str, str]:
+    """The resume key, if it is one this app's listing could have produced."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        key = None
+    valid = (
+        isinstance(key, dict)
+        and set(key) == _CURSOR_KEYS
+        and all(isinstance(value, str) for value in key.values())
+        and key["gsi1pk"] == f"APP#{app_id}"
+    )
+    if not valid:
+        raise InvalidRequest("cursor is not one this listing gave out", field="cursor")
+    return key
