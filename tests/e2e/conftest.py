@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -69,6 +70,21 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=20)
+
+
+def admin(stack: LocalStack, *argv: str, expect: int = 0) -> dict:
+    """The management CLI, run as an operator would, against this stack."""
+    done = subprocess.run(
+        [sys.executable, "-m", "local.admin", *argv],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == expect, done.stderr
+    return json.loads(done.stdout or done.stderr)
 
 
 @pytest.fixture(autouse=True)

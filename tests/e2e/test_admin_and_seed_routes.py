@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, LocalStack
+from tests.e2e.conftest import LocalStack, admin
 
 pytestmark = pytest.mark.e2e
 
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
-
-
-def admin(stack: LocalStack, *argv: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "local.admin", *argv],
-        cwd=ROOT,
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def wait_for_final(url: str, headers: dict[str, str], timeout: float = 15) -> dict:

@@ -96,12 +96,17 @@ class Gateway:
 def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
     holder: dict[str, Client] = {}
 
-    def deliver(url: str, body: dict[str, Any], timeout: float) -> int:
-        # Safaricom's POST to the CallBackURL, delivered into the local API in process.
+    def exchange(url: str, body: dict[str, Any], timeout: float) -> tuple[int, Any]:
+        # Safaricom's POST to a callback URL, delivered into the local API in process.
         parts = urlsplit(url)
-        return holder["client"].post(parts.path, query_string=parts.query, json=body).status_code
+        answer = holder["client"].post(parts.path, query_string=parts.query, json=body)
+        return answer.status_code, answer.get_json(silent=True)
 
-    simulator = create_simulator(DEMO_SETTINGS, deliver=deliver)
+    simulator = create_simulator(
+        DEMO_SETTINGS, deliver=lambda url, body, timeout: exchange(url, body, timeout)[0]
+    )
+    # C2B validation needs the answer's body too (accept or reject), not just its status.
+    get_state(simulator).c2b_exchange = exchange
     server = make_server("127.0.0.1", 0, simulator, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     simulator_url = f"http://127.0.0.1:{server.port}"

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import requests
 
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.models import C2BValidationRules
@@ -375,3 +376,63 @@ def test_simulating_on_a_live_app_is_refused(gateway: Gateway):
 
     assert answer.status_code == 400
     assert "sandbox" in answer.get_json()["error"]["message"]
+
+
+# The whole flow with the simulator: register, then a sandbox customer pays -------------------------
+
+
+def simulate(gateway: Gateway, **body: Any):
+    fields = {"phone_number": "0708374149", "amount": 100, "reference": "INV-2026-001", **body}
+    return gateway.client.post(
+        "/api/pay/demo-c2b/simulateTransaction", json=fields, headers=gateway.auth("demo")
+    )
+
+
+def simulated_payments(gateway: Gateway) -> list[dict]:
+    return requests.get(f"{gateway.simulator_url}/simulator/c2b/payments", timeout=5).json()["payments"]
+
+
+def settle(gateway: Gateway, count: int = 1, timeout: float = 8) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in simulated_payments(gateway) if p["validation"] is not None or p["confirmed"]]
+        if len(done) >= count:
+            time.sleep(0.3)  # let the confirmation, if any, land
+            return simulated_payments(gateway)
+        time.sleep(0.1)
+    return simulated_payments(gateway)
+
+
+def test_registered_app_receives_a_simulated_payment(gateway: Gateway):
+    gateway.client.post("/api/pay/demo-c2b/registerUrls", headers=gateway.auth("demo"))
+
+    answer = simulate(gateway)
+
+    assert answer.status_code == 200
+    assert answer.get_json()["data"]["OriginatorConversationID"]
+    (paid,) = settle(gateway)
+    assert paid["confirmed"] is True
+    (stored,) = gateway.items("TXN#")
+    assert stored["receipt_number"] == paid["trans_id"]
+    assert stored["phone_number"] == "2547 ***** 149"  # v2 masks it; kept as given
+    assert stored["validation"].startswith("accepted 0")
+    assert (stored["amount"], stored["reference"]) == (100, "INV-2026-001")
+
+
+def test_a_payment_the_rules_reject_is_never_recorded(gateway: Gateway):
+    set_rules(max_amount=50)
+    gateway.client.post("/api/pay/demo-c2b/registerUrls", headers=gateway.auth("demo"))
+
+    simulate(gateway)
+
+    (paid,) = settle(gateway)
+    assert paid["confirmed"] is False
+    assert gateway.items("TXN#") == []
+    assert validations(gateway, paid["trans_id"])[0].startswith("rejected C2B00013")
+
+
+def test_simulating_before_registering_is_refused_by_daraja(gateway: Gateway):
+    answer = simulate(gateway)
+
+    assert answer.status_code == 502
+    assert answer.get_json()["error"]["code"] == "daraja_rejected"
