@@ -1,0 +1,932 @@
+"""M-PESA confirmation SMS as Kenyan phones receive them, with what each must parse to.
+
+Shared by the parser's tests and bench/sms_parser.py (its corpus). Receipts, names and numbers are
+made up; the wording, spacing, punctuation and quirks follow real messages of each era.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+
+class Case(NamedTuple):
+    name: str
+    text: str
+    expected: dict[str, Any]
+
+
+def _case(
+    name: str,
+    text: str,
+    *,
+    receipt: str,
+    kind: str,
+    amount: str,
+    time: str | None,
+    payer_name: str = "",
+    payer_account: str = "",
+    payee_name: str = "",
+    payee_account: str = "",
+    account_number: str = "",
+    balance: str | None = None,
+    cost: str | None = None,
+    reversed_id: str | None = None,
+) -> Case:
+    """Every field of ParsedSms.to_dict(), so each case pins the whole result, not a chosen few."""
+    return Case(
+        name,
+        text,
+        {
+            "transaction_id": receipt,
+            "type": kind,
+            "amount": amount,
+            "currency": "KES",
+            "payer_name": payer_name,
+            "payer_account": payer_account,
+            "payee_name": payee_name,
+            "payee_account": payee_account,
+            "account_number": account_number,
+            "transaction_time": time,
+            "balance": balance,
+            "transaction_cost": cost,
+            "reversed_transaction_id": reversed_id,
+            "status": "STATUS_COMPLETED",
+        },
+    )
+
+
+TRANSACTIONS: list[Case] = [
+    # --- received -------------------------------------------------------------------------------
+    _case(
+        "received-amount-first",
+        "QJI3R7GXWV Confirmed. Ksh100.00 received from JOHN DOE 0712345678 on 15/3/26 at 2:30 PM. "
+        "New M-PESA balance is Ksh1,500.00.",
+        receipt="QJI3R7GXWV",
+        kind="received",
+        amount="100.00",
+        time="2026-03-15T14:30:00+03:00",
+        payer_name="JOHN DOE",
+        payer_account="0712345678",
+        balance="1500.00",
+    ),
+    _case(
+        "received-you-have-no-space-double-space",
+        "TC4K8PQ2ZA Confirmed.You have received Ksh2,350.00 from MARY WANJIKU 0723456789 on 7/1/25 at "
+        "8:15 AM  New M-PESA balance is Ksh4,120.50.",
+        receipt="TC4K8PQ2ZA",
+        kind="received",
+        amount="2350.00",
+        time="2025-01-07T08:15:00+03:00",
+        payer_name="MARY WANJIKU",
+        payer_account="0723456789",
+        balance="4120.50",
+    ),
+    _case(
+        "received-from-business-short-code",
+        "UBF2HX7L9Q Confirmed. You have received Ksh15,000.00 from KCB BANK 522522 on 28/2/26 at 5:02 PM "
+        "New M-PESA balance is Ksh15,480.00. Separate personal and business funds through Pochi la "
+        "Biashara on *334#.",
+        receipt="UBF2HX7L9Q",
+        kind="received",
+        amount="15000.00",
+        time="2026-02-28T17:02:00+03:00",
+        payer_name="KCB BANK",
+        payer_account="522522",
+        balance="15480.00",
+    ),
+    _case(
+        "received-masked-phone",
+        "UCK7R2M5PT Confirmed. You have received Ksh750.00 from PETER OTIENO 0707***979 on 12/3/26 at "
+        "9:41 PM New M-PESA balance is Ksh1,230.00.",
+        receipt="UCK7R2M5PT",
+        kind="received",
+        amount="750.00",
+        time="2026-03-12T21:41:00+03:00",
+        payer_name="PETER OTIENO",
+        payer_account="0707***979",
+        balance="1230.00",
+    ),
+    _case(
+        "received-b2c-code-before-name",
+        "SDA1BC2DE3 Confirmed.You have received Ksh3,500.00 from 501901 - KCB Money Transfer Services on "
+        "31/7/24 at 6:43 PM New M-PESA balance is Ksh11,312.00.",
+        receipt="SDA1BC2DE3",
+        kind="received",
+        amount="3500.00",
+        time="2024-07-31T18:43:00+03:00",
+        payer_name="KCB Money Transfer Services",
+        payer_account="501901",
+        balance="11312.00",
+    ),
+    _case(
+        "received-2013-nine-char-receipt-newlines-apostrophe",
+        "DT82ZD611 Confirmed.\nYou have received Ksh5,500.00 from\nALEX NDUNG'U 254723784491\non 31/7/13 "
+        "at 3:08 PM\nNew M-PESA balance is Ksh5,844.00.Save & get a loan on Mshwari",
+        receipt="DT82ZD611",
+        kind="received",
+        amount="5500.00",
+        time="2013-07-31T15:08:00+03:00",
+        payer_name="ALEX NDUNG'U",
+        payer_account="254723784491",
+        balance="5844.00",
+    ),
+    _case(
+        "received-lowercase-confirmed-24-hour-ksh-space",
+        "UDE4F5G6H7 confirmed. You have received Ksh 1031.68 from jane mutua 0798765432 on 5/4/26 at "
+        "14:30 New M-PESA balance is Ksh 2,031.68.",
+        receipt="UDE4F5G6H7",
+        kind="received",
+        amount="1031.68",
+        time="2026-04-05T14:30:00+03:00",
+        payer_name="jane mutua",
+        payer_account="0798765432",
+        balance="2031.68",
+    ),
+    _case(
+        "received-remittance-without-number",
+        "UEULA5XIBK confirmed. You have received Ksh12,852.00 from Jenifer Akoth in US via Sendwave on "
+        "30/5/26 at 8:06 PM. New M-PESA balance is Ksh12,852.00.",
+        receipt="UEULA5XIBK",
+        kind="received",
+        amount="12852.00",
+        time="2026-05-30T20:06:00+03:00",
+        payer_name="Jenifer Akoth in US via Sendwave",
+        payer_account="Jenifer Akoth in US via Sendwave",
+        balance="12852.00",
+    ),
+    _case(
+        "received-hyphen-apostrophe-01-number-midnight",
+        "TGH8J9K0L1 Confirmed. You have received Ksh200.00 from ANNE-MARIE O'BRIEN 0111222333 on 1/1/25 "
+        "at 12:05 AM New M-PESA balance is Ksh200.00.",
+        receipt="TGH8J9K0L1",
+        kind="received",
+        amount="200.00",
+        time="2025-01-01T00:05:00+03:00",
+        payer_name="ANNE-MARIE O'BRIEN",
+        payer_account="0111222333",
+        balance="200.00",
+    ),
+    _case(
+        "received-upper-case-ksh-digit-in-name-noon",
+        "UAB2CD3EF4 Confirmed. KSH50.00 received from SAM 2 KAMAU 0700111222 on 9/9/25 at 12:45 PM. "
+        "New M-PESA balance is KSH60.00.",
+        receipt="UAB2CD3EF4",
+        kind="received",
+        amount="50.00",
+        time="2025-09-09T12:45:00+03:00",
+        payer_name="SAM 2 KAMAU",
+        payer_account="0700111222",
+        balance="60.00",
+    ),
+    _case(
+        "received-business-name-with-parentheses",
+        "UFG1HJ2KL3 Confirmed. You have received Ksh4,000.00 from EQUITY BULK ACCOUNT (B2C) 300600 on "
+        "20/2/26 at 7:07 AM New M-PESA balance is Ksh4,100.00.",
+        receipt="UFG1HJ2KL3",
+        kind="received",
+        amount="4000.00",
+        time="2026-02-20T07:07:00+03:00",
+        payer_name="EQUITY BULK ACCOUNT (B2C)",
+        payer_account="300600",
+        balance="4100.00",
+    ),
+    # --- sent -----------------------------------------------------------------------------------
+    _case(
+        "sent-new-format-trailer",
+        "QJI3R7GXWV Confirmed. Ksh500.00 sent to JANE DOE 0722000000 on 15/3/26 at 10:05 AM. New M-PESA "
+        "balance is Ksh1,000.00. Transaction cost, Ksh7.00. Amount you can transact within the day is "
+        "499,500.00.",
+        receipt="QJI3R7GXWV",
+        kind="sent",
+        amount="500.00",
+        time="2026-03-15T10:05:00+03:00",
+        payee_name="JANE DOE",
+        payee_account="0722000000",
+        balance="1000.00",
+        cost="7.00",
+    ),
+    _case(
+        "sent-double-space-in-name-app-footer",
+        "UEULA5XMT4 Confirmed. Ksh500.00 sent to Gathogo  Kigotho 0708767392 on 30/5/26 at 8:10 PM. New "
+        "M-PESA balance is Ksh11,202.54. Transaction cost, Ksh7.00.  Amount you can transact within the "
+        "day is 498,340.00. Download new M-PESA app & get 500MB FREE data.",
+        receipt="UEULA5XMT4",
+        kind="sent",
+        amount="500.00",
+        time="2026-05-30T20:10:00+03:00",
+        payee_name="Gathogo Kigotho",
+        payee_account="0708767392",
+        balance="11202.54",
+        cost="7.00",
+    ),
+    _case(
+        "sent-pochi-la-biashara-no-number-globalpay-footer",
+        "UCD5EF6GH7 Confirmed. Ksh150.00 sent to MAMA JOY on 6/3/26 at 1:15 PM. New M-PESA balance is "
+        "Ksh850.00. Transaction cost, Ksh0.00. Amount you can transact within the day is 499,850.00. Pay "
+        "with M-PESA GlobalPay virtual Visa card for online shopping. Dial *334#.",
+        receipt="UCD5EF6GH7",
+        kind="sent",
+        amount="150.00",
+        time="2026-03-06T13:15:00+03:00",
+        payee_name="MAMA JOY",
+        payee_account="MAMA JOY",
+        balance="850.00",
+        cost="0.00",
+    ),
+    _case(
+        "sent-2013-nine-char-receipt-swahili-footer",
+        "DZ12GX874 Confirmed. Ksh2,100.00 sent to BRIAN MBUGUA 0723447655 on 17/9/13 at 3:16 PM New "
+        "M-PESA balance is Ksh106.00.PIN YAKO SIRI YAKO",
+        receipt="DZ12GX874",
+        kind="sent",
+        amount="2100.00",
+        time="2013-09-17T15:16:00+03:00",
+        payee_name="BRIAN MBUGUA",
+        payee_account="0723447655",
+        balance="106.00",
+    ),
+    _case(
+        "sent-asterisk-name-24-hour",
+        "UHJ7KL8MN9 Confirmed. Ksh1,200.00 sent to J*** W*** 0712000111 on 2/2/26 at 21:05. New M-PESA "
+        "balance is Ksh300.00. Transaction cost, Ksh13.00.",
+        receipt="UHJ7KL8MN9",
+        kind="sent",
+        amount="1200.00",
+        time="2026-02-02T21:05:00+03:00",
+        payee_name="J*** W***",
+        payee_account="0712000111",
+        balance="300.00",
+        cost="13.00",
+    ),
+    _case(
+        "sent-no-space-after-confirmed-lowercase-name",
+        "UJK2LM3NP4 Confirmed.Ksh80.00 sent to otieno brian 0745678901 on 11/11/25 at 6:00 AM. New "
+        "M-PESA balance is Ksh20.00. Transaction cost, Ksh0.00.",
+        receipt="UJK2LM3NP4",
+        kind="sent",
+        amount="80.00",
+        time="2025-11-11T06:00:00+03:00",
+        payee_name="otieno brian",
+        payee_account="0745678901",
+        balance="20.00",
+        cost="0.00",
+    ),
+    # --- paybill --------------------------------------------------------------------------------
+    _case(
+        "paybill-numeric-account",
+        "QJI3R7GXWW Confirmed. Ksh1,000.00 sent to KPLC PREPAID for account 54405080323 on 1/4/26 at "
+        "9:12 AM New M-PESA balance is Ksh3,000.00. Transaction cost, Ksh0.00.",
+        receipt="QJI3R7GXWW",
+        kind="paybill",
+        amount="1000.00",
+        time="2026-04-01T09:12:00+03:00",
+        payee_name="KPLC PREPAID",
+        payee_account="KPLC PREPAID",
+        account_number="54405080323",
+        balance="3000.00",
+        cost="0.00",
+    ),
+    _case(
+        "paybill-empty-account",
+        "SGK99ETMW3 Confirmed. Ksh100.00 sent to SAFARICOM DATA BUNDLES for account on 20/7/24 at "
+        "11:04 AM. New M-PESA balance is Ksh20.00. Transaction cost, Ksh0.00.",
+        receipt="SGK99ETMW3",
+        kind="paybill",
+        amount="100.00",
+        time="2024-07-20T11:04:00+03:00",
+        payee_name="SAFARICOM DATA BUNDLES",
+        payee_account="SAFARICOM DATA BUNDLES",
+        account_number="",
+        balance="20.00",
+        cost="0.00",
+    ),
+    _case(
+        "paybill-alphanumeric-account",
+        "UKL3MN4PQ5 Confirmed. Ksh2,500.00 sent to NAIROBI WATER for account ACC-0042X on 4/4/26 at "
+        "4:20 PM New M-PESA balance is Ksh500.00. Transaction cost, Ksh0.00. Amount you can transact "
+        "within the day is 497,500.00.",
+        receipt="UKL3MN4PQ5",
+        kind="paybill",
+        amount="2500.00",
+        time="2026-04-04T16:20:00+03:00",
+        payee_name="NAIROBI WATER",
+        payee_account="NAIROBI WATER",
+        account_number="ACC-0042X",
+        balance="500.00",
+        cost="0.00",
+    ),
+    _case(
+        "paybill-phone-account",
+        "ULM4NP5QR6 Confirmed. Ksh300.00 sent to AIRTEL MONEY for account 0733123456 on 5/4/26 at "
+        "10:10 AM New M-PESA balance is Ksh200.00. Transaction cost, Ksh5.00.",
+        receipt="ULM4NP5QR6",
+        kind="paybill",
+        amount="300.00",
+        time="2026-04-05T10:10:00+03:00",
+        payee_name="AIRTEL MONEY",
+        payee_account="AIRTEL MONEY",
+        account_number="0733123456",
+        balance="200.00",
+        cost="5.00",
+    ),
+    _case(
+        "paybill-bank",
+        "TKSFVBGF9G Confirmed. Ksh900.00 sent to DTB Account for account 333667 on 28/11/25 at 3:06 PM "
+        "New M-PESA balance is Ksh1,100.00. Transaction cost, Ksh0.00.",
+        receipt="TKSFVBGF9G",
+        kind="paybill",
+        amount="900.00",
+        time="2025-11-28T15:06:00+03:00",
+        payee_name="DTB Account",
+        payee_account="DTB Account",
+        account_number="333667",
+        balance="1100.00",
+        cost="0.00",
+    ),
+    _case(
+        "paybill-account-with-spaces-and-symbols",
+        "UMN5PQ6RS7 Confirmed. Ksh154.22 sent to M-PESA CARD for account GOOGLE *eFootball 2024 "
+        "g.co/helppay#US on 2/2/26 at 3:00 PM New M-PESA balance is Ksh20.00. Transaction cost, Ksh0.00.",
+        receipt="UMN5PQ6RS7",
+        kind="paybill",
+        amount="154.22",
+        time="2026-02-02T15:00:00+03:00",
+        payee_name="M-PESA CARD",
+        payee_account="M-PESA CARD",
+        account_number="GOOGLE *eFootball 2024 g.co/helppay#US",
+        balance="20.00",
+        cost="0.00",
+    ),
+    # --- buy goods ------------------------------------------------------------------------------
+    _case(
+        "buy-goods-period-no-space-before-new",
+        "QJI3R7GXWX Confirmed. Ksh250.00 paid to NAIVAS SUPERMARKET. on 2/4/26 at 6:45 PM.New M-PESA "
+        "balance is Ksh750.00. Transaction cost, Ksh0.00.",
+        receipt="QJI3R7GXWX",
+        kind="buy_goods",
+        amount="250.00",
+        time="2026-04-02T18:45:00+03:00",
+        payee_name="NAIVAS SUPERMARKET",
+        payee_account="NAIVAS SUPERMARKET",
+        balance="750.00",
+        cost="0.00",
+    ),
+    _case(
+        "buy-goods-period-then-space",
+        "UNP6QR7ST8 Confirmed. Ksh1,510.00 paid to DAD RONGAI. on 29/11/25 at 7:25 PM. New M-PESA "
+        "balance is Ksh2,000.00. Transaction cost, Ksh0.00.",
+        receipt="UNP6QR7ST8",
+        kind="buy_goods",
+        amount="1510.00",
+        time="2025-11-29T19:25:00+03:00",
+        payee_name="DAD RONGAI",
+        payee_account="DAD RONGAI",
+        balance="2000.00",
+        cost="0.00",
+    ),
+    _case(
+        "buy-goods-period-inside-name-footer",
+        "UPQ7RS8TU9 Confirmed. Ksh160.00 paid to F.M STORES. on 20/12/25 at 8:02 AM.New M-PESA balance "
+        "is Ksh40.00. Transaction cost, Ksh0.00. Amount you can transact within the day is 499,840.00. "
+        "Pay with M-PESA GlobalPay virtual Visa card.",
+        receipt="UPQ7RS8TU9",
+        kind="buy_goods",
+        amount="160.00",
+        time="2025-12-20T08:02:00+03:00",
+        payee_name="F.M STORES",
+        payee_account="F.M STORES",
+        balance="40.00",
+        cost="0.00",
+    ),
+    _case(
+        "buy-goods-lowercase-apostrophe-parentheses-24-hour",
+        "UQR8ST9UV0 confirmed. Ksh70.00 paid to mama's kiosk (kawangware). on 3/3/26 at 17:45.New "
+        "M-PESA balance is Ksh930.00. Transaction cost, Ksh0.00.",
+        receipt="UQR8ST9UV0",
+        kind="buy_goods",
+        amount="70.00",
+        time="2026-03-03T17:45:00+03:00",
+        payee_name="mama's kiosk (kawangware)",
+        payee_account="mama's kiosk (kawangware)",
+        balance="930.00",
+        cost="0.00",
+    ),
+    # --- withdrawal -----------------------------------------------------------------------------
+    _case(
+        "withdrawal-glued-am-agent-number-and-name",
+        "QJI3R7GXWY Confirmed.on 3/4/26 at 11:00 AMWithdraw Ksh2,000.00 from 123456 - MAMA MBOGA AGENT "
+        "New M-PESA balance is Ksh500.00. Transaction cost, Ksh29.00.",
+        receipt="QJI3R7GXWY",
+        kind="withdrawal",
+        amount="2000.00",
+        time="2026-04-03T11:00:00+03:00",
+        payee_name="MAMA MBOGA AGENT",
+        payee_account="123456",
+        balance="500.00",
+        cost="29.00",
+    ),
+    _case(
+        "withdrawal-agent-name-glued-to-location",
+        "TA27OIFCSZ Confirmed.on 2/1/25 at 11:01 AMWithdraw Ksh300.00 from 343595 - Anzal Express "
+        "Ltdlongonot farm along moi south lake Agg New M-PESA balance is Ksh30.50. Transaction cost, "
+        "Ksh29.00.",
+        receipt="TA27OIFCSZ",
+        kind="withdrawal",
+        amount="300.00",
+        time="2025-01-02T11:01:00+03:00",
+        payee_name="Anzal Express Ltdlongonot farm along moi south lake Agg",
+        payee_account="343595",
+        balance="30.50",
+        cost="29.00",
+    ),
+    _case(
+        "withdrawal-atm-24-hour-glued",
+        "URS9TU0VW1 Confirmed.on 14/2/26 at 19:20Withdraw Ksh10,000.00 from 300123 - EQUITY ATM MOI "
+        "AVENUE New M-PESA balance is Ksh5,000.00. Transaction cost, Ksh115.00.",
+        receipt="URS9TU0VW1",
+        kind="withdrawal",
+        amount="10000.00",
+        time="2026-02-14T19:20:00+03:00",
+        payee_name="EQUITY ATM MOI AVENUE",
+        payee_account="300123",
+        balance="5000.00",
+        cost="115.00",
+    ),
+    # --- deposit --------------------------------------------------------------------------------
+    _case(
+        "deposit-give-cash-to-agent",
+        "QJI3R7GXWZ Confirmed. On 3/4/26 at 11:00 AM Give Ksh3,000.00 cash to AGENT NAME New M-PESA "
+        "balance is Ksh3,500.00.",
+        receipt="QJI3R7GXWZ",
+        kind="deposit",
+        amount="3000.00",
+        time="2026-04-03T11:00:00+03:00",
+        payer_name="AGENT NAME",
+        payer_account="AGENT NAME",
+        balance="3500.00",
+    ),
+    _case(
+        "deposit-agent-with-location-footer",
+        "UST0UV1WX2 Confirmed. On 28/8/26 at 6:30 PM Give Ksh500.00 cash to SAMPLE AGENT - SAMPLE "
+        "LOCATION New M-PESA balance is Ksh500.00. You can now access M-PESA via *334#",
+        receipt="UST0UV1WX2",
+        kind="deposit",
+        amount="500.00",
+        time="2026-08-28T18:30:00+03:00",
+        payer_name="SAMPLE AGENT - SAMPLE LOCATION",
+        payer_account="SAMPLE AGENT - SAMPLE LOCATION",
+        balance="500.00",
+    ),
+    _case(
+        "deposit-2013-multiline",
+        "DQ94ZE762 Confirmed.\non 3/7/13 at 9:07 AM\nGive Ksh1,000.00 cash to Digital Africa Services "
+        "Jolet Supermarket\nNew M-PESA balance is Ksh1,338.00",
+        receipt="DQ94ZE762",
+        kind="deposit",
+        amount="1000.00",
+        time="2013-07-03T09:07:00+03:00",
+        payer_name="Digital Africa Services Jolet Supermarket",
+        payer_account="Digital Africa Services Jolet Supermarket",
+        balance="1338.00",
+    ),
+    _case(
+        "deposit-agent-number-and-name",
+        "UTU1VW2XY3 Confirmed. On 1/5/26 at 8:30 AM Give Ksh2,000.00 cash to 654321 - JOSEPH KIMANI SHOP "
+        "New M-PESA balance is Ksh2,100.00.",
+        receipt="UTU1VW2XY3",
+        kind="deposit",
+        amount="2000.00",
+        time="2026-05-01T08:30:00+03:00",
+        payer_name="JOSEPH KIMANI SHOP",
+        payer_account="654321",
+        balance="2100.00",
+    ),
+    # --- airtime --------------------------------------------------------------------------------
+    _case(
+        "airtime-self",
+        "QJI3R7GXV1 Confirmed. You bought Ksh50.00 of airtime on 4/4/26 at 8:00 AM. New M-PESA balance "
+        "is Ksh450.00. Transaction cost, Ksh0.00.",
+        receipt="QJI3R7GXV1",
+        kind="airtime",
+        amount="50.00",
+        time="2026-04-04T08:00:00+03:00",
+        payee_name="Safaricom Airtime",
+        payee_account="Safaricom Airtime",
+        balance="450.00",
+        cost="0.00",
+    ),
+    _case(
+        "airtime-for-another-number",
+        "QJI3R7GXV2 Confirmed. You bought Ksh50.00 of airtime for 0712345678 on 4/4/26 at 8:00 AM. New "
+        "M-PESA balance is Ksh400.00. Transaction cost, Ksh0.00.",
+        receipt="QJI3R7GXV2",
+        kind="airtime",
+        amount="50.00",
+        time="2026-04-04T08:00:00+03:00",
+        payee_name="Safaricom Airtime",
+        payee_account="0712345678",
+        balance="400.00",
+        cost="0.00",
+    ),
+    _case(
+        "airtime-lowercase-confirmed-no-space",
+        "UVW2XY3ZA4 confirmed.You bought Ksh200.00 of airtime on 3/2/26 at 2:52 PM.New M-PESA balance is "
+        "Ksh5,240.88. Transaction cost, Ksh0.00.",
+        receipt="UVW2XY3ZA4",
+        kind="airtime",
+        amount="200.00",
+        time="2026-02-03T14:52:00+03:00",
+        payee_name="Safaricom Airtime",
+        payee_account="Safaricom Airtime",
+        balance="5240.88",
+        cost="0.00",
+    ),
+    _case(
+        "airtime-2013-footer-with-phone-number",
+        "DZ55IX312 confirmed. You bought Ksh100.00 of airtime on 21/9/13 at 5:51 PM\nNew M-PESA balance "
+        "is Ksh6.00.Safaricom only calls you from 0722000000",
+        receipt="DZ55IX312",
+        kind="airtime",
+        amount="100.00",
+        time="2013-09-21T17:51:00+03:00",
+        payee_name="Safaricom Airtime",
+        payee_account="Safaricom Airtime",
+        balance="6.00",
+    ),
+    # --- reversal -------------------------------------------------------------------------------
+    _case(
+        "reversal-short-form-no-amount-no-time",
+        "QAB1CD2EF4 Confirmed. Transaction QAB1CD2EF3 has been reversed. Your account balance is now "
+        "Ksh2,345.00.",
+        receipt="QAB1CD2EF4",
+        kind="reversal",
+        amount="0.00",
+        time=None,
+        balance="2345.00",
+        reversed_id="QAB1CD2EF3",
+    ),
+    _case(
+        "reversal-credited-double-spaces",
+        "SJP5C9HAIJ confirmed. Reversal of transaction SJH5DP029L has been successfully reversed  on "
+        "25/10/24  at 2:04 PM and Ksh1.00 is credited to your M-PESA account. New M-PESA account balance "
+        "is Ksh1,778.12.",
+        receipt="SJP5C9HAIJ",
+        kind="reversal",
+        amount="1.00",
+        time="2024-10-25T14:04:00+03:00",
+        balance="1778.12",
+        reversed_id="SJH5DP029L",
+    ),
+    _case(
+        "reversal-of-amount-to-named-party",
+        "UWX3YZ4AB5 Confirmed. Reversal of transaction UWX1YZ2AB3 of Ksh30,000.00 to JOHN DOE 0712345678 "
+        "has been successfully reversed. New M-PESA balance is Ksh45,000.00.",
+        receipt="UWX3YZ4AB5",
+        kind="reversal",
+        amount="30000.00",
+        time=None,
+        payer_name="JOHN DOE",
+        payer_account="0712345678",
+        balance="45000.00",
+        reversed_id="UWX1YZ2AB3",
+    ),
+    _case(
+        "reversal-debited",
+        "OA516AJI01 confirmed. Reversal of transaction OAN3KNQZC7 has been successfully reversed on 5/1/20 "
+        "at 1:14 PM and Ksh1,530.00 is debited from your M-PESA account. New M-PESA account balance is "
+        "Ksh9,516.00.",
+        receipt="OA516AJI01",
+        kind="reversal",
+        amount="1530.00",
+        time="2020-01-05T13:14:00+03:00",
+        balance="9516.00",
+        reversed_id="OAN3KNQZC7",
+    ),
+    # --- M-Shwari / KCB M-PESA savings --------------------------------------------------------------
+    _case(
+        "savings-deposit-m-shwari",
+        "OX36I5RICG Confirmed.Ksh220.00 transferred to M-Shwari account on 13/2/20 at 3:33pm. M-PESA "
+        "balance is Ksh1,110.00 .New M-Shwari saving account balance is Ksh330.00. Transaction cost Ksh0.00",
+        receipt="OX36I5RICG",
+        kind="savings_deposit",
+        amount="220.00",
+        time="2020-02-13T15:33:00+03:00",
+        payee_name="M-Shwari",
+        payee_account="M-Shwari",
+        balance="1110.00",
+        cost="0.00",
+    ),
+    _case(
+        "savings-withdrawal-m-shwari-ksh-dot-cost",
+        "TCP22LYZH8 Confirmed.Ksh20.00 transferred from M-Shwari account on 25/3/25 at 4:41 PM. M-Shwari "
+        "balance is Ksh10.29 .M-PESA balance is Ksh79.61 .Transaction cost Ksh.0.00",
+        receipt="TCP22LYZH8",
+        kind="savings_withdrawal",
+        amount="20.00",
+        time="2025-03-25T16:41:00+03:00",
+        payer_name="M-Shwari",
+        payer_account="M-Shwari",
+        balance="79.61",
+        cost="0.00",
+    ),
+    _case(
+        "savings-deposit-m-shwari-2013",
+        "EB97SA431 Confirmed. Ksh50.00 transferred to M-Shwari account on 13/10/13 at 2:13 AM. M-PESA "
+        "balance is Ksh4,265.00, new M-Shwari account balance is Ksh20,087.69.",
+        receipt="EB97SA431",
+        kind="savings_deposit",
+        amount="50.00",
+        time="2013-10-13T02:13:00+03:00",
+        payee_name="M-Shwari",
+        payee_account="M-Shwari",
+        balance="4265.00",
+    ),
+    _case(
+        "savings-withdrawal-you-have-transferred-2013",
+        "EB87ST824 Confirmed. You have transferred Ksh50.00 from your M-Shwari account on 13/10/13 at "
+        "2:14 AM. M-Shwari balance is Ksh20,037.69. M-PESA balance is Ksh4,315.00.",
+        receipt="EB87ST824",
+        kind="savings_withdrawal",
+        amount="50.00",
+        time="2013-10-13T02:14:00+03:00",
+        payer_name="M-Shwari",
+        payer_account="M-Shwari",
+        balance="4315.00",
+    ),
+    _case(
+        "savings-deposit-kcb-glued-receipt-misspelt",
+        "NC36I5RICGConfirmed.  Ksh10.00 transfered to KCB M-PESA account on 22/2/20 at 3:30AM. New M-PESA "
+        "balance is Ksh1,320.00, new KCB M-PESA Saving account balance is Ksh20.00.",
+        receipt="NC36I5RICG",
+        kind="savings_deposit",
+        amount="10.00",
+        time="2020-02-22T03:30:00+03:00",
+        payee_name="KCB M-PESA",
+        payee_account="KCB M-PESA",
+        balance="1320.00",
+    ),
+    _case(
+        "savings-withdrawal-kcb",
+        "OX36I5RICH Confirmed. Ksh10.00 transfered from KCB M-PESA account on 22/2/20 at 3:32AM. New "
+        "M-PESA balance is Ksh1,330.00, new KCB M-PESA Saving account balance is Ksh10.00.",
+        receipt="OX36I5RICH",
+        kind="savings_withdrawal",
+        amount="10.00",
+        time="2020-02-22T03:32:00+03:00",
+        payer_name="KCB M-PESA",
+        payer_account="KCB M-PESA",
+        balance="1330.00",
+    ),
+    # --- loans ----------------------------------------------------------------------------------
+    _case(
+        "loan-m-shwari-less-excise-no-at",
+        "UJ3NY8KRG4 Confirmed. Your M-Shwari loan has been approved on 3/10/26 12:42 AM and Ksh3,940.00 "
+        "less excise duty has been deposited to your M-PESA account. New M-PESA balance is Ksh3,940.00. "
+        "Did you know you can top up your M-Shwari loan once within the first 20 days?",
+        receipt="UJ3NY8KRG4",
+        kind="loan",
+        amount="3940.00",
+        time="2026-10-03T00:42:00+03:00",
+        payer_name="M-Shwari",
+        payer_account="M-Shwari",
+        balance="3940.00",
+    ),
+    _case(
+        "loan-m-shwari-with-at",
+        "UXY4ZA5BC6 Confirmed. Your M-Shwari loan has been approved on 9/4/26 at 10:15 AM and Ksh1,000.00 "
+        "has been deposited to your M-PESA account. New M-PESA balance is Ksh1,050.00.",
+        receipt="UXY4ZA5BC6",
+        kind="loan",
+        amount="1000.00",
+        time="2026-04-09T10:15:00+03:00",
+        payer_name="M-Shwari",
+        payer_account="M-Shwari",
+        balance="1050.00",
+    ),
+    _case(
+        "loan-kcb-m-pesa",
+        "UYZ5AB6CD7 Confirmed. Your KCB M-PESA loan of Ksh5,000.00 has been approved on 10/4/26 at 4:40 PM "
+        "and credited to your M-PESA account. New M-PESA balance is Ksh5,020.00.",
+        receipt="UYZ5AB6CD7",
+        kind="loan",
+        amount="5000.00",
+        time="2026-04-10T16:40:00+03:00",
+        payer_name="KCB M-PESA",
+        payer_account="KCB M-PESA",
+        balance="5020.00",
+    ),
+    # --- Fuliza -----------------------------------------------------------------------------------
+    _case(
+        "fuliza-access-fee-ksh-space",
+        "UAAIU33DWG Confirmed. Fuliza M-PESA amount is Ksh 1010.00. Access Fee charged Ksh 10.10. Total "
+        "Fuliza M-PESA outstanding amount is Ksh1135.13 due on 16/09/26. To check daily charges, Dial "
+        "*334#OK Select Query Charges",
+        receipt="UAAIU33DWG",
+        kind="fuliza",
+        amount="1010.00",
+        time=None,
+        payer_name="Fuliza M-PESA",
+        payer_account="Fuliza M-PESA",
+        cost="10.10",
+    ),
+    _case(
+        "fuliza-older-interest-charged",
+        "SKT9JYXWRJ Confirmed. Fuliza M-PESA amount is Ksh 238.80. Interest charged Ksh 2.39. Total "
+        "Fuliza M-PESA outstanding amount is Ksh 241.19 due on 29/12/24. To check daily charges, Dial "
+        "*234*0#OK Select Query Charges",
+        receipt="SKT9JYXWRJ",
+        kind="fuliza",
+        amount="238.80",
+        time=None,
+        payer_name="Fuliza M-PESA",
+        payer_account="Fuliza M-PESA",
+        cost="2.39",
+    ),
+    _case(
+        "fuliza-no-space-after-ksh",
+        "CV67BN34MK Confirmed. Fuliza M-PESA amount is Ksh30.00. Access Fee charged Ksh0.30. Total Fuliza "
+        "M-PESA outstanding amount is Ksh508.16 due on 5/7/25.",
+        receipt="CV67BN34MK",
+        kind="fuliza",
+        amount="30.00",
+        time=None,
+        payer_name="Fuliza M-PESA",
+        payer_account="Fuliza M-PESA",
+        cost="0.30",
+    ),
+    # --- Fuliza repayment -------------------------------------------------------------------------
+    _case(
+        "fuliza-repayment-fully-balance-without-ksh",
+        "UEULA5XIBO Confirmed. Ksh 1142.46 from your M-PESA has been used to fully pay your outstanding "
+        "Fuliza M-PESA. Available Fuliza M-PESA limit is Ksh 1500.00. Your M-PESA balance is 11709.54.",
+        receipt="UEULA5XIBO",
+        kind="fuliza_repayment",
+        amount="1142.46",
+        time=None,
+        payee_name="Fuliza M-PESA",
+        payee_account="Fuliza M-PESA",
+        balance="11709.54",
+    ),
+    _case(
+        "fuliza-repayment-partially",
+        "TKIFVAJ7HG Confirmed. Ksh 1000.00 from your M-PESA has been used to partially pay your "
+        "outstanding Fuliza M-PESA. Available Fuliza M-PESA limit is Ksh 2000.00. M-PESA balance is "
+        "Ksh0.00.",
+        receipt="TKIFVAJ7HG",
+        kind="fuliza_repayment",
+        amount="1000.00",
+        time=None,
+        payee_name="Fuliza M-PESA",
+        payee_account="Fuliza M-PESA",
+        balance="0.00",
+    ),
+    _case(
+        "fuliza-repayment-with-time",
+        "UP12345678 Confirmed. Ksh500.00 from your M-PESA has been used to partially pay your outstanding "
+        "Fuliza M-PESA on 15/6/26 at 2:30 PM. Your available Fuliza M-PESA limit is Ksh416.84. New M-PESA "
+        "balance is Ksh1,234.00.",
+        receipt="UP12345678",
+        kind="fuliza_repayment",
+        amount="500.00",
+        time="2026-06-15T14:30:00+03:00",
+        payee_name="Fuliza M-PESA",
+        payee_account="Fuliza M-PESA",
+        balance="1234.00",
+    ),
+    # --- balance --------------------------------------------------------------------------------
+    _case(
+        "balance-check-new-format",
+        "TK1888V9B3 Confirmed. Your account balance was: M-PESA Account : Ksh3,870.00 on 7/3/26 at "
+        "11:41 AM. Transaction cost, Ksh0.00.",
+        receipt="TK1888V9B3",
+        kind="balance",
+        amount="3870.00",
+        time="2026-03-07T11:41:00+03:00",
+        balance="3870.00",
+        cost="0.00",
+    ),
+    _case(
+        "balance-check-with-business-account-zero",
+        "SEA3IRDTSD Confirmed. Your account balance was: M-PESA Account : Ksh0.00 Business Account : "
+        "Ksh0.00 on 27/5/24 at 10:18 AM. Buy Airtime easily via M-PESA App.",
+        receipt="SEA3IRDTSD",
+        kind="balance",
+        amount="0.00",
+        time="2024-05-27T10:18:00+03:00",
+        balance="0.00",
+    ),
+    _case(
+        "balance-check-2013",
+        "DQ91IB986 Confirmed.\nYour M-PESA balance was Ksh339.00\non 2/7/13 at 6:46 PM.Safaricom only "
+        "calls you from 0722000000",
+        receipt="DQ91IB986",
+        kind="balance",
+        amount="339.00",
+        time="2013-07-02T18:46:00+03:00",
+        balance="339.00",
+    ),
+    _case(
+        "balance-check-fuliza-footer",
+        "UB6DL632FM Confirmed. Your account balance was: M-PESA Account : Ksh1,317.50 on 17/10/25 at "
+        "11:40 AM. Transaction cost, Ksh0.00. Dial *234*0# OK to check your Fuliza limit & complete your "
+        "M-PESA transaction.",
+        receipt="UB6DL632FM",
+        kind="balance",
+        amount="1317.50",
+        time="2025-10-17T11:40:00+03:00",
+        balance="1317.50",
+        cost="0.00",
+    ),
+]
+
+
+# Text that is not a completed transaction, with a word the refusal's reason must contain.
+NOT_TRANSACTIONS: list[tuple[str, str, str]] = [
+    ("empty", "", "empty"),
+    ("whitespace-only", "  \n\t ", "empty"),
+    ("failed-wrong-number", "Failed. The entered phone number is incorrect 07221889563.", "failed"),
+    (
+        "failed-temporarily-unable",
+        "Failed. M-PESA is temporarily unable to authorise airtime purchase of Ksh100.00. Please try again "
+        "later.",
+        "failed",
+    ),
+    (
+        "failed-insufficient-funds",
+        "Failed. Insufficient funds in your M-PESA account as well as Fuliza M-PESA to send Ksh5,000.00. "
+        "Your M-PESA balance is Ksh120.00.",
+        "insufficient funds",
+    ),
+    (
+        "not-enough-money",
+        "You do not have enough money in your M-PESA account to pay Ksh2,000.00 to NAIVAS. Your M-PESA "
+        "balance is Ksh45.00.",
+        "insufficient funds",
+    ),
+    (
+        "wrong-pin",
+        "You have entered the wrong PIN. Please try again. You have 2 more attempts.",
+        "wrong PIN",
+    ),
+    (
+        "promotion-globalpay",
+        "Pay with M-PESA GlobalPay virtual Visa card for online shopping. Dial *334# to get started.",
+        "not an M-PESA transaction confirmation",
+    ),
+    (
+        "promotion-app-data",
+        "Download new M-PESA app & get 500MB FREE data. Click https://m-pesaapp.page.link/x",
+        "not an M-PESA transaction confirmation",
+    ),
+    (
+        "advert-with-amount",
+        "5,000 DISCOUNT! We're with you all the way to KFC. Pay Ksh500.00 via Till 123456.",
+        "not an M-PESA transaction confirmation",
+    ),
+    ("random-text", "hello, are you coming tonight?", "not an M-PESA transaction confirmation"),
+    (
+        "cancelled",
+        "You have cancelled the transaction of Ksh50.00. Kindly note that if you cancel 5 times, you will "
+        "be barred from using M-PESA HAKIKISHA.",
+        "not an M-PESA transaction confirmation",
+    ),
+    (
+        "reversal-request-acknowledgment",
+        "Your request to reverse transaction QAB1CD2EF3 of Ksh500.00 to JOHN DOE 0712345678 has been "
+        "received. We will notify you once it is processed.",
+        "reversal request",
+    ),
+    (
+        "reversal-request-acknowledgment-with-receipt",
+        "QAB1CD2EF9 Confirmed. Your request to reverse transaction QAB1CD2EF3 has been received and is "
+        "being processed.",
+        "reversal request",
+    ),
+    (
+        "confirmed-but-unknown-shape",
+        "QAB1CD2EF5 Confirmed. Ksh500.00 transferred from Working to Float. New Working Balance is "
+        "Ksh468.03.",
+        "unrecognised",
+    ),
+    (
+        "lowercase-receipt",
+        "qji3r7gxwv Confirmed. Ksh100.00 received from JOHN DOE 0712345678 on 15/3/26 at 2:30 PM.",
+        "not an M-PESA transaction confirmation",
+    ),
+    (
+        "digits-only-receipt",
+        "0712345678 Confirmed. Ksh100.00 received from JOHN DOE 0712345678 on 15/3/26 at 2:30 PM.",
+        "not an M-PESA transaction confirmation",
+    ),
+    (
+        "eleven-character-receipt",
+        "QJI3R7GXWVX Confirmed. Ksh100.00 received from JOHN DOE 0712345678 on 15/3/26 at 2:30 PM.",
+        "not an M-PESA transaction confirmation",
+    ),
+    (
+        "impossible-date",
+        "QJI3R7GXWV Confirmed. Ksh100.00 received from JOHN DOE 0712345678 on 31/2/26 at 2:30 PM. New "
+        "M-PESA balance is Ksh1,500.00.",
+        "impossible date",
+    ),
+]

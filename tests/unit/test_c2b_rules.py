@@ -1,0 +1,109 @@
+"""C2B validation decisions, pure: the app's rules, then the merchant's endpoint, then the default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mpesa_gateway.c2b.models import C2BPayment
+from mpesa_gateway.c2b.validation import decide
+from mpesa_gateway.models import C2BValidationRules, Driver, PaymentApp
+
+BASE_PAYMENT = {"TransID": "QJI3R7GXWV", "TransAmount": "100.00", "BusinessShortCode": "600984"}
+
+
+def app(**rules: Any) -> PaymentApp:
+    return PaymentApp(
+        app_id="shop-c2b",
+        merchant_id="shop",
+        driver=Driver.C2B,
+        short_code="600984",
+        callback_secret_sha256="0" * 64,
+        c2b_validation=C2BValidationRules(**rules),
+    )
+
+
+def payment(**changes: Any) -> C2BPayment:
+    return C2BPayment.model_validate({**BASE_PAYMENT, "BillRefNumber": "ACC-001", **changes})
+
+
+class Merchant:
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.calls: list[tuple[str, float]] = []
+
+    def __call__(self, url: str, body: dict[str, Any], timeout: float) -> Any:
+        self.calls.append((url, timeout))
+        return self.answer
+
+
+def never_called(url: str, body: dict[str, Any], timeout: float) -> Any:
+    raise AssertionError("the merchant must not be asked")
+
+
+@pytest.mark.parametrize(
+    ("rules", "changes", "code"),
+    [
+        ({}, {}, "0"),
+        ({}, {"BusinessShortCode": "600000"}, "C2B00015"),
+        ({}, {"TransAmount": "0.00"}, "C2B00013"),
+        ({}, {"TransAmount": "NaN"}, "C2B00013"),
+        ({"min_amount": 101}, {}, "C2B00013"),
+        ({"max_amount": 99}, {}, "C2B00013"),
+        ({"min_amount": 100, "max_amount": 100}, {}, "0"),
+        ({"account_pattern": r"ACC-\d{3}"}, {}, "0"),
+        ({"account_pattern": r"ACC-\d{3}"}, {"BillRefNumber": "ACC-0011"}, "C2B00012"),  # full match only
+        ({"account_pattern": r"ACC-\d{3}"}, {"BillRefNumber": "  ACC-001 "}, "0"),  # trimmed
+        ({"allowed_accounts": ["acc-001"]}, {}, "0"),  # case-insensitive
+        ({"allowed_accounts": []}, {}, "C2B00012"),  # an empty list allows none
+        ({"allowed_accounts": ["B"]}, {"BillRefNumber": ""}, "C2B00012"),
+    ],
+)
+def test_rules(rules: dict, changes: dict, code: str):
+    assert decide(app(**rules), payment(**changes), never_called).result_code == code
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "third_party"),
+    [
+        ({"ResultCode": "0"}, "0", None),
+        ({"ResultCode": 0, "ThirdPartyTransID": "T-1"}, "0", "T-1"),
+        ({"ResultCode": "C2B00014", "ResultDesc": "Rejected"}, "C2B00014", None),
+    ],
+)
+def test_the_merchant_decides_once_the_rules_pass(answer: Any, code: str, third_party: str | None):
+    merchant = Merchant(answer)
+
+    decision = decide(app(forward_url="https://shop.example/v", forward_timeout_ms=1500), payment(), merchant)
+
+    assert (decision.result_code, decision.third_party_trans_id) == (code, third_party)
+    assert merchant.calls == [("https://shop.example/v", 1.5)]
+
+
+@pytest.mark.parametrize("answer", [None, "text", {"ResultCode": "C2B00099"}, {"ResultCode": "1"}, {}])
+@pytest.mark.parametrize(("accept", "code"), [(True, "0"), (False, "C2B00016")])
+def test_no_usable_answer_falls_back_to_the_apps_default(answer: Any, accept: bool, code: str):
+    rules = {"forward_url": "https://shop.example/v", "accept_when_unanswered": accept}
+
+    decision = decide(app(**rules), payment(), Merchant(answer))
+
+    assert decision.result_code == code
+    assert "did not answer" in decision.reason
+
+
+def test_answers_carry_daraja_shape():
+    accepted = decide(app(), payment(), never_called)
+    rejected = decide(app(max_amount=1), payment(), never_called)
+
+    assert accepted.answer() == {"ResultCode": "0", "ResultDesc": "Accepted"}
+    assert rejected.answer() == {"ResultCode": "C2B00013", "ResultDesc": "Rejected"}
+    assert rejected.summary().startswith("rejected C2B00013")
+
+
+@pytest.mark.parametrize(
+    "rules", [{"account_pattern": "("}, {"min_amount": 5, "max_amount": 1}, {"forward_timeout_ms": 7000}]
+)
+def test_impossible_rules_are_refused_by_the_model(rules: dict):
+    with pytest.raises(ValueError, match="validation error"):
+        C2BValidationRules(**rules)
