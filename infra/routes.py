@@ -124,6 +124,16 @@ GET_TRANSACTION = Function(
     description="One transaction of any type",
     access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ}),
 )
+EXTRACT_TRANSACTION = Function(
+    name="extract_transaction",
+    description="MpesaKePersonal: reads M-Pesa confirmation SMS into transactions",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+)
+CHECK_BALANCE = Function(
+    name="check_balance",
+    description="An app's balance (MpesaKePersonal: from its newest SMS)",
+    access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ}),
+)
 PAYMENT_STATUS = Function(
     name="payment_status",
     description="M-Pesa Express: status of a payment request, asking Daraja while pending",
@@ -157,6 +167,8 @@ ROUTES: tuple[Route, ...] = (
     Route("ANY", f"{APP_PREFIX}/callback/confirmation", C2B_CONFIRMATION, Auth.CALLBACK),
     Route("GET", f"{APP_PREFIX}/transactions", LIST_TRANSACTIONS, Auth.MERCHANT),
     Route("GET", f"{APP_PREFIX}/transactions/{{transaction}}", GET_TRANSACTION, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/extractTransaction", EXTRACT_TRANSACTION, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/checkBalance", CHECK_BALANCE, Auth.MERCHANT),
 )
 
 

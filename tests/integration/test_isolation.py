@@ -23,6 +23,8 @@ VALID_REQUESTS: dict[str, dict] = {
     },
     "/api/pay/{payment_app}/transactions": {},
     "/api/pay/{payment_app}/transactions/{transaction}": {},
+    "/api/pay/{payment_app}/extractTransaction": {"json": {"message": "x"}},
+    "/api/pay/{payment_app}/checkBalance": {},
 }
 MERCHANT_ROUTES = [route for route in ROUTES if route.auth is Auth.MERCHANT]
 

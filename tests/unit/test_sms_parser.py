@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -154,3 +156,37 @@ def test_not_a_transaction_is_a_value_error():
 
 def test_parsed_sms_is_the_public_result_type():
     assert isinstance(parse_sms(TRANSACTIONS[0].text), ParsedSms)
+
+
+def test_text_longer_than_any_sms_is_refused_before_parsing():
+    long = TRANSACTIONS[0].text + " Pay with M-PESA GlobalPay." * 100
+    with pytest.raises(NotATransaction, match="too long"):
+        parse_sms(long)
+
+
+def test_hostile_repetition_stays_fast():
+    # Repeating the paybill phrase once made two lazy groups try every pair of cut points.
+    hostile = ("QJI3R7GXWV Confirmed. Ksh1.00 sent to X" + " for account" * 200)[:2000]
+    started = time.perf_counter()
+    with pytest.raises(NotATransaction, match="unrecognised"):
+        parse_sms(hostile)
+    assert time.perf_counter() - started < 0.05
+
+
+def test_scrambled_real_messages_either_parse_or_are_refused_never_crash():
+    # Shuffled words of real messages reach every pattern's failure paths; nothing else may escape.
+    rng = random.Random(20260315)
+    words = [word for case in TRANSACTIONS for word in case.text.split()]
+    parsed = 0
+    for _ in range(3000):
+        receipt = rng.choice(TRANSACTIONS).expected["transaction_id"]
+        text = f"{receipt} Confirmed. " + " ".join(rng.choices(words, k=rng.randint(1, 40)))
+        try:
+            result = parse_sms(text)
+        except NotATransaction as refused:
+            assert refused.reason
+        else:
+            parsed += 1
+            assert result.type in TRANSACTION_TYPES
+            assert result.amount >= 0
+    assert parsed < 3000

@@ -48,7 +48,8 @@ class Settings:
             daraja_read_timeout_seconds=float(env.get("DARAJA_READ_TIMEOUT_SECONDS", "20")),
             # Safaricom's per-transaction ceiling; older statements say 150,000, hence configurable.
             max_transaction_amount=int(env.get("MAX_TRANSACTION_AMOUNT", "250000")),
-            max_body_bytes=int(env.get("MAX_BODY_BYTES", str(16 * 1024))),
+            # Field limits bound each value; this bounds the whole (a 100-SMS batch is ~20 KB).
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", str(256 * 1024))),
             token_refresh_margin_seconds=int(env.get("DARAJA_TOKEN_REFRESH_MARGIN_SECONDS", "60")),
             token_lease_seconds=int(env.get("DARAJA_TOKEN_LEASE_SECONDS", "10")),
             orphan_match_window_seconds=int(env.get("ORPHAN_MATCH_WINDOW_SECONDS", "900")),

@@ -80,6 +80,13 @@ class UnsupportedMediaType(GatewayError):
     code = "unsupported_media_type"
 
 
+class NotProcessable(GatewayError):
+    """Well-formed input that cannot be acted on (e.g. an SMS that is not a completed transaction)."""
+
+    status = 422
+    code = "not_a_transaction"
+
+
 class DarajaRejected(GatewayError):
     """Daraja refused the request outright: nothing reached the customer."""
 

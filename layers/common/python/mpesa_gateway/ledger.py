@@ -15,6 +15,7 @@ from mpesa_gateway.store.transactions import ListCriteria, TransactionStore
 
 TRANSACTION_ID_PREFIX = "txn_"
 C2B_TRANSACTION_PREFIX = "txn_c2b_"
+SMS_TRANSACTION_PREFIX = "txn_sms_"
 _CURSOR_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 
 
@@ -33,6 +34,11 @@ class ListQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=2048)
 
 
+def sms_transaction_id(app_id: str, receipt: str) -> str:
+    """Per app: the payer's and the payee's phones both get an SMS with the same receipt."""
+    return f"{SMS_TRANSACTION_PREFIX}{app_id}_{receipt.upper()}"
+
+
 def transaction_view(transaction: Transaction) -> dict[str, Any]:
     return transaction.model_dump(mode="json", exclude={"merchant_id"})
 
@@ -42,13 +48,17 @@ class Ledger:
         self._transactions = transactions
 
     def find(self, app_id: str, reference: str) -> Transaction:
-        """By the gateway's transaction id, an STK CheckoutRequestID, or a C2B receipt (TransID)."""
+        """By the gateway's transaction id, an STK CheckoutRequestID, or an M-Pesa receipt (C2B, SMS)."""
         if reference.startswith(TRANSACTION_ID_PREFIX):
             found = self._transactions.get(reference)
         elif reference.startswith("ws_CO_"):
             found = self._transactions.find_by_checkout(reference)
         else:
-            found = self._transactions.get(f"{C2B_TRANSACTION_PREFIX}{reference.upper()}")
+            by_receipt = (
+                f"{C2B_TRANSACTION_PREFIX}{reference.upper()}",
+                sms_transaction_id(app_id, reference),
+            )
+            found = next(filter(None, map(self._transactions.get, by_receipt)), None)
         if found is None or found.app_id != app_id:
             raise NotFound(f"No transaction '{reference}' in payment app '{app_id}'", field="transaction")
         return found

@@ -47,6 +47,8 @@ class Operation(StrEnum):
     REGISTER_URLS = "registerUrls"
     SIMULATE_TRANSACTION = "simulateTransaction"
     LIST_TRANSACTIONS = "transactions"
+    EXTRACT_TRANSACTION = "extractTransaction"
+    CHECK_BALANCE = "checkBalance"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -56,6 +58,9 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.REGISTER_URLS: frozenset({Driver.C2B}),
     Operation.SIMULATE_TRANSACTION: frozenset({Driver.C2B}),
     Operation.LIST_TRANSACTIONS: frozenset(Driver),
+    Operation.EXTRACT_TRANSACTION: frozenset({Driver.PERSONAL}),
+    # Daraja's Account Balance (C2B, B2C, B2B) comes with the payouts work; Personal reads its SMS.
+    Operation.CHECK_BALANCE: frozenset({Driver.PERSONAL}),
 }
 
 
@@ -171,6 +176,7 @@ class TransactionStatus(StrEnum):
 class TransactionType(StrEnum):
     STK_PUSH = "STK_PUSH"
     C2B = "C2B"
+    SMS = "SMS"  # read from an M-Pesa confirmation SMS (MpesaKePersonal)
 
 
 class Transaction(BaseModel):
@@ -202,5 +208,7 @@ class Transaction(BaseModel):
     org_account_balance: str | None = None
     third_party_trans_id: str | None = None
     validation: str | None = None
+    # SMS: everything the message said (type, parties, balance, cost), exact amounts as strings.
+    details: dict[str, Any] | None = None
     # Why a request's outcome is uncertain (e.g. a network timeout after the push was sent).
     error: str | None = Field(default=None, max_length=500)

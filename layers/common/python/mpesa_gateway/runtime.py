@@ -16,6 +16,7 @@ from mpesa_gateway.daraja.token_cache import SharedTokenCache
 from mpesa_gateway.express.service import ExpressService
 from mpesa_gateway.ledger import Ledger
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
+from mpesa_gateway.personal.service import PersonalService
 from mpesa_gateway.store.registry import DynamoRegistry, DynamoTokenStore
 from mpesa_gateway.store.transactions import DynamoTransactionStore
 from mpesa_gateway.tokens import MerchantTokens, SigningKeys
@@ -108,3 +109,8 @@ def c2b_service() -> C2BService:
 @cache
 def ledger() -> Ledger:
     return Ledger(transactions())
+
+
+@cache
+def personal_service() -> PersonalService:
+    return PersonalService(transactions())

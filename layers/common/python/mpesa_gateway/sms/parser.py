@@ -39,6 +39,11 @@ TransactionType = Literal[
 ]
 TRANSACTION_TYPES: Final[frozenset[str]] = frozenset(get_args(TransactionType))
 
+# A confirmation plus Safaricom's footer is a few hundred characters, and a phone joins at most about
+# ten 160-character segments. Anything longer is not one SMS; refusing it up front bounds the work
+# any hostile text can cause.
+MAX_SMS_CHARS: Final = 2000
+
 _CENT: Final = Decimal("0.01")
 _ZERO: Final = Decimal("0.00")
 
@@ -124,8 +129,12 @@ _LEAD_AMOUNT = re.compile(_amount("amount") + r"\s*", _I)
 _IMPLIED_VERB = re.compile(r"you have (?P<verb>received|transferr?ed)\s*", _I)
 
 # Each pattern below runs from the position just after the amount ("rest") or at the body start.
+# The name stops at the first " for account": without that guard a text repeating the phrase would
+# make the two lazy groups try every pair of cut points.
 _SENT = re.compile(
-    r"sent to\s+(?P<party>.+?)(?P<paybill>\s+for account(?:\s+(?P<account>.+?))?)?" + _ON_WHEN, _I
+    r"sent to\s+(?P<party>(?:(?!\s+for account).)+?)(?P<paybill>\s+for account(?:\s+(?P<account>.+?))?)?"
+    + _ON_WHEN,
+    _I,
 )
 # Till names often end in a period Safaricom adds before " on": "NAIVAS SUPERMARKET. on".
 _PAID = re.compile(r"paid to\s+(?P<party>.+?)\.?" + _ON_WHEN, _I)
@@ -198,6 +207,8 @@ def parse_sms(text: str, *, received_at: datetime | None = None) -> ParsedSms:
     """
     if not text or text.isspace():
         raise NotATransaction("empty message: not a transaction")
+    if len(text) > MAX_SMS_CHARS:
+        raise NotATransaction(f"too long for one M-PESA SMS ({len(text)} characters): not a transaction")
     # One pass in C turns newlines, tabs, non-breaking and doubled spaces into single spaces, so no
     # pattern below has to allow for them.
     flat = " ".join(text.split())

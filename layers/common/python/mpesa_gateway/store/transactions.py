@@ -78,6 +78,8 @@ class TransactionStore(Protocol):
     def page_for_app(
         self, app_id: str, criteria: ListCriteria, limit: int, start: dict[str, str] | None
     ) -> tuple[list[Transaction], dict[str, str] | None]: ...
+    def record_balance(self, app_id: str, balance: str, as_of: datetime | None, source: str) -> None: ...
+    def latest_balance(self, app_id: str) -> dict[str, Any] | None: ...
     def save_callback(self, callback: RawCallback) -> None: ...
     def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None: ...
     def callbacks_for(self, key: str) -> list[RawCallback]: ...
@@ -266,6 +268,30 @@ class DynamoTransactionStore:
             if start is None or len(found) >= limit:
                 break
         return found, start
+
+    def record_balance(self, app_id: str, balance: str, as_of: datetime | None, source: str) -> None:
+        """Keep an app's balance if it is newer than the one kept (SMS can arrive out of order)."""
+        when = (as_of or _now()).isoformat()
+        try:
+            self._table.put_item(
+                Item={
+                    "pk": f"BALANCE#{app_id}",
+                    "sk": "LATEST",
+                    "balance": balance,
+                    "as_of": when,
+                    "source": source,
+                },
+                ConditionExpression=Attr("as_of").not_exists() | Attr("as_of").lt(when),
+            )
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+
+    def latest_balance(self, app_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": f"BALANCE#{app_id}", "sk": "LATEST"}, ConsistentRead=True).get(
+            "Item"
+        )
+        return {key: item[key] for key in ("balance", "as_of", "source")} if item else None
 
     def save_callback(self, callback: RawCallback) -> None:
         item = {

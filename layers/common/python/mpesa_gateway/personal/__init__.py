@@ -1,0 +1,1 @@
+"""MpesaKePersonal: transactions read from a person's M-Pesa confirmation SMS."""

@@ -1,0 +1,24 @@
+"""POST /api/pay/{app}/extractTransaction: one message, or a batch of up to 100."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# An M-Pesa SMS is a few hundred characters; long concatenated ones stay well under this.
+SmsText = Annotated[str, StringConstraints(min_length=1, max_length=1600)]
+MAX_BATCH = 100
+
+
+class ExtractRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: SmsText | None = None
+    messages: list[SmsText] | None = Field(default=None, min_length=1, max_length=MAX_BATCH)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ExtractRequest:
+        if (self.message is None) == (self.messages is None):
+            raise ValueError("give either message (one SMS) or messages (a list of up to 100)")
+        return self
