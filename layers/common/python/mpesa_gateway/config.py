@@ -17,6 +17,9 @@ class Settings:
     signing_key_secret: str
     daraja_sandbox_url: str
     daraja_live_url: str
+    # Safaricom's certificate per environment (PEM text or a file path), for SecurityCredentials.
+    daraja_sandbox_certificate: str | None
+    daraja_live_certificate: str | None
     # Overrides the callback base URL derived from the request (custom domains, local mode).
     public_base_url: str | None
     daraja_connect_timeout_seconds: float
@@ -43,6 +46,8 @@ class Settings:
             signing_key_secret=env.get("SIGNING_KEY_SECRET", ""),
             daraja_sandbox_url=env.get("DARAJA_SANDBOX_URL", "https://sandbox.safaricom.co.ke"),
             daraja_live_url=env.get("DARAJA_LIVE_URL", "https://api.safaricom.co.ke"),
+            daraja_sandbox_certificate=env.get("DARAJA_SANDBOX_CERTIFICATE") or None,
+            daraja_live_certificate=env.get("DARAJA_LIVE_CERTIFICATE") or None,
             public_base_url=env.get("PUBLIC_BASE_URL") or None,
             daraja_connect_timeout_seconds=float(env.get("DARAJA_CONNECT_TIMEOUT_SECONDS", "3.05")),
             daraja_read_timeout_seconds=float(env.get("DARAJA_READ_TIMEOUT_SECONDS", "20")),

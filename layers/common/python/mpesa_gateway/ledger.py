@@ -34,9 +34,14 @@ class ListQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=2048)
 
 
-def sms_transaction_id(app_id: str, receipt: str) -> str:
-    """Per app: the payer's and the payee's phones both get an SMS with the same receipt."""
-    return f"{SMS_TRANSACTION_PREFIX}{app_id}_{receipt.upper()}"
+# A Fuliza notice reuses the receipt of the payment it topped up: a second record, not a duplicate.
+_RECEIPT_SHARING_SMS_TYPES = frozenset({"fuliza", "fuliza_repayment"})
+
+
+def sms_transaction_id(app_id: str, receipt: str, sms_type: str | None = None) -> str:
+    """Per app (payer's and payee's phones both get an SMS with the same receipt), per receipt."""
+    suffix = f"_{sms_type}" if sms_type in _RECEIPT_SHARING_SMS_TYPES else ""
+    return f"{SMS_TRANSACTION_PREFIX}{app_id}_{receipt.upper()}{suffix}"
 
 
 def transaction_view(transaction: Transaction) -> dict[str, Any]:

@@ -49,6 +49,9 @@ class Operation(StrEnum):
     LIST_TRANSACTIONS = "transactions"
     EXTRACT_TRANSACTION = "extractTransaction"
     CHECK_BALANCE = "checkBalance"
+    SEND_MONEY = "sendMoney"
+    REVERSE_TRANSACTION = "reverseTransaction"
+    TRANSACTION_STATUS = "getTransactionStatus"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -59,8 +62,11 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.SIMULATE_TRANSACTION: frozenset({Driver.C2B}),
     Operation.LIST_TRANSACTIONS: frozenset(Driver),
     Operation.EXTRACT_TRANSACTION: frozenset({Driver.PERSONAL}),
-    # Daraja's Account Balance (C2B, B2C, B2B) comes with the payouts work; Personal reads its SMS.
-    Operation.CHECK_BALANCE: frozenset({Driver.PERSONAL}),
+    # Personal reads its SMS; the others ask Daraja, which needs the app's initiator credentials.
+    Operation.CHECK_BALANCE: frozenset(Driver),
+    Operation.SEND_MONEY: frozenset({Driver.B2C, Driver.B2B}),
+    Operation.REVERSE_TRANSACTION: frozenset({Driver.EXPRESS, Driver.C2B, Driver.B2C, Driver.B2B}),
+    Operation.TRANSACTION_STATUS: frozenset(Driver) - {Driver.PERSONAL},
 }
 
 
@@ -167,6 +173,7 @@ class TransactionStatus(StrEnum):
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
     TIMEOUT = "TIMEOUT"
+    REVERSED = "REVERSED"  # completed, then undone by a reversal
 
     @property
     def is_final(self) -> bool:
@@ -177,6 +184,12 @@ class TransactionType(StrEnum):
     STK_PUSH = "STK_PUSH"
     C2B = "C2B"
     SMS = "SMS"  # read from an M-Pesa confirmation SMS (MpesaKePersonal)
+    B2C = "B2C"
+    B2B = "B2B"
+    # Requests about other transactions or the account, tracked until Daraja's result arrives.
+    REVERSAL = "REVERSAL"
+    STATUS_QUERY = "STATUS_QUERY"
+    BALANCE_QUERY = "BALANCE_QUERY"
 
 
 class Transaction(BaseModel):
@@ -195,6 +208,10 @@ class Transaction(BaseModel):
     updated_at: datetime
     merchant_request_id: str | None = None
     checkout_request_id: str | None = None
+    # Asynchronous APIs: Daraja's ConversationID (the OriginatorConversationID is transaction_id).
+    conversation_id: str | None = None
+    # A reversal or status query: the transaction it is about.
+    related_transaction_id: str | None = None
     result_code: int | None = None
     result_desc: str | None = None
     receipt_number: str | None = None

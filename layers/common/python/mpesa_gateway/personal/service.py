@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from mpesa_gateway.daraja.formats import nairobi_now
 from mpesa_gateway.errors import NotFound, NotProcessable
 from mpesa_gateway.ledger import sms_transaction_id
 from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
@@ -21,10 +22,13 @@ class PersonalService:
         self._transactions = transactions
 
     def extract(self, app: PaymentApp, request: ExtractRequest) -> dict[str, Any] | list[dict[str, Any]]:
-        """One message: its transaction, or 422. A batch: one entry per message, each with its own error."""
+        """One message: its transaction, or 422. A batch: one entry per message, each with its own error.
+
+        The few shapes that print no time (Fuliza notices, short reversals) take the time they arrived.
+        """
         if request.message is not None:
             try:
-                return self._record(app, parse_sms(request.message))
+                return self._record(app, parse_sms(request.message, received_at=nairobi_now()))
             except NotATransaction as error:
                 raise NotProcessable(
                     f"Not a completed M-Pesa transaction: {error.reason}", field="message"
@@ -32,7 +36,7 @@ class PersonalService:
         results: list[dict[str, Any]] = []
         for index, text in enumerate(request.messages or []):
             try:
-                results.append(self._record(app, parse_sms(text)))
+                results.append(self._record(app, parse_sms(text, received_at=nairobi_now())))
             except NotATransaction as error:
                 results.append(
                     {"index": index, "error": {"code": NotProcessable.code, "message": error.reason}}
@@ -61,7 +65,7 @@ def _transaction(app: PaymentApp, parsed: ParsedSms, details: dict[str, Any]) ->
     now = datetime.now(UTC)
     money_in = bool(parsed.payer_account or parsed.payer_name)
     return Transaction(
-        transaction_id=sms_transaction_id(app.app_id, parsed.transaction_id),
+        transaction_id=sms_transaction_id(app.app_id, parsed.transaction_id, str(parsed.type)),
         app_id=app.app_id,
         merchant_id=app.merchant_id,
         type=TransactionType.SMS,
