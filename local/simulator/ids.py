@@ -37,3 +37,13 @@ def new_access_token() -> str:
     # Daraja tokens are 28 alphanumerics; 32 keeps them unguessable.
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+def new_conversation_id(now: datetime) -> str:
+    # Daraja's are AG_ + the Nairobi date + 20 hex digits, e.g. AG_20191219_00005797af5d7d75f652.
+    return f"AG_{now:%Y%m%d}_{secrets.token_hex(10)}"
+
+
+def placeholder_transaction_id() -> str:
+    # Failed results carry an id like "NLJ0000000": receipt-shaped, but no money moved under it.
+    return "".join(secrets.choice(string.ascii_uppercase) for _ in range(3)) + "0" * 7

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,8 @@ class SimulatorSettings:
     default_callback_delay_ms: int = 1000
     timestamp_tolerance_seconds: int = 300
     callback_timeout_seconds: float = 10
+    # initiator name -> password, for the SecurityCredential of B2C, B2B, reversal, status and balance
+    initiators: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Fail at start-up rather than with a confusing answer mid-test.
@@ -32,4 +34,5 @@ class SimulatorSettings:
 DEMO_SETTINGS = SimulatorSettings(
     credentials={"demo-consumer-key": "demo-consumer-secret"},
     passkeys={"174379": "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"},
+    initiators={"testapi": "demo-initiator-password"},
 )

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from flask import Flask, current_app
 
+from local.simulator.balances import OrgAccounts
 from local.simulator.callbacks import CallbackDispatcher, Deliver
 from local.simulator.logs import EventLog
 from local.simulator.outcomes import Ledger
+from local.simulator.receipts import ReceiptBook
 from local.simulator.rules import RuleBook
+from local.simulator.security import InitiatorKeys
 from local.simulator.settings import SimulatorSettings
 from local.simulator.tokens import TokenStore
 
@@ -123,10 +126,20 @@ class SimulatorState:
         # How C2B validation URLs are called, when their answer matters; None: derived from `deliver`.
         self.c2b_exchange: Exchange | None = None
         self.deliver = deliver
+        self.initiator_keys = InitiatorKeys()  # the certificate that SecurityCredentials are made with
+        self.receipts = ReceiptBook()  # every receipt issued: what reversals and status queries know
+        self.org_accounts = OrgAccounts()  # balances per short code, drawn on by B2C and B2B
+        # OriginatorConversationID -> ConversationID of every accepted account API request.
+        self.conversations: Registry[str] = Registry()
         self.jobs = BackgroundJobs()
         self.request_log = EventLog()
         self.callback_log = EventLog()
         self.dispatcher = CallbackDispatcher(deliver, settings.callback_timeout_seconds, self.callback_log)
+
+    @property
+    def certificate_pem(self) -> str:
+        """The PEM certificate whose public key SecurityCredentials must be encrypted with."""
+        return self.initiator_keys.certificate_pem
 
     def shutdown(self) -> None:
         self.jobs.shutdown()

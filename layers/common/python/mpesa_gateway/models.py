@@ -210,8 +210,9 @@ class Transaction(BaseModel):
     checkout_request_id: str | None = None
     # Asynchronous APIs: Daraja's ConversationID (the OriginatorConversationID is transaction_id).
     conversation_id: str | None = None
-    # A reversal or status query: the transaction it is about.
+    # A reversal or status query: the transaction it is about; a reversed one: its reversal.
     related_transaction_id: str | None = None
+    reversed_by: str | None = None
     result_code: int | None = None
     result_desc: str | None = None
     receipt_number: str | None = None

@@ -33,6 +33,7 @@ class Settlement(BaseModel):
     paid_amount: str | None = None
     paid_phone_number: str | None = None
     transaction_date: datetime | None = None
+    details: dict[str, Any] | None = None
 
 
 class ListCriteria(BaseModel):
@@ -71,7 +72,12 @@ class TransactionStore(Protocol):
     ) -> Transaction: ...
     def note_error(self, transaction_id: str, error: str) -> None: ...
     def claim_status_query(self, transaction_id: str, interval_seconds: int) -> bool: ...
-    def settle(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
+    def settle(
+        self, transaction_id: str, settlement: Settlement, from_statuses: tuple[TransactionStatus, ...] = ...
+    ) -> Transaction | None: ...
+    def mark_reversed(self, transaction_id: str, reversal_id: str) -> Transaction | None: ...
+    def find_by_conversation(self, conversation_id: str) -> Transaction | None: ...
+    def record_conversation(self, transaction_id: str, conversation_id: str) -> Transaction: ...
     def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
     def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]: ...
     def pending_before(self, cutoff: datetime) -> list[Transaction]: ...
@@ -98,6 +104,10 @@ def _txn_key(transaction_id: str) -> dict[str, str]:
 
 def _checkout_key(checkout_request_id: str) -> dict[str, str]:
     return {"pk": f"CHECKOUT#{checkout_request_id}", "sk": "ALIAS"}
+
+
+def _conversation_key(conversation_id: str) -> dict[str, str]:
+    return {"pk": f"CONVERSATION#{conversation_id}", "sk": "ALIAS"}
 
 
 class DynamoTransactionStore:
@@ -129,35 +139,45 @@ class DynamoTransactionStore:
         return _transaction(found) if found else None
 
     def find_by_checkout(self, checkout_request_id: str) -> Transaction | None:
-        alias = self._table.get_item(Key=_checkout_key(checkout_request_id), ConsistentRead=True).get("Item")
-        return self.get(alias["transaction_id"]) if alias else None
+        return self._by_alias(_checkout_key(checkout_request_id))
+
+    def find_by_conversation(self, conversation_id: str) -> Transaction | None:
+        return self._by_alias(_conversation_key(conversation_id))
 
     def record_push_accepted(
         self, transaction_id: str, merchant_request_id: str, checkout_request_id: str
     ) -> Transaction:
         """Store Daraja's identifiers and the CheckoutRequestID alias in one transaction."""
+        updates = {"merchant_request_id": merchant_request_id, "checkout_request_id": checkout_request_id}
+        return self._attach(transaction_id, updates, _checkout_key(checkout_request_id))
+
+    def record_conversation(self, transaction_id: str, conversation_id: str) -> Transaction:
+        """Store Daraja's ConversationID and its alias, so a result naming only it still finds us."""
+        alias = _conversation_key(conversation_id)
+        return self._attach(transaction_id, {"conversation_id": conversation_id}, alias)
+
+    def _by_alias(self, key: dict[str, str]) -> Transaction | None:
+        alias = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return self.get(alias["transaction_id"]) if alias else None
+
+    def _attach(self, transaction_id: str, updates: dict[str, str], alias: dict[str, str]) -> Transaction:
+        values = {**updates, "updated_at": _now().isoformat()}
         # The resource's client takes plain Python values, like the Table methods do.
-        client = self._table.meta.client
-        client.transact_write_items(
+        self._table.meta.client.transact_write_items(
             TransactItems=[
                 {
                     "Update": {
                         "TableName": self._table_name,
-                        "Key": to_item(_txn_key(transaction_id)),
-                        "UpdateExpression": "SET merchant_request_id = :m, checkout_request_id = :c, "
-                        "updated_at = :u",
+                        "Key": _txn_key(transaction_id),
+                        "UpdateExpression": "SET " + ", ".join(f"{name} = :{name}" for name in values),
                         "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": to_item(
-                            {":m": merchant_request_id, ":c": checkout_request_id, ":u": _now().isoformat()}
-                        ),
+                        "ExpressionAttributeValues": {f":{name}": value for name, value in values.items()},
                     }
                 },
                 {
                     "Put": {
                         "TableName": self._table_name,
-                        "Item": to_item(
-                            {**_checkout_key(checkout_request_id), "transaction_id": transaction_id}
-                        ),
+                        "Item": {**alias, "transaction_id": transaction_id},
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
@@ -194,9 +214,36 @@ class DynamoTransactionStore:
             raise
         return True
 
-    def settle(self, transaction_id: str, settlement: Settlement) -> Transaction | None:
-        """PENDING → final; None when the transaction was already final (duplicate, late)."""
-        return self._update_if(transaction_id, settlement, Attr("status").eq(TransactionStatus.PENDING.value))
+    def settle(
+        self,
+        transaction_id: str,
+        settlement: Settlement,
+        from_statuses: tuple[TransactionStatus, ...] = (TransactionStatus.PENDING,),
+    ) -> Transaction | None:
+        """PENDING (or another listed status) → final; None when it was not in one (duplicate, late)."""
+        allowed = reduce(operator.or_, (Attr("status").eq(status.value) for status in from_statuses))
+        return self._update_if(transaction_id, settlement, allowed)
+
+    def mark_reversed(self, transaction_id: str, reversal_id: str) -> Transaction | None:
+        """COMPLETED → REVERSED, once; the rest of the record (receipt, result) stays as it was."""
+        try:
+            answer = self._table.update_item(
+                Key=_txn_key(transaction_id),
+                UpdateExpression="SET #status = :reversed, reversed_by = :by, updated_at = :now",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":reversed": TransactionStatus.REVERSED.value,
+                    ":by": reversal_id,
+                    ":now": _now().isoformat(),
+                },
+                ConditionExpression=Attr("status").eq(TransactionStatus.COMPLETED.value),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if is_condition_failure(error):
+                return None
+            raise
+        return _transaction(answer["Attributes"])
 
     def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None:
         """A completion learnt by query lacks the receipt; the late callback may still supply it."""
