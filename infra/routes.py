@@ -131,8 +131,35 @@ EXTRACT_TRANSACTION = Function(
 )
 CHECK_BALANCE = Function(
     name="check_balance",
-    description="An app's balance (MpesaKePersonal: from its newest SMS)",
-    access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ}),
+    description="Asks Daraja for an app's account balance (MpesaKePersonal: from its newest SMS)",
+    access=_DARAJA_CALLER,
+)
+SEND_MONEY = Function(
+    name="send_money",
+    description="B2C or B2B payout",
+    access=_DARAJA_CALLER | {Access.IDEMPOTENCY_READ_WRITE},
+)
+REVERSE_TRANSACTION = Function(
+    name="reverse_transaction",
+    description="Asks Daraja to reverse a completed transaction",
+    access=_DARAJA_CALLER,
+)
+TRANSACTION_STATUS = Function(
+    name="transaction_status",
+    description="Asks Daraja for a transaction's status",
+    access=_DARAJA_CALLER,
+)
+PAYOUT_RESULT = Function(
+    name="payout_result",
+    description="Daraja's result for a payout, reversal, status or balance request",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+    timeout_seconds=10,
+)
+PAYOUT_TIMEOUT = Function(
+    name="payout_timeout",
+    description="Daraja's queue timeout for a payout, reversal, status or balance request",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+    timeout_seconds=10,
 )
 PAYMENT_STATUS = Function(
     name="payment_status",
@@ -169,6 +196,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{APP_PREFIX}/transactions/{{transaction}}", GET_TRANSACTION, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/extractTransaction", EXTRACT_TRANSACTION, Auth.MERCHANT),
     Route("GET", f"{APP_PREFIX}/checkBalance", CHECK_BALANCE, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/sendMoney", SEND_MONEY, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/reverseTransaction/{{transaction}}", REVERSE_TRANSACTION, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/getTransactionStatus/{{transaction}}", TRANSACTION_STATUS, Auth.MERCHANT),
+    Route("ANY", f"{APP_PREFIX}/callback/result", PAYOUT_RESULT, Auth.CALLBACK),
+    Route("ANY", f"{APP_PREFIX}/callback/timeout", PAYOUT_TIMEOUT, Auth.CALLBACK),
 )
 
 

@@ -1,10 +1,10 @@
-"""GET /api/pay/{payment_app}/checkBalance: for MpesaKePersonal, the balance of the newest SMS."""
+"""GET /api/pay/{payment_app}/checkBalance: Daraja's Account Balance, or (Personal) the newest SMS's."""
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from mpesa_gateway.api import ApiResponse, endpoint, merchant_id, path_parameter
-from mpesa_gateway.models import Operation
-from mpesa_gateway.runtime import app_directory, personal_service
+from mpesa_gateway.api import ApiResponse, endpoint, merchant_id, path_parameter, public_base_url
+from mpesa_gateway.models import Driver, Operation
+from mpesa_gateway.runtime import account_service, app_directory, personal_service
 
 
 @endpoint
@@ -12,4 +12,7 @@ def handler(event: APIGatewayProxyEvent) -> ApiResponse:
     app = app_directory().for_merchant(
         path_parameter(event, "payment_app"), merchant_id(event), Operation.CHECK_BALANCE
     )
-    return ApiResponse(200, {"data": {**personal_service().latest_balance(app), "currency": "KES"}})
+    if app.driver is Driver.PERSONAL:
+        return ApiResponse(200, {"data": {**personal_service().latest_balance(app), "currency": "KES"}})
+    tracked = account_service().balance(app, public_base_url(event))
+    return ApiResponse(tracked.http_status, {"data": tracked.data()})

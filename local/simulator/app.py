@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from local.simulator import c2b, control, oauth, stk
+from local.simulator import c2b, control, oauth, payouts, queries, stk
 from local.simulator.callbacks import Deliver, post_json
 from local.simulator.errors import DarajaError, error_response
 from local.simulator.settings import SimulatorSettings
@@ -18,8 +18,8 @@ def create_app(settings: SimulatorSettings, *, deliver: Deliver | None = None) -
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep Daraja's field order in answers
     app.extensions[EXTENSION_KEY] = SimulatorState(settings, deliver or post_json)
-    for blueprint in (oauth.blueprint, stk.blueprint, c2b.blueprint, control.blueprint):
-        app.register_blueprint(blueprint)
+    for module in (oauth, stk, c2b, payouts, queries, control):
+        app.register_blueprint(module.blueprint)
     app.register_error_handler(DarajaError, error_response)
     app.after_request(_log_daraja_request)
     return app

@@ -16,6 +16,7 @@ from local.simulator.clock import daraja_timestamp, nairobi_now
 from local.simulator.errors import DarajaError, invalid_field
 from local.simulator.ids import new_receipt_number, random_digits
 from local.simulator.oauth import require_access_token
+from local.simulator.receipts import register_customer_payment
 from local.simulator.rules import MAX_CALLBACK_DELAY_MS
 from local.simulator.state import Exchange, SimulatorState, get_state
 from local.simulator.validation import (
@@ -286,6 +287,14 @@ def _confirm(
         payment.short_code, lambda current: (OPENING_BALANCE if current is None else current) + payment.amount
     )
     _settle(state, payment, validation, confirmed=True)
+    register_customer_payment(
+        state.receipts,  # known to reversals and status queries from now on
+        payment.trans_id,
+        amount=payment.amount,
+        msisdn=payment.msisdn,
+        short_code=payment.short_code,
+        reason_type=TRANSACTION_TYPES[payment.command_id],
+    )
     body = callback_body(
         payment, registration.version, balance=f"{balance}.00", third_party_trans_id=third_party_trans_id
     )

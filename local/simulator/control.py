@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from flask import Blueprint, Response, jsonify, request
 
+from local.simulator.balances import ACCOUNT_NAMES, Balances
 from local.simulator.c2b import ControlInputError, confirm_without_validation, parse_direct_confirmation
 from local.simulator.logs import Entry
-from local.simulator.rules import RuleError, parse_rule
+from local.simulator.rules import RuleError, is_short_code, parse_rule
 from local.simulator.state import get_state
+from local.simulator.validation import is_msisdn
 
 blueprint = Blueprint("simulator_control", __name__, url_prefix="/simulator")
 
@@ -40,9 +45,66 @@ def clear_rules() -> Response:
 
 @blueprint.delete("/rules/<msisdn>")
 def delete_rule(msisdn: str) -> tuple[Response, int]:
+    """Deletes the rule of a number, or of a short code (a party rule)."""
     if not get_state().rules.remove(msisdn):
-        return jsonify({"error": f"no rule for {msisdn}", "field": "msisdn"}), 404
+        field = "msisdn" if is_msisdn(msisdn) or not is_short_code(msisdn) else "party"
+        return jsonify({"error": f"no rule for {msisdn}", "field": field}), 404
     return jsonify({"deleted": 1}), 200
+
+
+@blueprint.get("/certificate")
+def certificate() -> Response:
+    """The PEM certificate to encrypt initiator passwords with (what Safaricom publishes as a .cer)."""
+    return Response(get_state().certificate_pem, mimetype="text/plain")
+
+
+@blueprint.get("/receipts")
+def list_receipts() -> Response:
+    """Every receipt the simulator issued (STK, C2B, B2C, B2B) and whether it was reversed."""
+    return jsonify({"receipts": [receipt.to_json() for receipt in get_state().receipts.all()]})
+
+
+def _accounts_json(short_code: str, balances: Balances) -> dict[str, Any]:
+    return {"short_code": short_code, **{account: cents / 100 for account, cents in balances.items()}}
+
+
+@blueprint.get("/accounts")
+def list_accounts() -> Response:
+    """Balances (shillings) of every short code that has transacted or been set."""
+    accounts = get_state().org_accounts.all()
+    return jsonify({"accounts": [_accounts_json(code, balances) for code, balances in accounts.items()]})
+
+
+@blueprint.put("/accounts/<short_code>")
+def set_accounts(short_code: str) -> tuple[Response, int]:
+    """Sets some of a short code's balances, in shillings, e.g. {"utility": 5, "working": 100.5}."""
+    if not is_short_code(short_code):
+        return jsonify({"error": "must be 5 to 7 digits", "field": "short_code"}), 400
+    try:
+        cents = _parse_balances(request.get_json(silent=True))
+    except ControlInputError as error:
+        return jsonify({"error": str(error), "field": error.field}), 400
+    balances = get_state().org_accounts.set(short_code, cents)
+    return jsonify(_accounts_json(short_code, balances)), 200
+
+
+def _parse_balances(body: Any) -> Balances:
+    if not isinstance(body, dict) or not body:
+        raise ControlInputError("body", f"must be a JSON object with some of {', '.join(ACCOUNT_NAMES)}")
+    cents: Balances = {}
+    for account, value in body.items():
+        if account not in ACCOUNT_NAMES:
+            raise ControlInputError(account, "is not an account")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ControlInputError(account, "must be a number of shillings")
+        try:
+            amount = Decimal(str(value)) * 100
+        except InvalidOperation:  # nan, inf
+            raise ControlInputError(account, "must be a number of shillings") from None
+        if not amount.is_finite() or amount != amount.to_integral_value() or abs(amount) >= 10**15:
+            raise ControlInputError(account, "must have at most 2 decimals and be below 10^13")
+        cents[account] = int(amount)
+    return cents
 
 
 @blueprint.get("/c2b/registrations")

@@ -41,9 +41,9 @@ class InitiatorKeys:
         with self._lock:
             if self._private_key is None:
                 key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
-                self._certificate_pem = _self_signed_certificate(key).public_bytes(
-                    serialization.Encoding.PEM
-                ).decode()
+                self._certificate_pem = (
+                    _self_signed_certificate(key).public_bytes(serialization.Encoding.PEM).decode()
+                )
                 self._private_key = key
             return self._private_key
 

@@ -15,6 +15,7 @@ from local.simulator.errors import invalid_field, overloaded
 from local.simulator.ids import new_checkout_request_id, new_merchant_request_id, new_receipt_number
 from local.simulator.oauth import require_access_token
 from local.simulator.outcomes import Outcome
+from local.simulator.receipts import register_customer_payment
 from local.simulator.rules import Rule
 from local.simulator.settings import SimulatorSettings
 from local.simulator.state import SimulatorState, get_state
@@ -161,10 +162,18 @@ def _callback_body(transaction: StkTransaction, rule: Rule) -> dict[str, Any]:
 
 
 def _success_items(transaction: StkTransaction, transaction_date: int) -> list[dict[str, Any]]:
+    receipt = register_customer_payment(
+        get_state().receipts,  # known to reversals and status queries from now on
+        new_receipt_number(),
+        amount=transaction.amount,
+        msisdn=transaction.phone_number,
+        short_code=transaction.shortcode,
+        reason_type="Lipa Na M-Pesa Online Payment",
+    )
     return [
         # Daraja sends e.g. 1.00, which JSON readers see as a float; so do we.
         {"Name": "Amount", "Value": float(transaction.amount)},
-        {"Name": "MpesaReceiptNumber", "Value": new_receipt_number()},
+        {"Name": "MpesaReceiptNumber", "Value": receipt},
         {"Name": "Balance"},  # Daraja sends Balance without a Value
         {"Name": "TransactionDate", "Value": transaction_date},
         {"Name": "PhoneNumber", "Value": int(transaction.phone_number)},

@@ -33,6 +33,13 @@ def validate_fields(body: Mapping[str, Any], checks: FieldChecks) -> None:
             raise invalid_field(field)
 
 
+def validate_optional_fields(body: Mapping[str, Any], checks: FieldChecks) -> None:
+    """Like validate_fields, for fields that may be left out or sent as null."""
+    for field, check in checks:
+        if body.get(field) is not None and not check(body[field]):
+            raise invalid_field(field)
+
+
 def as_text(value: Any) -> str | None:
     """Daraja accepts numbers and strings alike for numeric identifiers."""
     if isinstance(value, bool):

@@ -81,6 +81,22 @@ def once(
         raise IdempotencyConflict(f"This {HEADER} was already used for a different request") from None
 
 
+def replayed(
+    *, key: str | None, merchant_id: str, operation: str, app_id: str, payload: Answer,
+    run: Callable[[], tuple[int, Answer]],
+) -> tuple[int, Answer]:  # fmt: skip
+    """An HTTP status and data, computed once per Idempotency-Key (see `once`)."""
+
+    def answer() -> Answer:
+        status, data = run()
+        return {"status": status, "data": data}
+
+    stored = once(
+        key=key, merchant_id=merchant_id, operation=operation, app_id=app_id, payload=payload, run=answer
+    )
+    return stored["status"], stored["data"]
+
+
 @cache
 def _idempotent_runner() -> Callable[..., Answer]:
     persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)

@@ -213,7 +213,7 @@ class Transaction(BaseModel):
     # A reversal or status query: the transaction it is about; a reversed one: its reversal.
     related_transaction_id: str | None = None
     reversed_by: str | None = None
-    result_code: int | None = None
+    result_code: int | str | None = None  # Daraja also has lettered codes (R000001)
     result_desc: str | None = None
     receipt_number: str | None = None
     paid_amount: str | None = None

@@ -7,6 +7,7 @@ from functools import cache
 import requests
 from aws_lambda_powertools.utilities import parameters
 
+from mpesa_gateway.account.service import AccountService
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.auth import MerchantAuthenticator
 from mpesa_gateway.c2b.service import C2BService
@@ -16,10 +17,13 @@ from mpesa_gateway.daraja.token_cache import SharedTokenCache
 from mpesa_gateway.express.service import ExpressService
 from mpesa_gateway.ledger import Ledger
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
+from mpesa_gateway.payouts.service import PayoutService
 from mpesa_gateway.personal.service import PersonalService
+from mpesa_gateway.results import ResultService
 from mpesa_gateway.store.registry import DynamoRegistry, DynamoTokenStore
 from mpesa_gateway.store.transactions import DynamoTransactionStore
 from mpesa_gateway.tokens import MerchantTokens, SigningKeys
+from mpesa_gateway.tracked import TrackedRequests
 
 # Secrets change rarely; five minutes bounds how long a rotated one takes to be seen (an unknown
 # signing key id forces a fresh read at once).
@@ -114,3 +118,23 @@ def ledger() -> Ledger:
 @cache
 def personal_service() -> PersonalService:
     return PersonalService(transactions())
+
+
+@cache
+def tracked_requests() -> TrackedRequests:
+    return TrackedRequests(app_directory(), transactions(), get_settings())
+
+
+@cache
+def payout_service() -> PayoutService:
+    return PayoutService(tracked_requests())
+
+
+@cache
+def account_service() -> AccountService:
+    return AccountService(tracked_requests(), ledger())
+
+
+@cache
+def result_service() -> ResultService:
+    return ResultService(app_directory(), transactions())

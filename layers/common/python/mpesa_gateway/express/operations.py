@@ -14,11 +14,11 @@ def request_payment(
 ) -> tuple[int, dict[str, Any]]:
     """The push's HTTP status and data, replayed for a repeated Idempotency-Key."""
 
-    def push() -> dict[str, Any]:
+    def push() -> tuple[int, dict[str, Any]]:
         requested = express_service().request_payment(app_id, merchant_id, request, base_url)
-        return {"status": requested.http_status, "data": requested.data()}
+        return requested.http_status, requested.data()
 
-    answer = idempotency.once(
+    return idempotency.replayed(
         key=idempotency_key,
         merchant_id=merchant_id,
         operation="requestPayment",
@@ -26,4 +26,3 @@ def request_payment(
         payload=request.model_dump(mode="json"),
         run=push,
     )
-    return answer["status"], answer["data"]

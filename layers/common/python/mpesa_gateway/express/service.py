@@ -22,9 +22,6 @@ from mpesa_gateway.daraja.errors import (
 )
 from mpesa_gateway.daraja.formats import daraja_timestamp, stk_password
 from mpesa_gateway.errors import (
-    DarajaRejected,
-    DarajaRejectedContent,
-    DarajaUnavailable,
     InvalidRequest,
 )
 from mpesa_gateway.express import outcomes
@@ -45,7 +42,8 @@ from mpesa_gateway.models import (
     TransactionType,
 )
 from mpesa_gateway.observability import logger, metrics
-from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
+from mpesa_gateway.store.transactions import RawCallback, TransactionStore, new_callback
+from mpesa_gateway.tracked import fail_unsent
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
 STK_QUERY_PATH = "/mpesa/stkpushquery/v1/query"
@@ -130,7 +128,7 @@ class ExpressService:
             pending = self._transactions.get(transaction.transaction_id) or transaction
             return PaymentRequested(transaction=pending, accepted=None)
         except (DarajaError, DarajaNotSent) as error:
-            self._fail_unsent(transaction, error)
+            fail_unsent(self._transactions, transaction.transaction_id, error, "payment request")
         metrics.add_metric(name="StkPushAccepted", unit=MetricUnit.Count, value=1)
         stored = self._transactions.record_push_accepted(
             transaction.transaction_id, answer.MerchantRequestID, answer.CheckoutRequestID
@@ -150,27 +148,6 @@ class ExpressService:
             description=request.description,
             created_at=now,
             updated_at=now,
-        )
-
-    def _fail_unsent(self, transaction: Transaction, error: DarajaError | DarajaNotSent) -> None:
-        """Daraja refused the push or never got it: the customer saw nothing, the payment FAILED."""
-        reason = str(error)
-        self._transactions.settle(
-            transaction.transaction_id,
-            Settlement(
-                status=TransactionStatus.FAILED, result_code=None, result_desc=reason, settled_by="request"
-            ),
-        )
-        if isinstance(error, DarajaNotSent):
-            raise DarajaUnavailable(
-                "Daraja could not be reached; the payment was not requested",
-                transaction_id=transaction.transaction_id,
-            )
-        rejection = DarajaRejectedContent if error.http_status == 400 else DarajaRejected
-        raise rejection(
-            f"Daraja refused the payment request: {error.error_message}",
-            daraja_code=error.error_code,
-            transaction_id=transaction.transaction_id,
         )
 
     # checkPaymentRequestStatus ------------------------------------------------------------------

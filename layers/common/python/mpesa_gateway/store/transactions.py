@@ -26,7 +26,7 @@ class Settlement(BaseModel):
     """A final outcome for a pending transaction."""
 
     status: TransactionStatus
-    result_code: int | None
+    result_code: int | str | None
     result_desc: str
     settled_by: str
     receipt_number: str | None = None

@@ -1,0 +1,1 @@
+"""Account operations: reversal, transaction status, balance."""

@@ -1,0 +1,1 @@
+"""B2C and B2B: the business sends money."""

@@ -1,0 +1,53 @@
+"""POST /api/pay/{app}/sendMoney bodies, by driver (the seed's field tables)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from mpesa_gateway.models import Amount, Msisdn
+
+Remarks = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ShortCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5,7}$")]
+
+
+class B2CCommand(StrEnum):
+    BUSINESS_PAYMENT = "BusinessPayment"
+    SALARY_PAYMENT = "SalaryPayment"
+    PROMOTION_PAYMENT = "PromotionPayment"
+
+
+class B2BCommand(StrEnum):
+    BUSINESS_PAY_BILL = "BusinessPayBill"
+    MERCHANT_TO_MERCHANT = "MerchantToMerchantTransfer"
+    BUSINESS_BUY_GOODS = "BusinessBuyGoods"
+
+
+class B2CRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone_number: Msisdn
+    amount: Annotated[Amount, Field(ge=10)]  # Daraja rejects B2C amounts below 10
+    command_id: B2CCommand
+    remarks: Remarks = "Payment"
+    occasion: Annotated[str, StringConstraints(max_length=100)] = ""
+
+
+class B2BRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    receiver_short_code: ShortCode
+    amount: Amount
+    command_id: B2BCommand
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=13)] = ""
+    remarks: Remarks = "Payment"
+
+
+class ReversalRequest(BaseModel):
+    """POST /api/pay/{app}/reverseTransaction/{transaction}: an optional body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    remarks: Remarks = "Reversal"

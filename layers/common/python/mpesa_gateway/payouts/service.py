@@ -1,0 +1,80 @@
+"""sendMoney: B2C to a phone, or B2B to another short code; the result arrives later."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mpesa_gateway.errors import InvalidRequest
+from mpesa_gateway.models import Driver, PaymentApp, TransactionType
+from mpesa_gateway.payouts.models import B2BCommand, B2BRequest, B2CRequest
+from mpesa_gateway.tracked import Tracked, TrackedRequests
+
+# Which body a sendMoney request must have, by the app's driver.
+REQUEST_MODELS: dict[Driver, type[B2CRequest] | type[B2BRequest]] = {
+    Driver.B2C: B2CRequest,
+    Driver.B2B: B2BRequest,
+}
+B2C_PATH = "/mpesa/b2c/v3/paymentrequest"
+B2B_PATH = "/mpesa/b2b/v1/paymentrequest"
+# Daraja's receiver identifier types: 4 a short code (paybill/organisation), 2 a till.
+_RECEIVER_TYPE = {B2BCommand.BUSINESS_BUY_GOODS: "2"}
+
+
+class PayoutService:
+    def __init__(self, tracked: TrackedRequests) -> None:
+        self._tracked = tracked
+
+    def send_money(self, app: PaymentApp, request: B2CRequest | B2BRequest, base_url: str) -> Tracked:
+        if isinstance(request, B2CRequest):
+            return self._b2c(app, request, base_url)
+        return self._b2b(app, request, base_url)
+
+    def _b2c(self, app: PaymentApp, request: B2CRequest, base_url: str) -> Tracked:
+        name, credential = self._tracked.initiator(app)
+
+        def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
+            return {
+                "OriginatorConversationID": transaction_id,
+                "InitiatorName": name,
+                "SecurityCredential": credential,
+                "CommandID": request.command_id.value,
+                "Amount": request.amount,
+                "PartyA": app.short_code,
+                "PartyB": request.phone_number,
+                "Remarks": request.remarks,
+                "Occassion": request.occasion,  # Safaricom's spelling
+                **urls,
+            }
+
+        return self._tracked.start(
+            app, kind=TransactionType.B2C, path=B2C_PATH, payload=payload, base_url=base_url, what="payment",
+            amount=request.amount, party=request.phone_number, description=request.remarks,
+        )  # fmt: skip
+
+    def _b2b(self, app: PaymentApp, request: B2BRequest, base_url: str) -> Tracked:
+        if request.command_id is B2BCommand.BUSINESS_PAY_BILL and not request.reference:
+            raise InvalidRequest(
+                "reference (the account number) is required for BusinessPayBill", field="reference"
+            )
+        name, credential = self._tracked.initiator(app)
+
+        def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
+            return {
+                "Initiator": name,
+                "SecurityCredential": credential,
+                "CommandID": request.command_id.value,
+                "SenderIdentifierType": "4",
+                "RecieverIdentifierType": _RECEIVER_TYPE.get(request.command_id, "4"),  # Safaricom's spelling
+                "Amount": request.amount,
+                "PartyA": app.short_code,
+                "PartyB": request.receiver_short_code,
+                "AccountReference": request.reference,
+                "Remarks": request.remarks,
+                **urls,
+            }
+
+        return self._tracked.start(
+            app, kind=TransactionType.B2B, path=B2B_PATH, payload=payload, base_url=base_url, what="payment",
+            amount=request.amount, party=request.receiver_short_code, reference=request.reference,
+            description=request.remarks,
+        )  # fmt: skip

@@ -1,0 +1,166 @@
+"""Daraja's Result and QueueTimeOut callbacks: settle the tracked request each one answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.daraja.formats import NAIROBI, parse_daraja_timestamp
+from mpesa_gateway.daraja.results import DarajaResult, ResultEnvelope, parse_account_balance
+from mpesa_gateway.errors import InvalidRequest
+from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX
+from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.observability import logger
+from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
+
+ACK = {"ResultCode": 0, "ResultDesc": "Accepted"}
+# A result that comes after the queue timeout is still the truth: the money did (or did not) move.
+RESULT_SETTLES = (TransactionStatus.PENDING, TransactionStatus.TIMEOUT)
+
+
+class ResultService:
+    def __init__(self, apps: AppDirectory, transactions: TransactionStore) -> None:
+        self._apps = apps
+        self._transactions = transactions
+
+    def result(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
+        app, callback, result = self._receive(app_id, secret, raw_body, "result")
+        transaction = self._match(app, result)
+        outcome = self._apply(app, transaction, result) if transaction else "unmatched"
+        self._transactions.mark_callback(
+            callback, outcome, transaction.transaction_id if transaction else None
+        )
+        return ACK
+
+    def timeout(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
+        app, callback, result = self._receive(app_id, secret, raw_body, "timeout")
+        transaction = self._match(app, result)
+        outcome = "unmatched"
+        if transaction:
+            timed_out = Settlement(
+                status=TransactionStatus.TIMEOUT,
+                result_code=result.result_code,
+                result_desc=result.ResultDesc or "Daraja's queue timed out",
+                settled_by="timeout",
+            )
+            outcome = (
+                "timeout" if self._transactions.settle(transaction.transaction_id, timed_out) else "duplicate"
+            )
+        self._transactions.mark_callback(
+            callback, outcome, transaction.transaction_id if transaction else None
+        )
+        return ACK
+
+    def _receive(
+        self, app_id: str, secret: str | None, raw_body: str | None, kind: str
+    ) -> tuple[PaymentApp, RawCallback, DarajaResult]:
+        """The app, the stored raw callback, and the parsed Result; stored before anything else."""
+        app = self._apps.for_callback(app_id, secret)
+        body, result = _parse(raw_body)
+        key = (result.OriginatorConversationID or result.ConversationID) if result else "UNPARSEABLE"
+        callback = new_callback(app.app_id, kind, key or "UNKEYED", body)
+        self._transactions.save_callback(callback)
+        if result is None:
+            raise InvalidRequest(f"The body is not a Daraja {kind} (stored for inspection)")
+        return app, callback, result
+
+    def _match(self, app: PaymentApp, result: DarajaResult) -> Transaction | None:
+        found = None
+        if result.OriginatorConversationID.startswith(TRANSACTION_ID_PREFIX):
+            found = self._transactions.get(result.OriginatorConversationID)
+        if found is None and result.ConversationID:
+            found = self._transactions.find_by_conversation(result.ConversationID)
+        if found is None or found.app_id != app.app_id:
+            logger.warning("result for an unknown request", extra={"app_id": app.app_id})
+            return None
+        return found
+
+    def _apply(self, app: PaymentApp, transaction: Transaction, result: DarajaResult) -> str:
+        parameters = result.parameters()
+        settlement = Settlement(
+            status=TransactionStatus.COMPLETED if result.succeeded else TransactionStatus.FAILED,
+            result_code=result.result_code,
+            result_desc=result.ResultDesc,
+            settled_by="result",
+            receipt_number=result.TransactionID or _text(parameters.get("TransactionReceipt")),
+            transaction_date=_completed_at(parameters),
+            details=_details(transaction.type, parameters) if result.succeeded else None,
+        )
+        settled = self._transactions.settle(transaction.transaction_id, settlement, RESULT_SETTLES)
+        if settled is None:
+            return "duplicate"
+        if result.succeeded:
+            self._follow_up(app, settled, parameters)
+        return "applied"
+
+    def _follow_up(self, app: PaymentApp, request: Transaction, parameters: dict[str, Any]) -> None:
+        """What a successful reversal, status or balance result means beyond its own request."""
+        about = request.related_transaction_id
+        if request.type is TransactionType.REVERSAL and about:
+            self._transactions.mark_reversed(about, request.transaction_id)
+        elif request.type is TransactionType.STATUS_QUERY and about:
+            self._settle_by_status(about, parameters)
+        elif request.type is TransactionType.BALANCE_QUERY and request.details:
+            working = next(iter(request.details["accounts"]), None)
+            if working:
+                self._transactions.record_balance(
+                    app.app_id,
+                    working.get("available_balance", ""),
+                    request.updated_at,
+                    request.transaction_id,
+                )
+
+    def _settle_by_status(self, transaction_id: str, parameters: dict[str, Any]) -> None:
+        """A status result saying Completed settles a payment whose own result never came."""
+        if str(parameters.get("TransactionStatus", "")).lower() != "completed":
+            return
+        completed = Settlement(
+            status=TransactionStatus.COMPLETED,
+            result_code=0,
+            result_desc="Completed (by transaction status query)",
+            settled_by="status_query",
+            receipt_number=_text(parameters.get("ReceiptNo")),
+        )
+        self._transactions.settle(transaction_id, completed, RESULT_SETTLES)
+
+
+def _parse(raw_body: str | None) -> tuple[dict[str, Any], DarajaResult | None]:
+    try:
+        body = json.loads(raw_body or "")
+    except ValueError:
+        return {"unparseable": (raw_body or "")[:10_000]}, None
+    if not isinstance(body, dict):
+        return {"unparseable": body}, None
+    try:
+        return body, ResultEnvelope.model_validate(body).Result
+    except ValidationError:
+        return body, None
+
+
+def _details(kind: TransactionType, parameters: dict[str, Any]) -> dict[str, Any]:
+    if kind is TransactionType.BALANCE_QUERY:
+        return {"accounts": parse_account_balance(parameters.get("AccountBalance", ""))}
+    return parameters
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _completed_at(parameters: dict[str, Any]) -> datetime | None:
+    """B2C says "15.03.2026 14:30:00", B2B and reversals 20260315143000; both Nairobi time."""
+    if stamp := parameters.get("TransactionCompletedDateTime"):
+        try:
+            return datetime.strptime(str(stamp), "%d.%m.%Y %H:%M:%S").replace(tzinfo=NAIROBI)
+        except ValueError:
+            return None
+    if stamp := parameters.get("TransCompletedTime"):
+        try:
+            return parse_daraja_timestamp(stamp)
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,177 @@
+"""Requests Daraja answers later (B2C, B2B, reversal, status, balance): tracked as transactions.
+
+Each starts PENDING with the gateway's id as OriginatorConversationID, is matched to its Result by that
+id or by Daraja's ConversationID, and is settled by the result or timeout callback.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.config import Settings
+from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
+from mpesa_gateway.daraja.security import security_credential
+from mpesa_gateway.errors import DarajaRejected, DarajaRejectedContent, DarajaUnavailable, InvalidRequest
+from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX
+from mpesa_gateway.models import (
+    DarajaCredentials,
+    PaymentApp,
+    Transaction,
+    TransactionStatus,
+    TransactionType,
+)
+from mpesa_gateway.observability import logger
+from mpesa_gateway.store.transactions import Settlement, TransactionStore
+
+
+class AsyncAccepted(BaseModel):
+    """Daraja's synchronous answer to every asynchronous API."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ConversationID: str
+    OriginatorConversationID: str
+    ResponseCode: str
+    ResponseDescription: str
+
+
+class Tracked(BaseModel):
+    transaction: Transaction
+    accepted: AsyncAccepted | None  # None: the answer never came; the outcome is unknown
+
+    @property
+    def http_status(self) -> int:
+        return 200 if self.accepted else 202
+
+    def data(self) -> dict[str, Any]:
+        if self.accepted is None:
+            return {
+                "transaction_id": self.transaction.transaction_id,
+                "status": self.transaction.status.value,
+                "ResponseDescription": "Daraja did not answer in time; the request may still be carried out. "
+                "It stays PENDING until its result or timeout arrives; do not resend it.",
+            }
+        return {**self.accepted.model_dump(), "transaction_id": self.transaction.transaction_id}
+
+
+# Builds the Daraja payload from the transaction id (OriginatorConversationID) and the two callback URLs.
+PayloadBuilder = Callable[[str, dict[str, str]], dict[str, Any]]
+
+
+def new_transaction_id() -> str:
+    return f"{TRANSACTION_ID_PREFIX}{uuid.uuid4().hex}"
+
+
+def result_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> dict[str, str]:
+    secret = credentials.callback_secret.get_secret_value()
+    prefix = f"{base_url}/api/pay/{app.app_id}/callback"
+    return {
+        "ResultURL": f"{prefix}/result?secret={secret}",
+        "QueueTimeOutURL": f"{prefix}/timeout?secret={secret}",
+    }
+
+
+def initiator(app: PaymentApp, credentials: DarajaCredentials, settings: Settings) -> tuple[str, str]:
+    """The initiator name and its SecurityCredential (stored ready-made, or encrypted from the password)."""
+    if not credentials.initiator_name:
+        raise InvalidRequest("This payment app has no initiator name", field="initiator_name")
+    if credentials.security_credential is not None:
+        return credentials.initiator_name, credentials.security_credential.get_secret_value()
+    if credentials.initiator_password is None:
+        raise InvalidRequest(
+            "This payment app has neither a security credential nor an initiator password",
+            field="security_credential",
+        )
+    certificate = settings.daraja_live_certificate if app.is_live else settings.daraja_sandbox_certificate
+    if not certificate:
+        environment = "DARAJA_LIVE_CERTIFICATE" if app.is_live else "DARAJA_SANDBOX_CERTIFICATE"
+        raise InvalidRequest(
+            f"No Safaricom certificate is configured: set {environment}", field="certificate"
+        )
+    password = credentials.initiator_password.get_secret_value()
+    return credentials.initiator_name, security_credential(password, certificate)
+
+
+def fail_unsent(
+    transactions: TransactionStore, transaction_id: str, error: DarajaError | DarajaNotSent, what: str
+) -> NoReturn:
+    """Daraja refused the request or never got it: nothing happened, the transaction FAILED."""
+    transactions.settle(
+        transaction_id,
+        Settlement(
+            status=TransactionStatus.FAILED, result_code=None, result_desc=str(error), settled_by="request"
+        ),
+    )
+    if isinstance(error, DarajaNotSent):
+        raise DarajaUnavailable(
+            f"Daraja could not be reached; the {what} was not sent", transaction_id=transaction_id
+        )
+    rejection = DarajaRejectedContent if error.http_status == 400 else DarajaRejected
+    raise rejection(
+        f"Daraja refused the {what}: {error.error_message}",
+        daraja_code=error.error_code,
+        transaction_id=transaction_id,
+    )
+
+
+class TrackedRequests:
+    def __init__(self, apps: AppDirectory, transactions: TransactionStore, settings: Settings) -> None:
+        self._apps = apps
+        self._transactions = transactions
+        self._settings = settings
+
+    def start(
+        self,
+        app: PaymentApp,
+        *,
+        kind: TransactionType,
+        path: str,
+        payload: PayloadBuilder,
+        base_url: str,
+        what: str,
+        amount: int = 0,
+        party: str = "",
+        reference: str = "",
+        description: str = "",
+        related_transaction_id: str | None = None,
+    ) -> Tracked:
+        credentials = self._apps.credentials(app)
+        transaction_id = new_transaction_id()
+        body = payload(
+            transaction_id, result_urls(base_url, app, credentials)
+        )  # may refuse: nothing written yet
+        now = datetime.now(UTC)
+        transaction = Transaction(
+            transaction_id=transaction_id,
+            app_id=app.app_id,
+            merchant_id=app.merchant_id,
+            type=kind,
+            amount=amount,
+            phone_number=party,
+            reference=reference,
+            description=description,
+            related_transaction_id=related_transaction_id,
+            created_at=now,
+            updated_at=now,
+        )
+        self._transactions.create(transaction)
+        try:
+            accepted = AsyncAccepted.model_validate(self._apps.daraja(app, credentials).post(path, body))
+        except (DarajaOutcomeUnknown, ValidationError) as error:
+            # It may have been carried out: never resent; the result or timeout callback settles it.
+            self._transactions.note_error(transaction_id, f"outcome unknown: {error}")
+            logger.warning("asynchronous request outcome unknown", extra={"transaction_id": transaction_id})
+            return Tracked(transaction=self._transactions.get(transaction_id) or transaction, accepted=None)
+        except (DarajaError, DarajaNotSent) as error:
+            fail_unsent(self._transactions, transaction_id, error, what)
+        stored = self._transactions.record_conversation(transaction_id, accepted.ConversationID)
+        return Tracked(transaction=stored, accepted=accepted)
+
+    def initiator(self, app: PaymentApp) -> tuple[str, str]:
+        return initiator(app, self._apps.credentials(app), self._settings)
