@@ -23,7 +23,7 @@ from local.apigw.invoker import Invoker
 from local.aws import gateway_environment, provision
 from local.demo import APPS, MERCHANTS, seed
 from local.scheduler import LocalScheduler
-from local.simulator import DEMO_SETTINGS
+from local.simulator import DEMO_SETTINGS, get_state
 from local.simulator import create_app as create_simulator
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.store.registry import DynamoRegistry
@@ -58,6 +58,12 @@ def configure_environment(ports: Ports) -> None:
     os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{ports.aws}"
     os.environ["DARAJA_SANDBOX_URL"] = os.environ["DARAJA_LIVE_URL"] = f"http://{HOST}:{ports.simulator}"
     os.environ["PUBLIC_BASE_URL"] = f"http://{HOST}:{ports.api}"
+
+
+def trust_simulator_certificate(pem: str) -> None:
+    """The local apps' initiator passwords are encrypted with the simulator's certificate, as real apps'
+    are with Safaricom's; set before anything reads (and caches) the settings."""
+    os.environ["DARAJA_SANDBOX_CERTIFICATE"] = os.environ["DARAJA_LIVE_CERTIFICATE"] = pem
 
 
 class Background:
@@ -97,7 +103,8 @@ M-Pesa gateway (local)
 {apps}
   Daraja consumer key/secret: demo-consumer-key / demo-consumer-secret (174379: sandbox passkey)
   Manage them: python -m local.admin apps list
-  Try: curl -u demo:demo-secret -H 'Content-Type: application/json' \\
+  Try: curl -s -u demo:demo-secret -X POST http://{HOST}:{ports.api}/api/generate_token
+       curl -H "Authorization: Bearer <access_token>" -H 'Content-Type: application/json' \\
          -d '{{"phone_number": "0712345678", "amount": 1, "reference": "ORDER-001"}}' \\
          http://{HOST}:{ports.api}/api/pay/demo-express/requestPayment
 Local gateway ready. Ctrl-C stops everything.""".strip("\n")
@@ -117,9 +124,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     try:
+        simulator = create_simulator(DEMO_SETTINGS)
+        trust_simulator_certificate(get_state(simulator).certificate_pem)
         provision()
         seed(DynamoRegistry(get_settings().registry_table))
-        background.start(make_server(HOST, ports.simulator, create_simulator(DEMO_SETTINGS), threaded=True))
+        background.start(make_server(HOST, ports.simulator, simulator, threaded=True))
         api = LocalApiSettings()
         background.start(make_api_server(create_app(api), HOST, ports.api))
         invoker = Invoker(api.functions_dir, api.region, api.account_id)

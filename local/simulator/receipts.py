@@ -82,6 +82,8 @@ class ReceiptBook:
 
     def find_by_conversation(self, conversation_id: str) -> Receipt | None:
         """The receipt of a request, by its ConversationID or OriginatorConversationID."""
+        if not conversation_id:  # customer payments have none; "" must not match them
+            return None
         with self._lock:
             receipts = list(self._receipts.values())
         return next(

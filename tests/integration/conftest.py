@@ -116,6 +116,8 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
     monkeypatch.setenv("DARAJA_LIVE_URL", simulator_url)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://gateway.example")
     monkeypatch.setenv("DARAJA_READ_TIMEOUT_SECONDS", "1")
+    # Initiator passwords are encrypted with the simulator's certificate, as with Safaricom's.
+    monkeypatch.setenv("DARAJA_SANDBOX_CERTIFICATE", get_state(simulator).certificate_pem)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     try:
         with mock_aws():

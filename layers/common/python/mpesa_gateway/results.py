@@ -86,7 +86,10 @@ class ResultService:
             result_code=result.result_code,
             result_desc=result.ResultDesc,
             settled_by="result",
-            receipt_number=result.TransactionID or _text(parameters.get("TransactionReceipt")),
+            # A failure's TransactionID is a placeholder (NLJ0000000), never a receipt.
+            receipt_number=(result.TransactionID or _text(parameters.get("TransactionReceipt")))
+            if result.succeeded
+            else None,
             transaction_date=_completed_at(parameters),
             details=_details(transaction.type, parameters) if result.succeeded else None,
         )

@@ -44,8 +44,14 @@ class AccountService:
                 **urls,
             }
 
-        return self._start(
-            app, TransactionType.REVERSAL, REVERSAL_PATH, payload, base_url, "reversal", original
+        return self._tracked.start(
+            app,
+            kind=TransactionType.REVERSAL,
+            path=REVERSAL_PATH,
+            payload=payload,
+            base_url=base_url,
+            what="reversal",
+            **_about(original),
         )
 
     def status(self, app: PaymentApp, reference: str, base_url: str) -> Tracked:
@@ -71,8 +77,14 @@ class AccountService:
                 **urls,
             }
 
-        return self._start(
-            app, TransactionType.STATUS_QUERY, STATUS_PATH, payload, base_url, "status query", original
+        return self._tracked.start(
+            app,
+            kind=TransactionType.STATUS_QUERY,
+            path=STATUS_PATH,
+            payload=payload,
+            base_url=base_url,
+            what="status query",
+            **_about(original),
         )
 
     def balance(self, app: PaymentApp, base_url: str) -> Tracked:
@@ -89,8 +101,13 @@ class AccountService:
                 **urls,
             }
 
-        return self._start(
-            app, TransactionType.BALANCE_QUERY, BALANCE_PATH, payload, base_url, "balance query"
+        return self._tracked.start(
+            app,
+            kind=TransactionType.BALANCE_QUERY,
+            path=BALANCE_PATH,
+            payload=payload,
+            base_url=base_url,
+            what="balance query",
         )
 
 
