@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from aws_cdk import Duration
@@ -61,6 +61,7 @@ class GatewayFunctions(Construct):
         signing_key: SigningKeySecret,
         layer: lambda_.ILayerVersion,
         log_retention: logs.RetentionDays,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._layer = layer
@@ -76,6 +77,7 @@ class GatewayFunctions(Construct):
             "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
             "DARAJA_SANDBOX_URL": DARAJA_SANDBOX_URL,
             "DARAJA_LIVE_URL": DARAJA_LIVE_URL,
+            **(environment or {}),
         }
         self._grants: dict[Access, _Grant] = {
             access: self._table_grant(storage[spec], spec, write=write)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Tags
@@ -24,6 +25,11 @@ CONTEXT_SECRET_PREFIX = "appSecretPrefix"  # noqa: S105 (a context key, not a se
 CONTEXT_THROTTLE_RATE = "apiThrottleRateLimit"
 CONTEXT_THROTTLE_BURST = "apiThrottleBurstLimit"
 CONTEXT_WEB_ACL_ARN = "webAclArn"
+# Safaricom's certificates (PEM text or a path), to encrypt initiator passwords into SecurityCredentials.
+CONTEXT_CERTIFICATES = {
+    "darajaSandboxCertificate": "DARAJA_SANDBOX_CERTIFICATE",
+    "darajaLiveCertificate": "DARAJA_LIVE_CERTIFICATE",
+}
 
 TAGS = {"project": "mpesa-gateway", "component": "payments-gateway"}
 
@@ -48,6 +54,7 @@ class GatewayStack(Stack):
             signing_key=self.signing_key,
             layer=self.layer.layer,
             log_retention=LOG_RETENTION,
+            environment=self._certificates(),
         )
         defaults = ApiSettings()
         self.api = GatewayApi(
@@ -96,6 +103,17 @@ class GatewayStack(Stack):
         )
         for key, value in TAGS.items():
             Tags.of(self).add(key, value)
+
+    def _certificates(self) -> dict[str, str]:
+        """Each configured certificate as PEM text (a public certificate: fine in the template)."""
+        found = {}
+        for key, variable in CONTEXT_CERTIFICATES.items():
+            value = self._context(key, None)
+            if value:
+                found[variable] = (
+                    value if str(value).lstrip().startswith("-----BEGIN") else Path(value).read_text()
+                )
+        return found
 
     def _context(self, key: str, default: Any) -> Any:
         value = self.node.try_get_context(key)

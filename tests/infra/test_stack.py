@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from infra.api import RESPONSE_TYPES, SERVER_ERROR
+from infra.application import build_app
 from infra.functions import TABLE_ACCESS
 from infra.routes import (
     AUTHORIZER,
@@ -24,6 +25,7 @@ from infra.routes import (
     deployed_functions,
 )
 from infra.tables import REGISTRY, TABLES, TRANSACTIONS, TableSpec
+from tests.infra.conftest import synth_context
 
 pytestmark = pytest.mark.infra
 
@@ -412,3 +414,20 @@ def test_signing_key_is_generated_by_cloudformation_and_encrypted_with_the_stack
         role = synthesis.stack.functions.by_spec[function].role
         arn = {"Fn::GetAtt": [synthesis.logical_id(role), "Arn"]}
         assert any(arn in as_list(statement["Principal"]["AWS"]) for statement in readers), function.name
+
+
+def test_certificates_from_context_reach_every_function(tmp_path):
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    path = tmp_path / "live.cer"
+    path.write_text(pem.replace("MIIB", "MIIC"))
+    app, stack = build_app(
+        synth_context(darajaSandboxCertificate=pem, darajaLiveCertificate=str(path)),
+        outdir=str(tmp_path / "out"),
+    )
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    for function in functions:
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["DARAJA_SANDBOX_CERTIFICATE"] == pem
+        assert "MIIC" in variables["DARAJA_LIVE_CERTIFICATE"]
