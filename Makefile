@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 
-.PHONY: dev test lint synth admin clean
+.PHONY: dev test lint synth admin bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt layers/common/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(STAMP)
 # The management CLI against the running local stack, e.g. make admin ARGS="apps list".
 admin: $(STAMP)
 	$(PY) -m local.admin $(ARGS)
+
+# Benchmarks print figures (rates and ratios against a reference in the same run); they are not tests.
+bench: $(STAMP)
+	$(PY) bench/sms_parser.py
 
 synth: $(STAMP)
 	$(PY) app.py
