@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.callbacks import read_callback
 from mpesa_gateway.daraja.formats import NAIROBI, parse_daraja_timestamp
 from mpesa_gateway.daraja.results import DarajaResult, ResultEnvelope, parse_account_balance
 from mpesa_gateway.errors import InvalidRequest
@@ -60,7 +58,8 @@ class ResultService:
     ) -> tuple[PaymentApp, RawCallback, DarajaResult]:
         """The app, the stored raw callback, and the parsed Result; stored before anything else."""
         app = self._apps.for_callback(app_id, secret)
-        body, result = _parse(raw_body)
+        body, envelope = read_callback(raw_body, ResultEnvelope)
+        result = envelope.Result if envelope else None
         key = (result.OriginatorConversationID or result.ConversationID) if result else "UNPARSEABLE"
         callback = new_callback(app.app_id, kind, key or "UNKEYED", body)
         self._transactions.save_callback(callback)
@@ -129,19 +128,6 @@ class ResultService:
             receipt_number=_text(parameters.get("ReceiptNo")),
         )
         self._transactions.settle(transaction_id, completed, RESULT_SETTLES)
-
-
-def _parse(raw_body: str | None) -> tuple[dict[str, Any], DarajaResult | None]:
-    try:
-        body = json.loads(raw_body or "")
-    except ValueError:
-        return {"unparseable": (raw_body or "")[:10_000]}, None
-    if not isinstance(body, dict):
-        return {"unparseable": body}, None
-    try:
-        return body, ResultEnvelope.model_validate(body).Result
-    except ValidationError:
-        return body, None
 
 
 def _details(kind: TransactionType, parameters: dict[str, Any]) -> dict[str, Any]:

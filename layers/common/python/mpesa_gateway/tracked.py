@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.callbacks import callback_url
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.daraja.security import security_credential
@@ -51,13 +52,18 @@ class Tracked(BaseModel):
 
     def data(self) -> dict[str, Any]:
         if self.accepted is None:
-            return {
-                "transaction_id": self.transaction.transaction_id,
-                "status": self.transaction.status.value,
-                "ResponseDescription": "Daraja did not answer in time; the request may still be carried out. "
-                "It stays PENDING until its result or timeout arrives; do not resend it.",
-            }
+            return outcome_unknown(self.transaction, "its result or timeout")
         return {**self.accepted.model_dump(), "transaction_id": self.transaction.transaction_id}
+
+
+def outcome_unknown(transaction: Transaction, settles_it: str) -> dict[str, Any]:
+    """The answer when Daraja's own answer never came: the request may still be carried out."""
+    return {
+        "transaction_id": transaction.transaction_id,
+        "status": transaction.status.value,
+        "ResponseDescription": "Daraja did not answer in time; the request may still be carried out. "
+        f"It stays PENDING until {settles_it} arrives; do not resend it.",
+    }
 
 
 # Builds the Daraja payload from the transaction id (OriginatorConversationID) and the two callback URLs.
@@ -69,11 +75,9 @@ def new_transaction_id() -> str:
 
 
 def result_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> dict[str, str]:
-    secret = credentials.callback_secret.get_secret_value()
-    prefix = f"{base_url}/api/pay/{app.app_id}/callback"
     return {
-        "ResultURL": f"{prefix}/result?secret={secret}",
-        "QueueTimeOutURL": f"{prefix}/timeout?secret={secret}",
+        "ResultURL": callback_url(base_url, app, credentials, "callback/result"),
+        "QueueTimeOutURL": callback_url(base_url, app, credentials, "callback/timeout"),
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.c2b.models import C2BPayment, SimulateRequest
 from mpesa_gateway.c2b.validation import Decision, decide
+from mpesa_gateway.callbacks import callback_url, read_callback
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.errors import (
     DarajaRejected,
@@ -70,11 +70,9 @@ def forbidden_word(url: str) -> str | None:
 
 
 def c2b_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> dict[str, str]:
-    secret = credentials.callback_secret.get_secret_value()
-    prefix = f"{base_url}/api/pay/{app.app_id}"
     return {
-        "ValidationURL": f"{prefix}/validateTransaction?secret={secret}",
-        "ConfirmationURL": f"{prefix}/callback/confirmation?secret={secret}",
+        "ValidationURL": callback_url(base_url, app, credentials, "validateTransaction"),
+        "ConfirmationURL": callback_url(base_url, app, credentials, "callback/confirmation"),
     }
 
 
@@ -157,7 +155,7 @@ class C2BService:
     def validate(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, str]:
         """Answer a validation request by the app's rules; every request is stored with its decision."""
         app = self._apps.for_callback(app_id, secret)
-        body, payment = _parse(raw_body)
+        body, payment = read_callback(raw_body, C2BPayment)
         callback = new_callback(
             app.app_id, "c2b_validation", payment.TransID if payment else "UNPARSEABLE", body
         )
@@ -176,7 +174,7 @@ class C2BService:
     def confirm(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
         """Record a confirmed payment once per TransID; the raw body is stored before anything else."""
         app = self._apps.for_callback(app_id, secret)
-        body, payment = _parse(raw_body)
+        body, payment = read_callback(raw_body, C2BPayment)
         key = payment.TransID if payment else "UNPARSEABLE"
         callback = new_callback(app.app_id, "c2b_confirmation", key, body)
         self._transactions.save_callback(callback)
@@ -198,19 +196,6 @@ class C2BService:
             c.outcome for c in self._transactions.callbacks_for(trans_id) if c.kind == "c2b_validation"
         ]
         return decisions[-1] if decisions else None
-
-
-def _parse(raw_body: str | None) -> tuple[dict[str, Any], C2BPayment | None]:
-    try:
-        body = json.loads(raw_body or "")
-    except ValueError:
-        return {"unparseable": (raw_body or "")[:10_000]}, None
-    if not isinstance(body, dict):
-        return {"unparseable": body}, None
-    try:
-        return body, C2BPayment.model_validate(body)
-    except ValidationError:
-        return body, None
 
 
 def _transaction(app: PaymentApp, payment: C2BPayment, validation: str | None) -> Transaction:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.callbacks import callback_url, read_callback
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import (
     STK_QUERY_PENDING_CODE,
@@ -43,7 +43,7 @@ from mpesa_gateway.models import (
 )
 from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.store.transactions import RawCallback, TransactionStore, new_callback
-from mpesa_gateway.tracked import fail_unsent
+from mpesa_gateway.tracked import fail_unsent, outcome_unknown
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
 STK_QUERY_PATH = "/mpesa/stkpushquery/v1/query"
@@ -62,12 +62,7 @@ class PaymentRequested(BaseModel):
 
     def data(self) -> dict[str, Any]:
         if self.accepted is None:
-            return {
-                "transaction_id": self.transaction.transaction_id,
-                "status": self.transaction.status.value,
-                "ResponseDescription": "Daraja did not answer in time; the prompt may still reach the "
-                "customer. The payment stays PENDING until its callback arrives; do not resend it.",
-            }
+            return outcome_unknown(self.transaction, "its callback")
         return {**self.accepted.model_dump(), "transaction_id": self.transaction.transaction_id}
 
 
@@ -115,7 +110,9 @@ class ExpressService:
                 f"amount must be at most {self._settings.max_transaction_amount}", field="amount"
             )
         credentials = self._apps.credentials(app)
-        payload = _push_payload(app, credentials, request, callback_url(base_url, app, credentials))
+        payload = _push_payload(
+            app, credentials, request, callback_url(base_url, app, credentials, "callback")
+        )
         transaction = self._new_transaction(app, request)
         self._transactions.create(transaction)
         daraja = self._apps.daraja(app, credentials)
@@ -218,7 +215,8 @@ class ExpressService:
     def handle_callback(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
         """Store the callback as received, then settle its transaction; always acknowledged once stored."""
         app = self._apps.for_callback(app_id, secret)
-        body, stk = _parse_callback(raw_body)
+        body, envelope = read_callback(raw_body, StkCallbackEnvelope)
+        stk = envelope.Body.stkCallback if envelope else None
         callback = new_callback(
             app.app_id, "stk_callback", stk.CheckoutRequestID if stk else "UNPARSEABLE", body
         )
@@ -285,11 +283,6 @@ class ExpressService:
             return self._transactions.find_by_checkout(stk.CheckoutRequestID)
 
 
-def callback_url(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> str:
-    secret = credentials.callback_secret.get_secret_value()
-    return f"{base_url}/api/pay/{app.app_id}/callback?secret={secret}"
-
-
 def _passkey(credentials: DarajaCredentials) -> str:
     if credentials.passkey is None:
         raise InvalidRequest("This payment app has no Lipa Na M-Pesa passkey configured", field="passkey")
@@ -313,16 +306,3 @@ def _push_payload(
         "AccountReference": request.reference,
         "TransactionDesc": request.description,
     }
-
-
-def _parse_callback(raw_body: str | None) -> tuple[dict[str, Any], StkCallback | None]:
-    try:
-        body = json.loads(raw_body or "")
-    except ValueError:
-        return {"unparseable": (raw_body or "")[:10_000]}, None
-    if not isinstance(body, dict):
-        return {"unparseable": body}, None
-    try:
-        return body, StkCallbackEnvelope.model_validate(body).Body.stkCallback
-    except ValidationError:
-        return body, None
