@@ -259,3 +259,30 @@ def test_a_result_for_no_known_request_is_kept_and_acknowledged(gateway: Gateway
     assert answer.get_json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
     (stored,) = gateway.items("CALLBACK#x-1")
     assert stored["outcome"] == "unmatched"
+
+
+def test_a_repeated_idempotency_key_replays_the_payout_instead_of_paying_twice(gateway: Gateway):
+    headers = {**gateway.auth("demo"), "Idempotency-Key": "salary-march-0712345678"}
+
+    first = gateway.client.post("/api/pay/demo-b2c/sendMoney", json=B2C, headers=headers)
+    again = gateway.client.post("/api/pay/demo-b2c/sendMoney", json=B2C, headers=headers)
+
+    assert again.get_json() == first.get_json()
+    assert len(gateway.simulator_log("/mpesa/b2c/v3/paymentrequest")) == 1
+    assert len(gateway.items("TXN#")) == 1
+
+
+@pytest.mark.parametrize(("body", "named"), [({"remarks": ""}, "remarks"), ({"amount": 5}, "amount")])
+def test_a_bad_reversal_body_is_a_400_and_writes_nothing(gateway: Gateway, body: dict, named: str):
+    payout = paid_out(gateway)
+    before = gateway.items("TXN#")
+
+    answer = gateway.client.post(
+        f"/api/pay/demo-b2c/reverseTransaction/{payout['transaction_id']}",
+        json=body,
+        headers=gateway.auth("demo"),
+    )
+
+    assert answer.status_code == 400
+    assert named in answer.get_json()["error"]["message"]
+    assert gateway.items("TXN#") == before
