@@ -167,6 +167,7 @@ def test_b2b_payout_completes(gateway: Gateway):
     assert (settled["type"], settled["status"], settled["reference"]) == ("B2B", "COMPLETED", "PO-2026-001")
     sent = gateway.simulator_log("/mpesa/b2b/v1/paymentrequest")[0]["body"]
     assert (sent["RecieverIdentifierType"], sent["AccountReference"]) == ("4", "PO-2026-001")
+    assert sent["OriginatorConversationID"] == settled["transaction_id"]
 
 
 def test_reversing_a_payout_marks_it_reversed_once(gateway: Gateway):

@@ -60,6 +60,8 @@ class PayoutService:
 
         def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
             return {
+                # As for B2C, the gateway's id; results are matched by ConversationID too, either way.
+                "OriginatorConversationID": transaction_id,
                 "Initiator": name,
                 "SecurityCredential": credential,
                 "CommandID": request.command_id.value,
