@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from mpesa_gateway.errors import AppForbidden, CallbackForbidden, InvalidRequest
 from mpesa_gateway.models import C2BValidationRules, Driver, LipaCommand, Operation
 from mpesa_gateway.secrets import matches_sha256, verify_client_secret
 from mpesa_gateway.store.registry import DynamoRegistry
+from mpesa_gateway.store.transactions import DynamoTransactionStore, new_callback
 from tests.conftest import reset_gateway_caches
 
 EXPRESS_CREDENTIALS = {
@@ -697,3 +699,23 @@ def test_c2b_rules_are_refused_when_creating_another_driver(cli: Cli, registry: 
     assert code == 2
     assert cli.error["field"] == "c2b_max_amount"
     assert registry.get_app("shop-sms") is None
+
+
+# Callbacks
+
+
+def test_operators_list_an_apps_unmatched_callbacks(cli: Cli):
+    store = DynamoTransactionStore(get_settings().transactions_table)
+    for key, outcome in (("ws_CO_1", "applied"), ("ws_CO_2", "unmatched"), ("ws_CO_3", "unmatched")):
+        callback = new_callback("demo-express", "stk_callback", key, {"Body": {"key": key}})
+        store.save_callback(callback)
+        store.mark_callback(callback, outcome, None)
+        time.sleep(0.01)
+    store.save_callback(new_callback("other-express", "stk_callback", "ws_CO_9", {}))
+
+    assert cli("callbacks", "list", "demo-express", "--outcome", "unmatched") == 0
+    assert [c["key"] for c in cli.result] == ["ws_CO_3", "ws_CO_2"]
+    assert cli("cb", "list", "demo-express", "--limit", "1") == 0
+    assert [c["key"] for c in cli.result] == ["ws_CO_3"]
+    assert cli("callbacks", "list", "demo-express", "--limit", "0") == 2
+    assert cli.error["field"] == "limit"

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mpesa_gateway.admin.callbacks import CallbackAdmin
 from mpesa_gateway.admin.service import (
     C2B_COMMANDS,
     C2B_RULE_FIELDS,
@@ -55,6 +56,14 @@ class Context:
     @cached_property
     def admin(self) -> AdminService:
         return AdminService.for_target(self.target)
+
+    @cached_property
+    def callbacks(self) -> CallbackAdmin:
+        if not self.target.transactions_table:
+            raise InvalidRequest(
+                "No transactions table: pass --stack NAME, or set TRANSACTIONS_TABLE", field="stack"
+            )
+        return CallbackAdmin(self.target.transactions_table)
 
     @cached_property
     def signing_keys(self) -> SigningKeyAdmin:
@@ -216,10 +225,26 @@ def register_signing_keys(groups: Subparsers) -> None:
     retire.add_argument("kid")
 
 
+def register_callbacks(groups: Subparsers) -> None:
+    commands = _group(
+        groups, "callbacks", "cb", "Safaricom callbacks as received (unmatched ones need tracing)"
+    )
+    recent = _command(
+        commands,
+        "list",
+        lambda ctx, args: ctx.callbacks.recent(args.app_id, args.outcome, args.limit),
+        "an app's stored callbacks, newest first",
+    )
+    recent.add_argument("app_id")
+    recent.add_argument("--outcome", help="only these, e.g. unmatched, duplicate, applied, recorded")
+    recent.add_argument("--limit", type=int, default=50, help="at most this many (1-200, default 50)")
+
+
 COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [
     register_merchants,
     register_apps,
     register_signing_keys,
+    register_callbacks,
 ]
 
 

@@ -228,6 +228,7 @@ class Target:
     app_secret_prefix: str = DEFAULT_APP_SECRET_PREFIX
     kms_key_id: str | None = None
     signing_key_secret: str | None = None
+    transactions_table: str | None = None
     # Every output of the stack (empty when configured from the environment), for other command groups.
     outputs: Mapping[str, str] = field(default_factory=dict)
 
@@ -244,6 +245,7 @@ class Target:
             app_secret_prefix=env.get("APP_SECRET_PREFIX") or DEFAULT_APP_SECRET_PREFIX,
             kms_key_id=env.get("APP_SECRETS_KMS_KEY_ID") or None,
             signing_key_secret=env.get("SIGNING_KEY_SECRET") or None,
+            transactions_table=env.get("TRANSACTIONS_TABLE") or None,
         )
 
     @classmethod
@@ -270,6 +272,7 @@ class Target:
             app_secret_prefix=values["AppSecretPrefix"],
             kms_key_id=values.get("AppSecretsKeyArn") or None,
             signing_key_secret=values.get("SigningKeySecretArn") or None,
+            transactions_table=values.get("TransactionsTableName") or None,
             outputs=values,
         )
 

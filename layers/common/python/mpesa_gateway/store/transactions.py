@@ -88,6 +88,24 @@ class TransactionStore(Protocol):
     def latest_balance(self, app_id: str) -> dict[str, Any] | None: ...
     def save_callback(self, callback: RawCallback) -> None: ...
     def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None: ...
+    def recent_callbacks(self, app_id: str, outcome: str | None, limit: int) -> list[RawCallback]:
+        """An app's stored callbacks, newest first, optionally only those with one outcome."""
+        query: dict[str, Any] = {
+            "IndexName": "by_app",
+            "KeyConditionExpression": Key("gsi1pk").eq(f"CALLBACKS#{app_id}"),
+            "ScanIndexForward": False,
+        }
+        if outcome:
+            query["FilterExpression"] = Attr("outcome").eq(outcome)
+        found: list[RawCallback] = []
+        for _ in range(_MAX_PAGES_PER_LISTING):
+            page = self._table.query(**query, Limit=limit - len(found))
+            found += [RawCallback.model_validate(from_item(item)) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page or len(found) >= limit:
+                return found
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
+
     def callbacks_for(self, key: str) -> list[RawCallback]: ...
 
 
@@ -359,6 +377,24 @@ class DynamoTransactionStore:
             UpdateExpression="SET outcome = :o, transaction_id = :t",
             ExpressionAttributeValues={":o": outcome, ":t": transaction_id},
         )
+
+    def recent_callbacks(self, app_id: str, outcome: str | None, limit: int) -> list[RawCallback]:
+        """An app's stored callbacks, newest first, optionally only those with one outcome."""
+        query: dict[str, Any] = {
+            "IndexName": "by_app",
+            "KeyConditionExpression": Key("gsi1pk").eq(f"CALLBACKS#{app_id}"),
+            "ScanIndexForward": False,
+        }
+        if outcome:
+            query["FilterExpression"] = Attr("outcome").eq(outcome)
+        found: list[RawCallback] = []
+        for _ in range(_MAX_PAGES_PER_LISTING):
+            page = self._table.query(**query, Limit=limit - len(found))
+            found += [RawCallback.model_validate(from_item(item)) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page or len(found) >= limit:
+                return found
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
 
     def callbacks_for(self, key: str) -> list[RawCallback]:
         answer = self._table.query(
