@@ -92,28 +92,27 @@ class ResultService:
             transaction_date=_completed_at(parameters),
             details=_details(transaction.type, parameters) if result.succeeded else None,
         )
+        if result.succeeded and transaction.status in RESULT_SETTLES:
+            # Effects on other records first: once a client sees this request final, they are done.
+            # Each is conditional, so a duplicate result repeating them changes nothing.
+            self._follow_up(app, transaction, settlement, parameters)
         settled = self._transactions.settle(transaction.transaction_id, settlement, RESULT_SETTLES)
-        if settled is None:
-            return "duplicate"
-        if result.succeeded:
-            self._follow_up(app, settled, parameters)
-        return "applied"
+        return "applied" if settled else "duplicate"
 
-    def _follow_up(self, app: PaymentApp, request: Transaction, parameters: dict[str, Any]) -> None:
+    def _follow_up(
+        self, app: PaymentApp, request: Transaction, settlement: Settlement, parameters: dict[str, Any]
+    ) -> None:
         """What a successful reversal, status or balance result means beyond its own request."""
         about = request.related_transaction_id
         if request.type is TransactionType.REVERSAL and about:
             self._transactions.mark_reversed(about, request.transaction_id)
         elif request.type is TransactionType.STATUS_QUERY and about:
             self._settle_by_status(about, parameters)
-        elif request.type is TransactionType.BALANCE_QUERY and request.details:
-            working = next(iter(request.details["accounts"]), None)
+        elif request.type is TransactionType.BALANCE_QUERY and settlement.details:
+            working = next(iter(settlement.details["accounts"]), None)
             if working:
                 self._transactions.record_balance(
-                    app.app_id,
-                    working.get("available_balance", ""),
-                    request.updated_at,
-                    request.transaction_id,
+                    app.app_id, working.get("available_balance", ""), None, request.transaction_id
                 )
 
     def _settle_by_status(self, transaction_id: str, parameters: dict[str, Any]) -> None:
