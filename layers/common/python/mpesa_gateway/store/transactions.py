@@ -88,24 +88,7 @@ class TransactionStore(Protocol):
     def latest_balance(self, app_id: str) -> dict[str, Any] | None: ...
     def save_callback(self, callback: RawCallback) -> None: ...
     def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None: ...
-    def recent_callbacks(self, app_id: str, outcome: str | None, limit: int) -> list[RawCallback]:
-        """An app's stored callbacks, newest first, optionally only those with one outcome."""
-        query: dict[str, Any] = {
-            "IndexName": "by_app",
-            "KeyConditionExpression": Key("gsi1pk").eq(f"CALLBACKS#{app_id}"),
-            "ScanIndexForward": False,
-        }
-        if outcome:
-            query["FilterExpression"] = Attr("outcome").eq(outcome)
-        found: list[RawCallback] = []
-        for _ in range(_MAX_PAGES_PER_LISTING):
-            page = self._table.query(**query, Limit=limit - len(found))
-            found += [RawCallback.model_validate(from_item(item)) for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page or len(found) >= limit:
-                return found
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return found
-
+    def recent_callbacks(self, app_id: str, outcome: str | None, limit: int) -> list[RawCallback]: ...
     def callbacks_for(self, key: str) -> list[RawCallback]: ...
 
 
@@ -322,13 +305,20 @@ class DynamoTransactionStore:
         }
         if (matches := _filter(criteria)) is not None:
             query["FilterExpression"] = matches
-        found: list[Transaction] = []
+        items, resume = self._read_pages(query, limit, start)
+        return [Transaction.model_validate(item) for item in items], resume
+
+    def _read_pages(
+        self, query: dict[str, Any], limit: int, start: dict[str, str] | None
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+        """Up to `limit` matching items over a few pages, and the key that resumes after them."""
+        found: list[dict[str, Any]] = []
         for _ in range(_MAX_PAGES_PER_LISTING):
             # Evaluating no more than still fits keeps the resume key exact.
             page = self._table.query(
                 **query, Limit=limit - len(found), **({"ExclusiveStartKey": start} if start else {})
             )
-            found += [_transaction(item) for item in page.get("Items", [])]
+            found += [from_item(item) for item in page.get("Items", [])]
             start = page.get("LastEvaluatedKey")
             if start is None or len(found) >= limit:
                 break
@@ -387,14 +377,8 @@ class DynamoTransactionStore:
         }
         if outcome:
             query["FilterExpression"] = Attr("outcome").eq(outcome)
-        found: list[RawCallback] = []
-        for _ in range(_MAX_PAGES_PER_LISTING):
-            page = self._table.query(**query, Limit=limit - len(found))
-            found += [RawCallback.model_validate(from_item(item)) for item in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page or len(found) >= limit:
-                return found
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return found
+        items, _ = self._read_pages(query, limit, start=None)
+        return [RawCallback.model_validate(item) for item in items]
 
     def callbacks_for(self, key: str) -> list[RawCallback]:
         answer = self._table.query(
