@@ -165,6 +165,10 @@ class FakeLambdaContext:
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = "arn:aws:lambda:af-south-1:123456789012:function:test-function"
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    remaining_millis: int = 29_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_millis
 
 
 def rest_event(

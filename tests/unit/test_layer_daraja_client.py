@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from mpesa_gateway import budget
 from mpesa_gateway.daraja.client import OAUTH_PATH, DarajaClient, Timeouts, pooled_session
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.daraja.token_cache import AccessToken, SharedTokenCache, cache_key
@@ -177,28 +178,42 @@ def test_a_daraja_error_json_raises_daraja_error_without_retry(
 
 
 @pytest.mark.parametrize(
-    ("answer", "code"),
+    "answer",
     [
-        (Answer(502, "<html><body>502 Bad Gateway</body></html>", "text/html"), "http_502"),
-        (Answer(503, "", "text/plain"), "http_503"),
-        (Answer(500, {"fault": {"faultstring": "Rate limit quota violation"}}), "http_500"),
-        (Answer(200, "not json", "text/plain"), "http_200"),
-        (Answer(200, ["a", "list"]), "http_200"),
+        Answer(502, "<html><body>502 Bad Gateway</body></html>", "text/html"),
+        Answer(504, "<html><body>504 Gateway Time-out</body></html>", "text/html"),
+        Answer(503, "", "text/plain"),
+        Answer(500, {"fault": {"faultstring": "Rate limit quota violation"}}),
+        Answer(500, {"requestId": "r", "errorCode": "500.003.1001", "errorMessage": "Internal Server Error"}),
+        Answer(500, {"requestId": "r", "errorCode": "500.002.1001", "errorMessage": "Duplicate"}),
+        Answer(200, "not json", "text/plain"),
+        Answer(200, ["a", "list"]),
     ],
 )
-def test_an_answer_that_is_not_a_usable_json_object_raises_daraja_error(
-    daraja: ScriptedDaraja, store: InMemoryTokenStore, session: requests.Session, answer: Answer, code: str
+def test_an_answer_that_does_not_say_refused_is_outcome_unknown_not_a_refusal(
+    daraja: ScriptedDaraja, store: InMemoryTokenStore, session: requests.Session, answer: Answer
 ) -> None:
     daraja.script("GET", OAUTH_PATH, oauth("tok-1"))
     daraja.script("POST", PUSH, answer)
     client = make_client(daraja.url, store, session)
 
-    with pytest.raises(DarajaError) as caught:
+    with pytest.raises(DarajaOutcomeUnknown) as caught:
         client.post(PUSH, PAYLOAD)
 
-    assert caught.value.http_status == answer.status
-    assert caught.value.error_code == code
+    assert f"HTTP {answer.status}" in str(caught.value)
     assert len(daraja.seen("POST", PUSH)) == 1
+
+
+def test_a_proxy_page_instead_of_a_token_means_the_request_was_not_sent(
+    daraja: ScriptedDaraja, store: InMemoryTokenStore, session: requests.Session
+) -> None:
+    daraja.script("GET", OAUTH_PATH, Answer(504, "<html>504 Gateway Time-out</html>", "text/html"))
+    client = make_client(daraja.url, store, session)
+
+    with pytest.raises(DarajaNotSent):
+        client.post(PUSH, PAYLOAD)
+
+    assert daraja.seen("POST") == []
 
 
 @pytest.mark.parametrize(
@@ -263,13 +278,13 @@ def test_a_connection_dropped_after_sending_is_outcome_unknown_and_not_resent(
     assert len(daraja.seen("POST", PUSH)) == 1
 
 
-def test_an_oauth_read_timeout_is_outcome_unknown_and_fetches_once(
+def test_an_oauth_read_timeout_means_the_product_request_was_not_sent_and_fetches_once(
     daraja: ScriptedDaraja, store: InMemoryTokenStore, session: requests.Session
 ) -> None:
     daraja.script("GET", OAUTH_PATH, Answer(200, {"access_token": "t", "expires_in": "3599"}, delay=3))
     client = make_client(daraja.url, store, session, Timeouts(connect=2, read=0.3))
 
-    with pytest.raises(DarajaOutcomeUnknown):
+    with pytest.raises(DarajaNotSent):
         client.post(PUSH, PAYLOAD)
 
     assert len(daraja.seen("GET", OAUTH_PATH)) == 1
@@ -294,3 +309,42 @@ def test_a_refused_connection_is_not_sent(
 
     with pytest.raises(DarajaNotSent, match="could not connect"):
         client.post(PUSH, PAYLOAD)
+
+
+class _Remaining:
+    def __init__(self, millis: int) -> None:
+        self.millis = millis
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.millis
+
+
+def test_a_call_the_invocation_has_no_time_left_for_is_not_sent(
+    daraja: ScriptedDaraja, store: InMemoryTokenStore, session: requests.Session
+) -> None:
+    store.put(token_key(daraja.url), AccessToken("tok-1", time.time() + 3000))
+    daraja.script("POST", PUSH, Answer(200, ACCEPTED))
+    # 6 s less the answer margin: too little for a safe call.
+    with budget.invocation(_Remaining(millis=6_000)), pytest.raises(DarajaNotSent, match="too little time"):
+        make_client(daraja.url, store, session).post(PUSH, PAYLOAD)
+
+    assert daraja.seen("POST") == []
+
+
+def test_the_read_is_cut_to_the_api_gateway_deadline_and_ends_outcome_unknown(
+    daraja: ScriptedDaraja, store: InMemoryTokenStore, session: requests.Session
+) -> None:
+    store.put(token_key(daraja.url), AccessToken("tok-1", time.time() + 3000))
+    daraja.script("POST", PUSH, Answer(200, ACCEPTED, delay=8))
+    # Lambda would allow 60 s, API Gateway 29 s: the budget is 29 s less the answer margin.
+    client = make_client(daraja.url, store, session, Timeouts(connect=0.1, read=20))
+    with budget.invocation(_Remaining(millis=60_000)):
+        assert 24 < budget.remaining() <= 29 - budget.ANSWER_MARGIN_SECONDS
+        budget._deadline -= budget.remaining() - 3  # as if 22 s had gone to the token and the set-up
+        started = time.monotonic()
+        with pytest.raises(DarajaOutcomeUnknown):
+            client.post(PUSH, PAYLOAD)
+
+    # It stopped reading when the budget ran out (about 2.7 s), not after the 8 s answer or 20 s read.
+    assert time.monotonic() - started < 5
+    assert len(daraja.seen("POST", PUSH)) == 1

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from mpesa_gateway import idempotency
+from mpesa_gateway import budget, idempotency
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import (
     GatewayError,
@@ -69,7 +69,8 @@ def endpoint(
         def run(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             idempotency.register_invocation(context)
             try:
-                answer = operation(APIGatewayProxyEvent(event))
+                with budget.invocation(context):
+                    answer = operation(APIGatewayProxyEvent(event))
             except GatewayError as error:
                 logger.info("request refused", extra={"code": error.code, "status": error.status})
                 answer = ApiResponse(error.status, error_envelope(error.status, error.to_body()))

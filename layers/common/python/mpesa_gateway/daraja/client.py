@@ -11,10 +11,20 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
-from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
+from mpesa_gateway import budget
+from mpesa_gateway.daraja.errors import (
+    NOT_DONE_SERVER_CODES,
+    DarajaError,
+    DarajaNotSent,
+    DarajaOutcomeUnknown,
+)
 from mpesa_gateway.daraja.token_cache import AccessToken, SharedTokenCache, cache_key
 
 OAUTH_PATH = "/oauth/v1/generate"
+# Connection set-up is tried this many times (see pooled_session); each may take the connect timeout.
+CONNECT_ATTEMPTS = 3
+# Below this much read time a request is not worth sending: it would likely end "outcome unknown".
+MIN_READ_SECONDS = 2.0
 
 
 def pooled_session(pool_size: int = 10) -> requests.Session:
@@ -22,7 +32,9 @@ def pooled_session(pool_size: int = 10) -> requests.Session:
 
     Reads and status codes are never retried: a POST that was sent may already have charged someone.
     """
-    retry = Retry(total=None, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.2)
+    retry = Retry(
+        total=None, connect=CONNECT_ATTEMPTS - 1, read=0, status=0, other=0, redirect=0, backoff_factor=0.2
+    )
     adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=retry)
     session = requests.Session()
     session.mount("https://", adapter)
@@ -37,6 +49,14 @@ class Timeouts:
 
     def as_tuple(self) -> tuple[float, float]:
         return (self.connect, self.read)
+
+    def within(self, seconds: float) -> Timeouts | None:
+        """These timeouts cut so that every connect attempt plus the read fit in `seconds`; None when
+        too little would be left to read an answer."""
+        available = seconds - CONNECT_ATTEMPTS * self.connect
+        if available < min(self.read, MIN_READ_SECONDS):
+            return None
+        return Timeouts(self.connect, min(self.read, available))
 
 
 class DarajaClient:
@@ -79,13 +99,17 @@ class DarajaClient:
         return _json_or_raise(response)
 
     def _fetch_token(self) -> AccessToken:
-        response = self._send(
-            "GET",
-            OAUTH_PATH,
-            params={"grant_type": "client_credentials"},
-            auth=(self._consumer_key, self._consumer_secret),
-        )
-        body = _json_or_raise(response)
+        try:
+            response = self._send(
+                "GET",
+                OAUTH_PATH,
+                params={"grant_type": "client_credentials"},
+                auth=(self._consumer_key, self._consumer_secret),
+            )
+            body = _json_or_raise(response)
+        except DarajaOutcomeUnknown as error:
+            # Only a token was asked for: the product request itself has not left.
+            raise DarajaNotSent(f"no Daraja token: {error}") from error
         try:
             # expires_in comes as a string ("3599").
             return AccessToken(body["access_token"], time.time() + float(body["expires_in"]))
@@ -94,8 +118,11 @@ class DarajaClient:
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = f"{self._base_url}{path}"
+        timeouts = self._timeouts.within(budget.remaining())
+        if timeouts is None:
+            raise DarajaNotSent(f"too little time left to call Daraja ({method} {path})")
         try:
-            return self._session.request(method, url, timeout=self._timeouts.as_tuple(), **kwargs)
+            return self._session.request(method, url, timeout=timeouts.as_tuple(), **kwargs)
         except requests.ConnectTimeout as error:
             raise DarajaNotSent(f"could not connect to Daraja ({method} {path})") from error
         except requests.ConnectionError as error:
@@ -113,12 +140,17 @@ def _never_connected(error: requests.ConnectionError) -> bool:
 
 
 def _json_or_raise(response: requests.Response) -> dict[str, Any]:
+    """Daraja's answer; a refusal only when Daraja's own error JSON says nothing was done."""
     try:
         body = response.json()
     except ValueError:
         body = None
     if response.ok and isinstance(body, dict):
         return body
-    if isinstance(body, dict) and "errorCode" in body:
-        raise DarajaError(response.status_code, str(body["errorCode"]), str(body.get("errorMessage", "")))
-    raise DarajaError(response.status_code, f"http_{response.status_code}", "unexpected answer from Daraja")
+    code = str(body["errorCode"]) if isinstance(body, dict) and "errorCode" in body else None
+    if code and (response.status_code < 500 or code in NOT_DONE_SERVER_CODES):
+        raise DarajaError(response.status_code, code, str(body.get("errorMessage", "")))  # type: ignore[union-attr]
+    # A proxy's HTML page, another server error, or an answer we cannot read: it may have been done.
+    raise DarajaOutcomeUnknown(
+        f"unusable answer from Daraja (HTTP {response.status_code}{f', {code}' if code else ''})"
+    )

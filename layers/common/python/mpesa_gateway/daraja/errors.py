@@ -6,10 +6,15 @@ from __future__ import annotations
 INVALID_TOKEN_CODES = frozenset({"404.001.03", "401.002.01", "400.003.01"})
 # STK Query's answer while the customer has not yet acted: pending, not failed.
 STK_QUERY_PENDING_CODE = "500.001.1001"
+# Daraja's 5xx codes that say the request was turned away before anything was done with it: overloaded
+# or refused (500.001.1001: wrong credentials, unknown merchant, subscriber locked), spike arrest,
+# quota. Any other 5xx (internal error, duplicate OriginatorConversationID, a proxy's page) may
+# follow work already done, so its outcome is unknown.
+NOT_DONE_SERVER_CODES = frozenset({STK_QUERY_PENDING_CODE, "500.003.02", "500.003.03"})
 
 
 class DarajaError(Exception):
-    """Daraja answered with an error: the request was refused and nothing happened."""
+    """Daraja refused the request with its error JSON and a code that means nothing happened."""
 
     def __init__(self, http_status: int, error_code: str, error_message: str) -> None:
         super().__init__(f"{error_code}: {error_message}")
@@ -27,7 +32,8 @@ class DarajaNotSent(Exception):
 
 
 class DarajaOutcomeUnknown(Exception):
-    """The request was sent but no answer came (read timeout, dropped connection).
+    """The request was sent but no usable answer came (read timeout, dropped connection, a proxy's
+    error page, a server error that may follow work already done, an answer we cannot read).
 
     It may have reached the customer, so it must never be retried blindly.
     """

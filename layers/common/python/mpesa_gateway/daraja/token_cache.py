@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from mpesa_gateway import budget
 from mpesa_gateway.daraja.errors import DarajaNotSent
 
 
@@ -89,7 +90,8 @@ class SharedTokenCache:
         return self._obtain(key, fetch, rejected=rejected)
 
     def _obtain(self, key: str, fetch: TokenFetcher, rejected: str | None) -> str:
-        deadline = self._clock() + self._wait_seconds
+        # Waiting must leave the invocation time to make the call the token is for.
+        deadline = self._clock() + min(self._wait_seconds, budget.remaining())
         while True:
             now = self._clock()
             current = self._store.read(key)
