@@ -172,7 +172,8 @@ class TransactionStatus(StrEnum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
-    TIMEOUT = "TIMEOUT"
+    TIMEOUT = "TIMEOUT"  # STK: the customer was unreachable or did not answer the prompt
+    EXPIRED = "EXPIRED"  # STK: no outcome learnt within the maximum age; the gateway gave up on it
     REVERSED = "REVERSED"  # completed, then undone by a reversal
 
     @property
@@ -219,7 +220,8 @@ class Transaction(BaseModel):
     paid_amount: str | None = None
     paid_phone_number: str | None = None
     transaction_date: datetime | None = None
-    # How the final status was learnt: "callback", "query", "request" (refused) or "confirmation" (C2B).
+    # How the final status was learnt: "callback", "query", "request" (refused), "confirmation" (C2B),
+    # "result", "status_query" or "expiry".
     settled_by: str | None = None
     # C2B: who paid, the business's balance after it, and what validation decided.
     payer_name: str | None = None
@@ -230,3 +232,7 @@ class Transaction(BaseModel):
     details: dict[str, Any] | None = None
     # Why a request's outcome is uncertain (e.g. a network timeout after the push was sent).
     error: str | None = Field(default=None, max_length=500)
+    # Evidence that contradicted the status (e.g. a paid callback after a query said cancelled).
+    conflict: str | None = Field(default=None, max_length=500)
+    # A payout or reversal still unconfirmed at the maximum age: operators must look at it.
+    escalated_at: datetime | None = None

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.exceptions import ClientError
+
+from mpesa_gateway import budget
+
+Result = TypeVar("Result")
+# Errors that say "not now" rather than "no": the same write may succeed a moment later.
+_TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+_TRANSIENT_CANCELLATIONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+)
+_ATTEMPTS = 5
+_FIRST_PAUSE_SECONDS = 0.05
 
 
 @cache
@@ -27,9 +50,55 @@ def query_all(table: Any, **query: Any) -> list[dict[str, Any]]:
         query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
 
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _cancellation_codes(error: ClientError) -> set[str]:
+    return {str(reason.get("Code")) for reason in error.response.get("CancellationReasons", [])}
+
+
 def is_condition_failure(error: ClientError) -> bool:
-    code = error.response.get("Error", {}).get("Code")
-    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+    """A condition said no (for a transaction: one of its conditions, or no reason given)."""
+    code = _code(error)
+    if code == "TransactionCanceledException":
+        reasons = _cancellation_codes(error)
+        return not reasons or "ConditionalCheckFailed" in reasons
+    return code == "ConditionalCheckFailedException"
+
+
+def is_transient(error: ClientError) -> bool:
+    code = _code(error)
+    if code == "TransactionCanceledException":
+        return bool(_cancellation_codes(error) & _TRANSIENT_CANCELLATIONS) and not is_condition_failure(error)
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return code in _TRANSIENT_CODES or status >= 500
+
+
+def conditionally(write: Callable[[], Any]) -> bool:
+    """Run a conditional write: True if it was made, False if its condition said no."""
+    try:
+        write()
+    except ClientError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def with_retries(call: Callable[[], Result]) -> Result:
+    """`call()`, tried again after throttling, transaction conflicts and server errors (on top of
+    botocore's own retries) while the invocation's budget allows. Only idempotent writes go here."""
+    attempt = 1
+    while True:
+        try:
+            return call()
+        except ClientError as error:
+            pause = _FIRST_PAUSE_SECONDS * 2**attempt * random.uniform(0.5, 1.5)  # noqa: S311 - jitter
+            if not is_transient(error) or attempt == _ATTEMPTS or pause > budget.remaining():
+                raise
+        time.sleep(pause)
+        attempt += 1
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Transactions, their Daraja identifiers and the raw callbacks, in the transactions table.
 
 Items: TXN#<id>/TXN (the transaction, indexed by app and time on by_app, and while PENDING on the sparse
-`pending` index), CHECKOUT#<id>/ALIAS (the
-CheckoutRequestID's transaction), CALLBACK#<checkout id>/<time>#<uuid> (each raw callback as received).
-Every status change is a conditional update from PENDING, so a duplicate or late callback changes nothing.
+`pending` index), CHECKOUT#<id>/ALIAS (the CheckoutRequestID's transaction),
+CALLBACK#<app>#<key>/<time>#<uuid> (each raw callback as received, per app so that one app's callbacks
+never touch another's; on the `pending` index until applied). Every status change is conditional on
+the status it leaves, so a duplicate or late callback changes nothing.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from functools import reduce
 from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
-from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
-from mpesa_gateway.store.dynamo import from_item, is_condition_failure, query_all, table, to_item
+from mpesa_gateway.store.dynamo import conditionally, from_item, table, to_item, with_retries
 
 
 class Settlement(BaseModel):
@@ -72,15 +72,21 @@ class TransactionStore(Protocol):
     ) -> Transaction: ...
     def note_error(self, transaction_id: str, error: str) -> None: ...
     def claim_status_query(self, transaction_id: str, interval_seconds: int) -> bool: ...
+    def record_checkout_only(self, transaction_id: str, checkout_request_id: str) -> None: ...
     def settle(
         self, transaction_id: str, settlement: Settlement, from_statuses: tuple[TransactionStatus, ...] = ...
     ) -> Transaction | None: ...
+    def overrule(self, transaction_id: str, settlement: Settlement, conflict: str) -> Transaction | None: ...
+    def flag_conflict(self, transaction_id: str, conflict: str) -> None: ...
+    def claim_reversal(self, transaction_id: str, reversal_id: str) -> bool: ...
+    def release_reversal(self, transaction_id: str, reversal_id: str) -> None: ...
     def mark_reversed(self, transaction_id: str, reversal_id: str) -> Transaction | None: ...
     def find_by_conversation(self, conversation_id: str) -> Transaction | None: ...
     def record_conversation(self, transaction_id: str, conversation_id: str) -> Transaction: ...
     def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
     def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]: ...
-    def pending_before(self, cutoff: datetime) -> list[Transaction]: ...
+    def pending_before(self, cutoff: datetime, limit: int) -> list[Transaction]: ...
+    def unapplied_callbacks(self, cutoff: datetime, limit: int) -> list[RawCallback]: ...
     def page_for_app(
         self, app_id: str, criteria: ListCriteria, limit: int, start: dict[str, str] | None
     ) -> tuple[list[Transaction], dict[str, str] | None]: ...
@@ -89,10 +95,21 @@ class TransactionStore(Protocol):
     def save_callback(self, callback: RawCallback) -> None: ...
     def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None: ...
     def recent_callbacks(self, app_id: str, outcome: str | None, limit: int) -> list[RawCallback]: ...
-    def callbacks_for(self, key: str) -> list[RawCallback]: ...
+    def callbacks_for(self, app_id: str, key: str) -> list[RawCallback]: ...
 
 
 PENDING_PK, PENDING_SK = "pending_pk", "pending_sk"
+# Partitions of the sparse `pending` index: transactions not yet final, callbacks not yet applied.
+_PENDING_TRANSACTIONS, _UNAPPLIED_CALLBACKS = "PENDING", "CALLBACK"
+# Final statuses learnt from weak evidence (a refusal, a status query, giving up): proof that money
+# moved (a paid callback, a successful result) overrules them, flagged as a conflict.
+OVERRULABLE_STATUSES = (
+    TransactionStatus.FAILED,
+    TransactionStatus.CANCELLED,
+    TransactionStatus.TIMEOUT,
+    TransactionStatus.EXPIRED,
+)
+OVERRULABLE_SETTLERS = ("request", "query", "expiry")
 
 
 def _now() -> datetime:
@@ -111,6 +128,13 @@ def _conversation_key(conversation_id: str) -> dict[str, str]:
     return {"pk": f"CONVERSATION#{conversation_id}", "sk": "ALIAS"}
 
 
+def _callback_key(callback: RawCallback) -> dict[str, str]:
+    return {
+        "pk": f"CALLBACK#{callback.app_id}#{callback.key}",
+        "sk": f"{callback.received_at.isoformat()}#{callback.callback_id}",
+    }
+
+
 class DynamoTransactionStore:
     def __init__(self, table_name: str) -> None:
         self._table_name = table_name
@@ -126,14 +150,10 @@ class DynamoTransactionStore:
             **transaction.model_dump(mode="json"),
         }
         if transaction.status is TransactionStatus.PENDING:
-            item |= {PENDING_PK: "PENDING", PENDING_SK: order}
-        try:
-            self._table.put_item(Item=to_item(item), ConditionExpression=Attr("pk").not_exists())
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+            item |= {PENDING_PK: _PENDING_TRANSACTIONS, PENDING_SK: order}
+        return conditionally(
+            lambda: self._table.put_item(Item=to_item(item), ConditionExpression=Attr("pk").not_exists())
+        )
 
     def get(self, transaction_id: str) -> Transaction | None:
         found = self._table.get_item(Key=_txn_key(transaction_id), ConsistentRead=True).get("Item")
@@ -148,9 +168,20 @@ class DynamoTransactionStore:
     def record_push_accepted(
         self, transaction_id: str, merchant_request_id: str, checkout_request_id: str
     ) -> Transaction:
-        """Store Daraja's identifiers and the CheckoutRequestID alias in one transaction."""
+        """Store Daraja's identifiers and the CheckoutRequestID alias in one transaction; recording the
+        same pair again (an early callback matched it first) changes nothing and succeeds."""
         updates = {"merchant_request_id": merchant_request_id, "checkout_request_id": checkout_request_id}
         return self._attach(transaction_id, updates, _checkout_key(checkout_request_id))
+
+    def record_checkout_only(self, transaction_id: str, checkout_request_id: str) -> None:
+        """The CheckoutRequestID on the transaction alone (no alias): enough for the reconciler's query
+        when the full record could not be written."""
+        self._table.update_item(
+            Key=_txn_key(transaction_id),
+            UpdateExpression="SET checkout_request_id = if_not_exists(checkout_request_id, :c)",
+            ExpressionAttributeValues={":c": checkout_request_id},
+            ConditionExpression=Attr("pk").exists(),
+        )
 
     def record_conversation(self, transaction_id: str, conversation_id: str) -> Transaction:
         """Store Daraja's ConversationID and its alias, so a result naming only it still finds us."""
@@ -162,30 +193,42 @@ class DynamoTransactionStore:
         return self.get(alias["transaction_id"]) if alias else None
 
     def _attach(self, transaction_id: str, updates: dict[str, str], alias: dict[str, str]) -> Transaction:
+        """Identifiers and their alias, all or nothing. Idempotent: the same identifiers again succeed,
+        other identifiers (or an alias held by another transaction) raise IdentifierTaken."""
         values = {**updates, "updated_at": _now().isoformat()}
-        # The resource's client takes plain Python values, like the Table methods do.
-        self._table.meta.client.transact_write_items(
-            TransactItems=[
-                {
-                    "Update": {
-                        "TableName": self._table_name,
-                        "Key": _txn_key(transaction_id),
-                        "UpdateExpression": "SET " + ", ".join(f"{name} = :{name}" for name in values),
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": {f":{name}": value for name, value in values.items()},
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": self._table_name,
-                        "Item": {**alias, "transaction_id": transaction_id},
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-            ]
-        )
+        same = " AND ".join(f"(attribute_not_exists({name}) OR {name} = :{name})" for name in updates)
+
+        def write() -> None:
+            # The resource's client takes plain Python values, like the Table methods do.
+            self._table.meta.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table_name,
+                            "Key": _txn_key(transaction_id),
+                            "UpdateExpression": "SET " + ", ".join(f"{name} = :{name}" for name in values),
+                            "ConditionExpression": f"attribute_exists(pk) AND {same}",
+                            "ExpressionAttributeValues": {
+                                f":{name}": value for name, value in values.items()
+                            },
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table_name,
+                            "Item": {**alias, "transaction_id": transaction_id},
+                            "ConditionExpression": "attribute_not_exists(pk) OR transaction_id = :t",
+                            "ExpressionAttributeValues": {":t": transaction_id},
+                        }
+                    },
+                ]
+            )
+
+        if not conditionally(lambda: with_retries(write)):
+            raise IdentifierTaken(f"{transaction_id} or its alias {alias['pk']} holds other identifiers")
         found = self.get(transaction_id)
-        assert found is not None  # the update above required it to exist
+        if found is None:
+            raise IdentifierTaken(f"{transaction_id} disappeared while its identifiers were recorded")
         return found
 
     def note_error(self, transaction_id: str, error: str) -> None:
@@ -201,19 +244,15 @@ class DynamoTransactionStore:
         """True for the one caller per interval that may ask Daraja about this pending transaction."""
         now = _now()
         cutoff = (now - timedelta(seconds=interval_seconds)).isoformat()
-        try:
-            self._table.update_item(
+        return conditionally(
+            lambda: self._table.update_item(
                 Key=_txn_key(transaction_id),
                 UpdateExpression="SET last_queried_at = :now",
                 ExpressionAttributeValues={":now": now.isoformat()},
                 ConditionExpression=Attr("status").eq(TransactionStatus.PENDING.value)
                 & (Attr("last_queried_at").not_exists() | Attr("last_queried_at").lte(cutoff)),
             )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        )
 
     def settle(
         self,
@@ -222,55 +261,97 @@ class DynamoTransactionStore:
         from_statuses: tuple[TransactionStatus, ...] = (TransactionStatus.PENDING,),
     ) -> Transaction | None:
         """PENDING (or another listed status) → final; None when it was not in one (duplicate, late)."""
-        allowed = reduce(operator.or_, (Attr("status").eq(status.value) for status in from_statuses))
-        return self._update_if(transaction_id, settlement, allowed)
+        return self._update_if(transaction_id, settlement, _status_in(from_statuses))
+
+    def overrule(self, transaction_id: str, settlement: Settlement, conflict: str) -> Transaction | None:
+        """Proof that money moved replaces a final status learnt from weaker evidence; the conflict is
+        kept on the record. None when the transaction is not in such a status."""
+        condition = _status_in(OVERRULABLE_STATUSES) & Attr("settled_by").is_in(list(OVERRULABLE_SETTLERS))
+        return self._update_if(transaction_id, settlement, condition, {"conflict": conflict[:500]})
+
+    def flag_conflict(self, transaction_id: str, conflict: str) -> None:
+        """Evidence that contradicts a final status and cannot overrule it: kept for people to look at."""
+        self._table.update_item(
+            Key=_txn_key(transaction_id),
+            UpdateExpression="SET conflict = :c, updated_at = :u",
+            ExpressionAttributeValues={":c": conflict[:500], ":u": _now().isoformat()},
+            ConditionExpression=Attr("pk").exists(),
+        )
 
     def mark_reversed(self, transaction_id: str, reversal_id: str) -> Transaction | None:
         """COMPLETED → REVERSED, once; the rest of the record (receipt, result) stays as it was."""
-        try:
-            answer = self._table.update_item(
-                Key=_txn_key(transaction_id),
-                UpdateExpression="SET #status = :reversed, reversed_by = :by, updated_at = :now",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":reversed": TransactionStatus.REVERSED.value,
-                    ":by": reversal_id,
-                    ":now": _now().isoformat(),
-                },
-                ConditionExpression=Attr("status").eq(TransactionStatus.COMPLETED.value),
-                ReturnValues="ALL_NEW",
+        answer: dict[str, Any] = {}
+
+        def update() -> None:
+            answer.update(
+                self._table.update_item(
+                    Key=_txn_key(transaction_id),
+                    UpdateExpression="SET #status = :reversed, reversed_by = :by, updated_at = :now",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":reversed": TransactionStatus.REVERSED.value,
+                        ":by": reversal_id,
+                        ":now": _now().isoformat(),
+                    },
+                    ConditionExpression=Attr("status").eq(TransactionStatus.COMPLETED.value),
+                    ReturnValues="ALL_NEW",
+                )
             )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return None
-            raise
-        return _transaction(answer["Attributes"])
+
+        return _transaction(answer["Attributes"]) if conditionally(update) else None
+
+    def claim_reversal(self, transaction_id: str, reversal_id: str) -> bool:
+        """One reversal in flight per completed transaction: True for the caller that may send it."""
+        return conditionally(
+            lambda: self._table.update_item(
+                Key=_txn_key(transaction_id),
+                UpdateExpression="SET reversal_in_flight = :r",
+                ExpressionAttributeValues={":r": reversal_id},
+                ConditionExpression=Attr("status").eq(TransactionStatus.COMPLETED.value)
+                & Attr("reversal_in_flight").not_exists(),
+            )
+        )
+
+    def release_reversal(self, transaction_id: str, reversal_id: str) -> None:
+        """The reversal failed for sure: another may be asked for."""
+        conditionally(
+            lambda: self._table.update_item(
+                Key=_txn_key(transaction_id),
+                UpdateExpression="REMOVE reversal_in_flight",
+                ConditionExpression=Attr("reversal_in_flight").eq(reversal_id),
+            )
+        )
 
     def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None:
         """A completion learnt by query lacks the receipt; the late callback may still supply it."""
         condition = Attr("status").eq(TransactionStatus.COMPLETED.value) & Attr("receipt_number").not_exists()
         return self._update_if(transaction_id, settlement, condition)
 
-    def _update_if(self, transaction_id: str, settlement: Settlement, condition: Any) -> Transaction | None:
-        values = to_item({**settlement.model_dump(mode="json"), "updated_at": _now().isoformat()})
+    def _update_if(
+        self, transaction_id: str, settlement: Settlement, condition: Any, extra: dict[str, Any] | None = None
+    ) -> Transaction | None:
+        values = to_item(
+            {**settlement.model_dump(mode="json"), **(extra or {}), "updated_at": _now().isoformat()}
+        )
         names = {f"#{name}": name for name in values}
-        try:
-            answer = self._table.update_item(
-                Key=_txn_key(transaction_id),
-                # Leaving PENDING also leaves the sparse `pending` index.
-                UpdateExpression="SET "
-                + ", ".join(f"#{name} = :{name}" for name in values)
-                + f" REMOVE {PENDING_PK}, {PENDING_SK}",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
-                ConditionExpression=condition,
-                ReturnValues="ALL_NEW",
+        answer: dict[str, Any] = {}
+
+        def update() -> None:
+            answer.update(
+                self._table.update_item(
+                    Key=_txn_key(transaction_id),
+                    # Leaving PENDING also leaves the sparse `pending` index.
+                    UpdateExpression="SET "
+                    + ", ".join(f"#{name} = :{name}" for name in values)
+                    + f" REMOVE {PENDING_PK}, {PENDING_SK}",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues={f":{name}": value for name, value in values.items()},
+                    ConditionExpression=condition,
+                    ReturnValues="ALL_NEW",
+                )
             )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return None
-            raise
-        return _transaction(answer["Attributes"])
+
+        return _transaction(answer["Attributes"]) if conditionally(lambda: with_retries(update)) else None
 
     def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]:
         """Pending pushes of an app, newer than `since`, that never learnt their CheckoutRequestID."""
@@ -282,14 +363,31 @@ class DynamoTransactionStore:
         )
         return [_transaction(item) for item in answer.get("Items", [])]
 
-    def pending_before(self, cutoff: datetime) -> list[Transaction]:
-        """Pending transactions created before `cutoff`, oldest first, from the sparse index."""
-        items = query_all(
-            self._table,
-            IndexName="pending",
-            KeyConditionExpression=Key(PENDING_PK).eq("PENDING") & Key(PENDING_SK).lt(cutoff.isoformat()),
+    def pending_before(self, cutoff: datetime, limit: int) -> list[Transaction]:
+        """Up to `limit` pending transactions created before `cutoff`, oldest first (sparse index)."""
+        items, _ = self._read_pages(
+            {
+                "IndexName": "pending",
+                "KeyConditionExpression": Key(PENDING_PK).eq(_PENDING_TRANSACTIONS)
+                & Key(PENDING_SK).lt(cutoff.isoformat()),
+            },
+            limit,
+            start=None,
         )
         return [Transaction.model_validate(item) for item in items]
+
+    def unapplied_callbacks(self, cutoff: datetime, limit: int) -> list[RawCallback]:
+        """Up to `limit` callbacks stored before `cutoff` whose handling never finished, oldest first."""
+        items, _ = self._read_pages(
+            {
+                "IndexName": "pending",
+                "KeyConditionExpression": Key(PENDING_PK).eq(_UNAPPLIED_CALLBACKS)
+                & Key(PENDING_SK).lt(cutoff.isoformat()),
+            },
+            limit,
+            start=None,
+        )
+        return [RawCallback.model_validate(item) for item in items]
 
     def page_for_app(
         self, app_id: str, criteria: ListCriteria, limit: int, start: dict[str, str] | None
@@ -327,8 +425,8 @@ class DynamoTransactionStore:
     def record_balance(self, app_id: str, balance: str, as_of: datetime | None, source: str) -> None:
         """Keep an app's balance if it is newer than the one kept (SMS can arrive out of order)."""
         when = (as_of or _now()).isoformat()
-        try:
-            self._table.put_item(
+        conditionally(
+            lambda: self._table.put_item(
                 Item={
                     "pk": f"BALANCE#{app_id}",
                     "sk": "LATEST",
@@ -338,9 +436,7 @@ class DynamoTransactionStore:
                 },
                 ConditionExpression=Attr("as_of").not_exists() | Attr("as_of").lt(when),
             )
-        except ClientError as error:
-            if not is_condition_failure(error):
-                raise
+        )
 
     def latest_balance(self, app_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": f"BALANCE#{app_id}", "sk": "LATEST"}, ConsistentRead=True).get(
@@ -349,22 +445,22 @@ class DynamoTransactionStore:
         return {key: item[key] for key in ("balance", "as_of", "source")} if item else None
 
     def save_callback(self, callback: RawCallback) -> None:
+        """Durably, before anything else: Safaricom never sends a callback twice on purpose."""
         item = {
-            "pk": f"CALLBACK#{callback.key}",
-            "sk": f"{callback.received_at.isoformat()}#{callback.callback_id}",
+            **_callback_key(callback),
             "gsi1pk": f"CALLBACKS#{callback.app_id}",
             "gsi1sk": callback.received_at.isoformat(),
+            # On the pending index until marked: the reconciler re-applies what was never handled.
+            PENDING_PK: _UNAPPLIED_CALLBACKS,
+            PENDING_SK: f"{callback.received_at.isoformat()}#{callback.callback_id}",
             **callback.model_dump(mode="json"),
         }
-        self._table.put_item(Item=to_item(item))
+        with_retries(lambda: self._table.put_item(Item=to_item(item)))
 
     def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None:
         self._table.update_item(
-            Key={
-                "pk": f"CALLBACK#{callback.key}",
-                "sk": f"{callback.received_at.isoformat()}#{callback.callback_id}",
-            },
-            UpdateExpression="SET outcome = :o, transaction_id = :t",
+            Key=_callback_key(callback),
+            UpdateExpression=f"SET outcome = :o, transaction_id = :t REMOVE {PENDING_PK}, {PENDING_SK}",
             ExpressionAttributeValues={":o": outcome, ":t": transaction_id},
         )
 
@@ -380,9 +476,10 @@ class DynamoTransactionStore:
         items, _ = self._read_pages(query, limit, start=None)
         return [RawCallback.model_validate(item) for item in items]
 
-    def callbacks_for(self, key: str) -> list[RawCallback]:
+    def callbacks_for(self, app_id: str, key: str) -> list[RawCallback]:
+        """The callbacks one app received about `key`, oldest first."""
         answer = self._table.query(
-            KeyConditionExpression=Key("pk").eq(f"CALLBACK#{key}"), ConsistentRead=True
+            KeyConditionExpression=Key("pk").eq(f"CALLBACK#{app_id}#{key}"), ConsistentRead=True
         )
         return [RawCallback.model_validate(from_item(item)) for item in answer.get("Items", [])]
 
@@ -396,6 +493,14 @@ def new_callback(app_id: str, kind: str, key: str, body: dict[str, Any]) -> RawC
         received_at=_now(),
         body=body,
     )
+
+
+class IdentifierTaken(Exception):
+    """Daraja's identifiers for a transaction clash with ones already recorded (never expected)."""
+
+
+def _status_in(statuses: tuple[TransactionStatus, ...]) -> Any:
+    return reduce(operator.or_, (Attr("status").eq(status.value) for status in statuses))
 
 
 def _filter(criteria: ListCriteria) -> Any:
