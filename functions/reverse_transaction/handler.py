@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from mpesa_gateway import idempotency
 from mpesa_gateway.api import ApiResponse, endpoint, json_body, merchant_id, path_parameter, public_base_url
 from mpesa_gateway.models import Operation
 from mpesa_gateway.payouts.models import ReversalRequest
@@ -10,11 +11,27 @@ from mpesa_gateway.runtime import account_service, app_directory
 
 @endpoint
 def handler(event: APIGatewayProxyEvent) -> ApiResponse:
+    merchant = merchant_id(event)
     app = app_directory().for_merchant(
-        path_parameter(event, "payment_app"), merchant_id(event), Operation.REVERSE_TRANSACTION
+        path_parameter(event, "payment_app"), merchant, Operation.REVERSE_TRANSACTION
     )
     request = json_body(event, ReversalRequest) if event.body else ReversalRequest()
-    tracked = account_service().reverse(
-        app, path_parameter(event, "transaction"), request, public_base_url(event)
+    reference = path_parameter(event, "transaction")
+    key = idempotency.parse_key(event.headers.get(idempotency.HEADER))
+    scope = idempotency.scope(
+        key=key, merchant_id=merchant, operation="reverseTransaction", app_id=app.app_id
     )
-    return ApiResponse(tracked.http_status, {"data": tracked.data()})
+
+    def reverse() -> tuple[int, dict]:
+        tracked = account_service().reverse(app, reference, request, public_base_url(event), scope)
+        return tracked.http_status, tracked.data()
+
+    status, data = idempotency.replayed(
+        key=key,
+        merchant_id=merchant,
+        operation="reverseTransaction",
+        app_id=app.app_id,
+        payload={"transaction": reference, **request.model_dump(mode="json")},
+        run=reverse,
+    )
+    return ApiResponse(status, {"data": data})

@@ -65,6 +65,13 @@ class IdempotencyConflict(GatewayError):
     code = "idempotency_conflict"
 
 
+class ReversalInFlight(GatewayError):
+    """A transaction's reversal is already on its way; a second one could reverse it twice."""
+
+    status = 409
+    code = "reversal_in_flight"
+
+
 class UrlsAlreadyRegistered(GatewayError):
     status = 409
     code = "urls_already_registered"

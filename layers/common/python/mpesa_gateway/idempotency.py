@@ -54,6 +54,11 @@ def parse_key(value: str | None) -> str | None:
     return value
 
 
+def scope(*, key: str | None, merchant_id: str, operation: str, app_id: str) -> str | None:
+    """What one Idempotency-Key stands for: a merchant's operation on one app (None without a key)."""
+    return None if key is None else "\n".join((merchant_id, operation, app_id, key))
+
+
 def once(
     *,
     key: str | None,

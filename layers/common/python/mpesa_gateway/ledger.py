@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+import uuid
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -34,6 +36,21 @@ class ListQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=2048)
 
 
+def new_transaction_id(idempotency_scope: str | None = None) -> str:
+    """Random, or derived from a request's Idempotency-Key scope: a retry of a request whose first
+    attempt died (a killed Lambda, a lost answer) finds that attempt's transaction instead of sending
+    the request again."""
+    if idempotency_scope is None:
+        return f"{TRANSACTION_ID_PREFIX}{uuid.uuid4().hex}"
+    return f"{TRANSACTION_ID_PREFIX}{hashlib.sha256(idempotency_scope.encode()).hexdigest()[:32]}"
+
+
+def c2b_transaction_id(app_id: str, trans_id: str) -> str:
+    """One M-Pesa receipt per app, one transaction: derived from TransID, which makes it idempotent;
+    per app, so a confirmation sent to another app's URL can never stand in for this app's."""
+    return f"{C2B_TRANSACTION_PREFIX}{app_id}_{trans_id.upper()}"
+
+
 # A Fuliza notice reuses the receipt of the payment it topped up: a second record, not a duplicate.
 _RECEIPT_SHARING_SMS_TYPES = frozenset({"fuliza", "fuliza_repayment"})
 
@@ -59,10 +76,7 @@ class Ledger:
         elif reference.startswith("ws_CO_"):
             found = self._transactions.find_by_checkout(reference)
         else:
-            by_receipt = (
-                f"{C2B_TRANSACTION_PREFIX}{reference.upper()}",
-                sms_transaction_id(app_id, reference),
-            )
+            by_receipt = (c2b_transaction_id(app_id, reference), sms_transaction_id(app_id, reference))
             found = next(filter(None, map(self._transactions.get, by_receipt)), None)
         if found is None or found.app_id != app_id:
             raise NotFound(f"No transaction '{reference}' in payment app '{app_id}'", field="transaction")

@@ -214,6 +214,8 @@ class Transaction(BaseModel):
     # A reversal or status query: the transaction it is about; a reversed one: its reversal.
     related_transaction_id: str | None = None
     reversed_by: str | None = None
+    # The reversal on its way, if any: one at a time, released when it fails for sure.
+    reversal_in_flight: str | None = None
     result_code: int | str | None = None  # Daraja also has lettered codes (R000001)
     result_desc: str | None = None
     receipt_number: str | None = None

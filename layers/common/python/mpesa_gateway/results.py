@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.callbacks import read_callback
@@ -12,12 +15,15 @@ from mpesa_gateway.daraja.results import DarajaResult, ResultEnvelope, parse_acc
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX
 from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
-from mpesa_gateway.observability import logger
+from mpesa_gateway.observability import logger, metrics
+from mpesa_gateway.settling import settle_by_evidence
 from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
 
 ACK = {"ResultCode": 0, "ResultDesc": "Accepted"}
-# A result that comes after the queue timeout is still the truth: the money did (or did not) move.
-RESULT_SETTLES = (TransactionStatus.PENDING, TransactionStatus.TIMEOUT)
+QUEUE_TIMEOUT_NOTE = (
+    "Daraja's queue timed out; this is not an outcome: the request may still be carried out. It stays "
+    "PENDING until its result arrives or a Transaction Status query settles it; do not resend it."
+)
 
 
 class ResultService:
@@ -27,31 +33,48 @@ class ResultService:
 
     def result(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
         app, callback, result = self._receive(app_id, secret, raw_body, "result")
-        transaction = self._match(app, result)
-        outcome = self._apply(app, transaction, result) if transaction else "unmatched"
-        self._transactions.mark_callback(
-            callback, outcome, transaction.transaction_id if transaction else None
-        )
+        self._handled(app, callback, result)
         return ACK
 
     def timeout(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
         app, callback, result = self._receive(app_id, secret, raw_body, "timeout")
+        self._handled(app, callback, result)
+        return ACK
+
+    def reapply(self, callback: RawCallback) -> None:
+        """Handle a stored result or timeout whose handling never finished (the reconciler calls this)."""
+        app = self._apps.by_id(callback.app_id)
+        _, envelope = read_callback(json.dumps(callback.body), ResultEnvelope)
+        if app is None or envelope is None:
+            self._transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
+            return
+        self._apply_stored(app, callback, envelope.Result)
+
+    def _handled(self, app: PaymentApp, callback: RawCallback, result: DarajaResult) -> None:
+        """Stored and acknowledged whatever happens next: the reconciler applies what is left unapplied."""
+        try:
+            self._apply_stored(app, callback, result)
+        except Exception:
+            logger.exception("result stored but not applied", extra={"app_id": app.app_id})
+            metrics.add_metric(name="CallbackNotApplied", unit=MetricUnit.Count, value=1)
+
+    def _apply_stored(self, app: PaymentApp, callback: RawCallback, result: DarajaResult) -> None:
         transaction = self._match(app, result)
-        outcome = "unmatched"
-        if transaction:
-            timed_out = Settlement(
-                status=TransactionStatus.TIMEOUT,
-                result_code=result.result_code,
-                result_desc=result.ResultDesc or "Daraja's queue timed out",
-                settled_by="timeout",
-            )
-            outcome = (
-                "timeout" if self._transactions.settle(transaction.transaction_id, timed_out) else "duplicate"
-            )
+        if transaction is None:
+            outcome = "unmatched"
+        elif callback.kind == "timeout":
+            outcome = self._note_timeout(transaction)
+        else:
+            outcome = self._apply(app, transaction, result)
         self._transactions.mark_callback(
             callback, outcome, transaction.transaction_id if transaction else None
         )
-        return ACK
+
+    def _note_timeout(self, transaction: Transaction) -> str:
+        if transaction.status is not TransactionStatus.PENDING:
+            return "late"
+        self._transactions.note_error(transaction.transaction_id, QUEUE_TIMEOUT_NOTE)
+        return "timeout_noted"
 
     def _receive(
         self, app_id: str, secret: str | None, raw_body: str | None, kind: str
@@ -92,12 +115,21 @@ class ResultService:
             transaction_date=_completed_at(parameters),
             details=_details(transaction.type, parameters) if result.succeeded else None,
         )
-        if result.succeeded and transaction.status in RESULT_SETTLES:
-            # Effects on other records first: once a client sees this request final, they are done.
-            # Each is conditional, so a duplicate result repeating them changes nothing.
+        if result.succeeded:
+            # A success is proof: its effects on other records go first, so that once a client sees
+            # this request final they are done. Each is conditional: repeating them changes nothing.
             self._follow_up(app, transaction, settlement, parameters)
-        settled = self._transactions.settle(transaction.transaction_id, settlement, RESULT_SETTLES)
-        return "applied" if settled else "duplicate"
+        _, outcome = settle_by_evidence(self._transactions, transaction.transaction_id, settlement)
+        about = transaction.related_transaction_id
+        if (
+            outcome == "applied"
+            and not result.succeeded
+            and transaction.type is TransactionType.REVERSAL
+            and about
+        ):
+            # A failed reversal leaves the way open for another.
+            self._transactions.release_reversal(about, transaction.transaction_id)
+        return outcome
 
     def _follow_up(
         self, app: PaymentApp, request: Transaction, settlement: Settlement, parameters: dict[str, Any]
@@ -126,7 +158,7 @@ class ResultService:
             settled_by="status_query",
             receipt_number=_text(parameters.get("ReceiptNo")),
         )
-        self._transactions.settle(transaction_id, completed, RESULT_SETTLES)
+        settle_by_evidence(self._transactions, transaction_id, completed)
 
 
 def _details(kind: TransactionType, parameters: dict[str, Any]) -> dict[str, Any]:

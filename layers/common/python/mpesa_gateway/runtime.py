@@ -132,7 +132,7 @@ def payout_service() -> PayoutService:
 
 @cache
 def account_service() -> AccountService:
-    return AccountService(tracked_requests(), ledger())
+    return AccountService(tracked_requests(), ledger(), transactions())
 
 
 @cache

@@ -6,11 +6,11 @@ id or by Daraja's ConversationID, and is settled by the result or timeout callba
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
@@ -18,8 +18,14 @@ from mpesa_gateway.callbacks import callback_url
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.daraja.security import security_credential
-from mpesa_gateway.errors import DarajaRejected, DarajaRejectedContent, DarajaUnavailable, InvalidRequest
-from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX
+from mpesa_gateway.errors import (
+    DarajaRejected,
+    DarajaRejectedContent,
+    DarajaUnavailable,
+    IdempotencyConflict,
+    InvalidRequest,
+)
+from mpesa_gateway.ledger import new_transaction_id
 from mpesa_gateway.models import (
     DarajaCredentials,
     PaymentApp,
@@ -27,7 +33,7 @@ from mpesa_gateway.models import (
     TransactionStatus,
     TransactionType,
 )
-from mpesa_gateway.observability import logger
+from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.store.transactions import Settlement, TransactionStore
 
 
@@ -44,11 +50,12 @@ class AsyncAccepted(BaseModel):
 
 class Tracked(BaseModel):
     transaction: Transaction
-    accepted: AsyncAccepted | None  # None: the answer never came; the outcome is unknown
+    accepted: AsyncAccepted | None  # None: the answer never came (or an earlier attempt's is replayed)
+    recorded: bool = True  # False: Daraja accepted but its identifiers could not be stored
 
     @property
     def http_status(self) -> int:
-        return 200 if self.accepted else 202
+        return 200 if self.accepted and self.recorded else 202
 
     def data(self) -> dict[str, Any]:
         if self.accepted is None:
@@ -57,21 +64,23 @@ class Tracked(BaseModel):
 
 
 def outcome_unknown(transaction: Transaction, settles_it: str) -> dict[str, Any]:
-    """The answer when Daraja's own answer never came: the request may still be carried out."""
+    """The answer without Daraja's own (it never came, or a retry finds an earlier attempt)."""
+    if transaction.status.is_final:
+        description = f"This request was made before and ended {transaction.status.value}."
+    else:
+        description = (
+            "Daraja's answer to this request was not received; it may still be carried out. "
+            f"It stays PENDING until {settles_it} arrives or a status query settles it; do not resend it."
+        )
     return {
         "transaction_id": transaction.transaction_id,
         "status": transaction.status.value,
-        "ResponseDescription": "Daraja did not answer in time; the request may still be carried out. "
-        f"It stays PENDING until {settles_it} arrives; do not resend it.",
+        "ResponseDescription": description,
     }
 
 
 # Builds the Daraja payload from the transaction id (OriginatorConversationID) and the two callback URLs.
 PayloadBuilder = Callable[[str, dict[str, str]], dict[str, Any]]
-
-
-def new_transaction_id() -> str:
-    return f"{TRANSACTION_ID_PREFIX}{uuid.uuid4().hex}"
 
 
 def result_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> dict[str, str]:
@@ -144,9 +153,12 @@ class TrackedRequests:
         reference: str = "",
         description: str = "",
         related_transaction_id: str | None = None,
+        transaction_id: str | None = None,
     ) -> Tracked:
+        """Send a request Daraja answers later. `transaction_id` (default: a new one) is derived from
+        the Idempotency-Key by callers that take one, so a retry finds its first attempt."""
         credentials = self._apps.credentials(app)
-        transaction_id = new_transaction_id()
+        transaction_id = transaction_id or new_transaction_id()
         body = payload(
             transaction_id, result_urls(base_url, app, credentials)
         )  # may refuse: nothing written yet
@@ -164,7 +176,8 @@ class TrackedRequests:
             created_at=now,
             updated_at=now,
         )
-        self._transactions.create(transaction)
+        if not self._transactions.create(transaction):
+            return self._earlier_attempt(transaction)
         try:
             accepted = AsyncAccepted.model_validate(self._apps.daraja(app, credentials).post(path, body))
         except (DarajaOutcomeUnknown, ValidationError) as error:
@@ -174,8 +187,27 @@ class TrackedRequests:
             return Tracked(transaction=self._transactions.get(transaction_id) or transaction, accepted=None)
         except (DarajaError, DarajaNotSent) as error:
             fail_unsent(self._transactions, transaction_id, error, what)
-        stored = self._transactions.record_conversation(transaction_id, accepted.ConversationID)
+        try:
+            stored = self._transactions.record_conversation(transaction_id, accepted.ConversationID)
+        except Exception:
+            # Daraja accepted: never a 5xx now. Results still match by OriginatorConversationID (our id).
+            logger.exception("accepted request not fully recorded", extra={"transaction_id": transaction_id})
+            metrics.add_metric(name="AcceptedRequestNotRecorded", unit=MetricUnit.Count, value=1)
+            return Tracked(transaction=transaction, accepted=accepted, recorded=False)
         return Tracked(transaction=stored, accepted=accepted)
+
+    def _earlier_attempt(self, requested: Transaction) -> Tracked:
+        """The same Idempotency-Key's first attempt created this request and may have sent it: never
+        send it again; answer what is known of it."""
+        earlier = self._transactions.get(requested.transaction_id)
+        if earlier is None or (earlier.type, earlier.amount, earlier.phone_number, earlier.reference) != (
+            requested.type,
+            requested.amount,
+            requested.phone_number,
+            requested.reference,
+        ):
+            raise IdempotencyConflict("This Idempotency-Key was already used for a different request")
+        return Tracked(transaction=earlier, accepted=None)
 
     def initiator(self, app: PaymentApp) -> tuple[str, str]:
         return initiator(app, self._apps.credentials(app), self._settings)

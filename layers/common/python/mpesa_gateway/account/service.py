@@ -2,32 +2,81 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from mpesa_gateway.errors import InvalidRequest
-from mpesa_gateway.ledger import Ledger
+from mpesa_gateway.errors import GatewayError, InvalidRequest, ReversalInFlight
+from mpesa_gateway.ledger import Ledger, new_transaction_id
 from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.payouts.models import ReversalRequest
+from mpesa_gateway.store.transactions import TransactionStore
 from mpesa_gateway.tracked import Tracked, TrackedRequests
 
 REVERSAL_PATH = "/mpesa/reversal/v1/request"
 STATUS_PATH = "/mpesa/transactionstatus/v1/query"
 BALANCE_PATH = "/mpesa/accountbalance/v1/query"
 SHORT_CODE_IDENTIFIER = "4"
+# Only payments move money; a reversal, status or balance request has nothing to undo.
+_REVERSIBLE = frozenset(
+    {TransactionType.STK_PUSH, TransactionType.C2B, TransactionType.B2C, TransactionType.B2B}
+)
 
 
 class AccountService:
-    def __init__(self, tracked: TrackedRequests, ledger: Ledger) -> None:
+    def __init__(self, tracked: TrackedRequests, ledger: Ledger, transactions: TransactionStore) -> None:
         self._tracked = tracked
         self._ledger = ledger
+        self._transactions = transactions
 
-    def reverse(self, app: PaymentApp, reference: str, request: ReversalRequest, base_url: str) -> Tracked:
+    def reverse(
+        self,
+        app: PaymentApp,
+        reference: str,
+        request: ReversalRequest,
+        base_url: str,
+        idempotency_scope: str | None = None,
+    ) -> Tracked:
         original = self._ledger.find(app.app_id, reference)
+        if original.type not in _REVERSIBLE:
+            raise InvalidRequest(
+                f"A {original.type.value} request moves no money and cannot be reversed", field="transaction"
+            )
         if original.status is not TransactionStatus.COMPLETED or not original.receipt_number:
             raise InvalidRequest(
                 f"Only a completed transaction with a receipt can be reversed ({original.status.value})",
                 field="transaction",
             )
+        reversal_id = new_transaction_id(idempotency_scope)
+        self._claim_reversal(original, reversal_id)
+        try:
+            tracked = self._send_reversal(app, original, request, base_url, reversal_id)
+        except GatewayError:
+            # Refused or never sent (or bad configuration): nothing is on its way.
+            self._transactions.release_reversal(original.transaction_id, reversal_id)
+            raise
+        if tracked.transaction.status is TransactionStatus.FAILED:  # a retry found a refused first attempt
+            self._transactions.release_reversal(original.transaction_id, reversal_id)
+        return tracked
+
+    def _claim_reversal(self, original: Transaction, reversal_id: str) -> None:
+        if self._transactions.claim_reversal(original.transaction_id, reversal_id):
+            return
+        current = self._transactions.get(original.transaction_id)
+        in_flight = current.reversal_in_flight if current else None
+        if in_flight != reversal_id:  # the same Idempotency-Key's retry may go on (and replays)
+            raise ReversalInFlight(
+                f"A reversal of this transaction is already on its way ({in_flight}); wait for its result",
+                reversal_transaction_id=in_flight,
+            )
+
+    def _send_reversal(
+        self,
+        app: PaymentApp,
+        original: Transaction,
+        request: ReversalRequest,
+        base_url: str,
+        reversal_id: str,
+    ) -> Tracked:
         name, credential = self._tracked.initiator(app)
 
         def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
@@ -36,7 +85,7 @@ class AccountService:
                 "SecurityCredential": credential,
                 "CommandID": "TransactionReversal",
                 "TransactionID": original.receipt_number,
-                "Amount": original.amount,
+                "Amount": _exact_amount(original),
                 "ReceiverParty": app.short_code,
                 "RecieverIdentifierType": "11",  # Safaricom's spelling and value for reversals
                 "Remarks": request.remarks,
@@ -51,6 +100,7 @@ class AccountService:
             payload=payload,
             base_url=base_url,
             what="reversal",
+            transaction_id=reversal_id,
             **_about(original),
         )
 
@@ -109,6 +159,13 @@ class AccountService:
             base_url=base_url,
             what="balance query",
         )
+
+
+def _exact_amount(original: Transaction) -> int | str:
+    """What was paid, cents included (a C2B payment of 100.50 is reversed as 100.50, not 100)."""
+    if original.paid_amount and Decimal(original.paid_amount) != original.amount:
+        return original.paid_amount
+    return original.amount
 
 
 def _about(original: Transaction) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from mpesa_gateway.errors import (
     OperationNotAllowed,
     UrlsAlreadyRegistered,
 )
-from mpesa_gateway.ledger import C2B_TRANSACTION_PREFIX
+from mpesa_gateway.ledger import c2b_transaction_id
 from mpesa_gateway.models import (
     DarajaCredentials,
     LipaCommand,
@@ -74,11 +74,6 @@ def c2b_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> 
         "ValidationURL": callback_url(base_url, app, credentials, "validateTransaction"),
         "ConfirmationURL": callback_url(base_url, app, credentials, "callback/confirmation"),
     }
-
-
-def c2b_transaction_id(trans_id: str) -> str:
-    """One M-Pesa receipt, one transaction: the id is derived from TransID, which makes it idempotent."""
-    return f"{C2B_TRANSACTION_PREFIX}{trans_id.upper()}"
 
 
 def forward_to_merchant(session: requests.Session, url: str, body: dict[str, Any], timeout: float) -> Any:
@@ -180,7 +175,7 @@ class C2BService:
         self._transactions.save_callback(callback)
         if payment is None:
             raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
-        transaction = _transaction(app, payment, self._validation_of(payment.TransID))
+        transaction = _transaction(app, payment, self._validation_of(app.app_id, payment.TransID))
         created = self._transactions.create(transaction)
         self._transactions.mark_callback(
             callback, "recorded" if created else "duplicate", transaction.transaction_id
@@ -191,9 +186,11 @@ class C2BService:
             logger.info("duplicate C2B confirmation", extra={"transaction_id": transaction.transaction_id})
         return CONFIRMATION_ACK
 
-    def _validation_of(self, trans_id: str) -> str | None:
+    def _validation_of(self, app_id: str, trans_id: str) -> str | None:
         decisions = [
-            c.outcome for c in self._transactions.callbacks_for(trans_id) if c.kind == "c2b_validation"
+            c.outcome
+            for c in self._transactions.callbacks_for(app_id, trans_id)
+            if c.kind == "c2b_validation"
         ]
         return decisions[-1] if decisions else None
 
@@ -202,7 +199,7 @@ def _transaction(app: PaymentApp, payment: C2BPayment, validation: str | None) -
     now = datetime.now(UTC)
     amount = payment.amount or Decimal(0)
     return Transaction(
-        transaction_id=c2b_transaction_id(payment.TransID),
+        transaction_id=c2b_transaction_id(app.app_id, payment.TransID),
         app_id=app.app_id,
         merchant_id=app.merchant_id,
         type=TransactionType.C2B,

@@ -15,9 +15,14 @@ _STATUS_BY_RESULT_CODE = {
     1037: TransactionStatus.TIMEOUT,  # unreachable or no PIN in time
     1019: TransactionStatus.TIMEOUT,  # the prompt expired
 }
+# Result codes that mean the push ended without payment (DARAJA.md): insufficient funds, limits,
+# the duplicate rule, subscriber locked, invalid phone, wrong PIN, wrong TransactionType/PartyB,
+# locked credential, push error. A status query answering any other code settles nothing.
+_FAILURE_CODES = frozenset({1, 2, 3, 4, 8, 17, 1001, 1025, 2001, 2028, 8006, 9999})
 
 
 def status_for(result_code: int) -> TransactionStatus:
+    """The status a callback's result code means: Safaricom's callback is its final word."""
     return _STATUS_BY_RESULT_CODE.get(result_code, TransactionStatus.FAILED)
 
 
@@ -54,7 +59,10 @@ def from_callback(callback: StkCallback) -> Settlement:
     )
 
 
-def from_query(result_code: int, result_desc: str) -> Settlement:
+def from_query(result_code: int, result_desc: str) -> Settlement | None:
+    """What an STK Query's answer settles; None for a code it does not know to be final."""
+    if result_code not in _STATUS_BY_RESULT_CODE and result_code not in _FAILURE_CODES:
+        return None
     return Settlement(
         status=status_for(result_code), result_code=result_code, result_desc=result_desc, settled_by="query"
     )

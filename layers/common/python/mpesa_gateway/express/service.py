@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
@@ -21,9 +19,7 @@ from mpesa_gateway.daraja.errors import (
     DarajaOutcomeUnknown,
 )
 from mpesa_gateway.daraja.formats import daraja_timestamp, stk_password
-from mpesa_gateway.errors import (
-    InvalidRequest,
-)
+from mpesa_gateway.errors import IdempotencyConflict, InvalidRequest
 from mpesa_gateway.express import outcomes
 from mpesa_gateway.express.models import (
     PaymentRequest,
@@ -32,7 +28,7 @@ from mpesa_gateway.express.models import (
     StkPushAccepted,
     StkQueryAnswer,
 )
-from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX, Ledger
+from mpesa_gateway.ledger import Ledger, new_transaction_id
 from mpesa_gateway.models import (
     DarajaCredentials,
     Operation,
@@ -42,7 +38,14 @@ from mpesa_gateway.models import (
     TransactionType,
 )
 from mpesa_gateway.observability import logger, metrics
-from mpesa_gateway.store.transactions import RawCallback, TransactionStore, new_callback
+from mpesa_gateway.settling import settle_by_evidence
+from mpesa_gateway.store.transactions import (
+    IdentifierTaken,
+    RawCallback,
+    Settlement,
+    TransactionStore,
+    new_callback,
+)
 from mpesa_gateway.tracked import fail_unsent, outcome_unknown
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
@@ -51,14 +54,16 @@ CALLBACK_ACK = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
 class PaymentRequested(BaseModel):
-    """The outcome of requestPayment: `accepted` is None when Daraja's answer never came."""
+    """The outcome of requestPayment. `accepted` is Daraja's answer; `recorded` says whether it reached
+    storage; without an answer (or on a replay of an attempt that died) the transaction speaks for itself."""
 
     transaction: Transaction
     accepted: StkPushAccepted | None
+    recorded: bool = True
 
     @property
     def http_status(self) -> int:
-        return 200 if self.accepted else 202
+        return 200 if self.accepted and self.recorded else 202
 
     def data(self) -> dict[str, Any]:
         if self.accepted is None:
@@ -102,7 +107,12 @@ class ExpressService:
     # requestPayment -------------------------------------------------------------------------------
 
     def request_payment(
-        self, app_id: str, merchant_id: str, request: PaymentRequest, base_url: str
+        self,
+        app_id: str,
+        merchant_id: str,
+        request: PaymentRequest,
+        base_url: str,
+        idempotency_scope: str | None = None,
     ) -> PaymentRequested:
         app = self._apps.for_merchant(app_id, merchant_id, Operation.REQUEST_PAYMENT)
         if request.amount > self._settings.max_transaction_amount:
@@ -113,8 +123,9 @@ class ExpressService:
         payload = _push_payload(
             app, credentials, request, callback_url(base_url, app, credentials, "callback")
         )
-        transaction = self._new_transaction(app, request)
-        self._transactions.create(transaction)
+        transaction = self._new_transaction(app, request, new_transaction_id(idempotency_scope))
+        if not self._transactions.create(transaction):
+            return self._earlier_attempt(transaction)
         daraja = self._apps.daraja(app, credentials)
         try:
             answer = StkPushAccepted.model_validate(daraja.post(STK_PUSH_PATH, payload))
@@ -127,15 +138,49 @@ class ExpressService:
         except (DarajaError, DarajaNotSent) as error:
             fail_unsent(self._transactions, transaction.transaction_id, error, "payment request")
         metrics.add_metric(name="StkPushAccepted", unit=MetricUnit.Count, value=1)
-        stored = self._transactions.record_push_accepted(
-            transaction.transaction_id, answer.MerchantRequestID, answer.CheckoutRequestID
-        )
+        return self._record_accepted(app, transaction, answer)
+
+    def _record_accepted(
+        self, app: PaymentApp, transaction: Transaction, answer: StkPushAccepted
+    ) -> PaymentRequested:
+        """Daraja accepted: from here on the merchant gets the transaction id, never a 5xx."""
+        try:
+            stored = self._transactions.record_push_accepted(
+                transaction.transaction_id, answer.MerchantRequestID, answer.CheckoutRequestID
+            )
+        except Exception:
+            logger.exception(
+                "accepted push not recorded in full",
+                extra={"transaction_id": transaction.transaction_id, "checkout": answer.CheckoutRequestID},
+            )
+            metrics.add_metric(name="AcceptedPushNotRecorded", unit=MetricUnit.Count, value=1)
+            self._keep_checkout_id(transaction.transaction_id, answer.CheckoutRequestID)
+            return PaymentRequested(transaction=transaction, accepted=answer, recorded=False)
         return PaymentRequested(transaction=self._apply_early_callbacks(app, stored), accepted=answer)
 
-    def _new_transaction(self, app: PaymentApp, request: PaymentRequest) -> Transaction:
+    def _keep_checkout_id(self, transaction_id: str, checkout_request_id: str) -> None:
+        """Best effort, so the reconciler can still ask Daraja about it; its callback may still match."""
+        try:
+            self._transactions.record_checkout_only(transaction_id, checkout_request_id)
+        except Exception:
+            logger.exception("CheckoutRequestID not kept", extra={"transaction_id": transaction_id})
+
+    def _earlier_attempt(self, requested: Transaction) -> PaymentRequested:
+        """The same Idempotency-Key's first attempt created this transaction and may have sent it
+        (then died before answering): never send again; answer what is known of it."""
+        earlier = self._transactions.get(requested.transaction_id)
+        if earlier is None or (earlier.amount, earlier.phone_number, earlier.reference) != (
+            requested.amount,
+            requested.phone_number,
+            requested.reference,
+        ):
+            raise IdempotencyConflict("This Idempotency-Key was already used for a different request")
+        return PaymentRequested(transaction=earlier, accepted=None)
+
+    def _new_transaction(self, app: PaymentApp, request: PaymentRequest, transaction_id: str) -> Transaction:
         now = datetime.now(UTC)
         return Transaction(
-            transaction_id=f"{TRANSACTION_ID_PREFIX}{uuid.uuid4().hex}",
+            transaction_id=transaction_id,
             app_id=app.app_id,
             merchant_id=app.merchant_id,
             type=TransactionType.STK_PUSH,
@@ -180,9 +225,11 @@ class ExpressService:
             return transaction, error.error_message if pending else f"status query refused: {error}"
         except (DarajaNotSent, DarajaOutcomeUnknown, ValidationError) as error:
             return transaction, f"status query failed: {error}"
-        settled = self._transactions.settle(
-            transaction.transaction_id, outcomes.from_query(answer.ResultCode, answer.ResultDesc)
-        )
+        settlement = outcomes.from_query(answer.ResultCode, answer.ResultDesc)
+        if settlement is None:
+            # A code not known to be final: the customer may still pay; a callback or later query settles it.
+            return transaction, f"Daraja's status query said {answer.ResultCode}: {answer.ResultDesc}"
+        settled = self._transactions.settle(transaction.transaction_id, settlement)
         return settled or self._transactions.get(transaction.transaction_id) or transaction, None
 
     # Reconciliation -------------------------------------------------------------------------------
@@ -222,42 +269,62 @@ class ExpressService:
         )
         self._transactions.save_callback(callback)
         if stk is None:
+            self._transactions.mark_callback(callback, "unparseable", None)
             raise InvalidRequest("The callback body is not an STK callback (stored for inspection)")
         metrics.add_metric(name="StkCallbackReceived", unit=MetricUnit.Count, value=1)
-        self._apply_callback(app, callback, stk)
+        try:
+            self._apply_callback(app, callback, stk)
+        except Exception:
+            # Stored and acknowledged: the reconciler applies what is left unapplied.
+            logger.exception("STK callback stored but not applied", extra={"app_id": app.app_id})
+            metrics.add_metric(name="CallbackNotApplied", unit=MetricUnit.Count, value=1)
         return CALLBACK_ACK
 
+    def reapply(self, callback: RawCallback) -> None:
+        """Apply a stored callback whose handling never finished (the reconciler calls this)."""
+        app = self._apps.by_id(callback.app_id)
+        envelope = _parsed(callback)
+        if app is None or envelope is None:
+            self._transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
+            return
+        self._apply_callback(app, callback, envelope.Body.stkCallback)
+
     def _apply_callback(self, app: PaymentApp, callback: RawCallback, stk: StkCallback) -> Transaction | None:
-        transaction = self._transactions.find_by_checkout(stk.CheckoutRequestID) or self._match_orphan(
-            app, stk
-        )
+        transaction = self._transactions.find_by_checkout(stk.CheckoutRequestID)
         if transaction is None or transaction.app_id != app.app_id:
+            # Another app's push is out of reach: only this app's own pushes can be matched.
+            transaction = self._match_orphan(app, stk)
+        if transaction is None:
             self._transactions.mark_callback(callback, "unmatched", None)
             logger.warning("STK callback for an unknown CheckoutRequestID", extra={"app_id": app.app_id})
             return None
         settlement = outcomes.from_callback(stk)
-        if settlement.paid_amount and settlement.paid_amount != outcomes.money(transaction.amount):
-            # Not what this gateway asked for: keep it pending for a status query to confirm.
-            self._transactions.mark_callback(callback, "amount_mismatch", transaction.transaction_id)
-            self._transactions.note_error(transaction.transaction_id, "callback amount differs from request")
+        if doubt := _doubt(transaction, settlement):
+            # Not provably what this gateway asked for: kept pending for a status query to confirm.
+            self._transactions.mark_callback(callback, doubt, transaction.transaction_id)
+            self._transactions.note_error(transaction.transaction_id, f"callback not trusted: {doubt}")
+            metrics.add_metric(name="StkCallbackDoubted", unit=MetricUnit.Count, value=1)
             return transaction
-        updated = self._transactions.settle(transaction.transaction_id, settlement)
-        outcome = "applied"
-        if updated is None and settlement.receipt_number:
-            updated = self._transactions.add_receipt(transaction.transaction_id, settlement)
-            outcome = "receipt_added"
-        self._transactions.mark_callback(
-            callback, outcome if updated else "duplicate", transaction.transaction_id
-        )
-        return updated or transaction
+        updated, outcome = settle_by_evidence(self._transactions, transaction.transaction_id, settlement)
+        self._transactions.mark_callback(callback, outcome, transaction.transaction_id)
+        return updated
 
     def _apply_early_callbacks(self, app: PaymentApp, transaction: Transaction) -> Transaction:
-        """A callback that beat our own write of the CheckoutRequestID was stored unmatched: apply it now."""
-        assert transaction.checkout_request_id is not None
-        for callback in self._transactions.callbacks_for(transaction.checkout_request_id):
-            if callback.outcome in {"received", "unmatched"}:
-                stk = StkCallbackEnvelope.model_validate(callback.body).Body.stkCallback
-                transaction = self._apply_callback(app, callback, stk) or transaction
+        """A callback that beat our own write of the CheckoutRequestID was stored unmatched: apply it now.
+        Only this app's callbacks count: another app's URL can never settle this app's push."""
+        checkout_request_id = transaction.checkout_request_id or ""
+        try:
+            for callback in self._transactions.callbacks_for(app.app_id, checkout_request_id):
+                envelope = _parsed(callback)
+                if callback.outcome in {"received", "unmatched"} and envelope:
+                    transaction = (
+                        self._apply_callback(app, callback, envelope.Body.stkCallback) or transaction
+                    )
+        except Exception:
+            # The push is recorded; the reconciler applies what is still unapplied.
+            logger.exception(
+                "early callbacks not applied", extra={"transaction_id": transaction.transaction_id}
+            )
         return transaction
 
     def _match_orphan(self, app: PaymentApp, stk: StkCallback) -> Transaction | None:
@@ -279,8 +346,28 @@ class ExpressService:
             return self._transactions.record_push_accepted(
                 candidates[0].transaction_id, stk.MerchantRequestID, stk.CheckoutRequestID
             )
-        except ClientError:
-            return self._transactions.find_by_checkout(stk.CheckoutRequestID)
+        except IdentifierTaken:
+            return None
+
+
+def _doubt(transaction: Transaction, settlement: Settlement) -> str | None:
+    """Why a callback cannot settle this transaction as it says, if it cannot."""
+    if settlement.status is not TransactionStatus.COMPLETED:
+        return None
+    if settlement.paid_amount is None:
+        return "success_without_metadata"
+    if settlement.paid_amount != outcomes.money(transaction.amount):
+        return "amount_mismatch"
+    if settlement.paid_phone_number and settlement.paid_phone_number != transaction.phone_number:
+        return "phone_mismatch"
+    return None
+
+
+def _parsed(callback: RawCallback) -> StkCallbackEnvelope | None:
+    try:
+        return StkCallbackEnvelope.model_validate(callback.body)
+    except ValidationError:
+        return None
 
 
 def _passkey(credentials: DarajaCredentials) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mpesa_gateway.errors import InvalidRequest
+from mpesa_gateway.ledger import new_transaction_id
 from mpesa_gateway.models import Driver, PaymentApp, TransactionType
 from mpesa_gateway.payouts.models import B2BCommand, B2BRequest, B2CRequest
 from mpesa_gateway.tracked import Tracked, TrackedRequests
@@ -24,12 +25,18 @@ class PayoutService:
     def __init__(self, tracked: TrackedRequests) -> None:
         self._tracked = tracked
 
-    def send_money(self, app: PaymentApp, request: B2CRequest | B2BRequest, base_url: str) -> Tracked:
+    def send_money(
+        self,
+        app: PaymentApp,
+        request: B2CRequest | B2BRequest,
+        base_url: str,
+        idempotency_scope: str | None = None,
+    ) -> Tracked:
         if isinstance(request, B2CRequest):
-            return self._b2c(app, request, base_url)
-        return self._b2b(app, request, base_url)
+            return self._b2c(app, request, base_url, idempotency_scope)
+        return self._b2b(app, request, base_url, idempotency_scope)
 
-    def _b2c(self, app: PaymentApp, request: B2CRequest, base_url: str) -> Tracked:
+    def _b2c(self, app: PaymentApp, request: B2CRequest, base_url: str, scope: str | None) -> Tracked:
         name, credential = self._tracked.initiator(app)
 
         def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
@@ -49,9 +56,10 @@ class PayoutService:
         return self._tracked.start(
             app, kind=TransactionType.B2C, path=B2C_PATH, payload=payload, base_url=base_url, what="payment",
             amount=request.amount, party=request.phone_number, description=request.remarks,
+            transaction_id=new_transaction_id(scope),
         )  # fmt: skip
 
-    def _b2b(self, app: PaymentApp, request: B2BRequest, base_url: str) -> Tracked:
+    def _b2b(self, app: PaymentApp, request: B2BRequest, base_url: str, scope: str | None) -> Tracked:
         if request.command_id is B2BCommand.BUSINESS_PAY_BILL and not request.reference:
             raise InvalidRequest(
                 "reference (the account number) is required for BusinessPayBill", field="reference"
@@ -78,5 +86,5 @@ class PayoutService:
         return self._tracked.start(
             app, kind=TransactionType.B2B, path=B2B_PATH, payload=payload, base_url=base_url, what="payment",
             amount=request.amount, party=request.receiver_short_code, reference=request.reference,
-            description=request.remarks,
+            description=request.remarks, transaction_id=new_transaction_id(scope),
         )  # fmt: skip
