@@ -34,6 +34,17 @@ class Settings:
     status_query_interval_seconds: int
     # The reconciler asks Daraja about pushes still pending this long after they were sent.
     reconcile_after_seconds: int
+    # Then again this often (STK Query; Transaction Status for payouts and reversals).
+    stk_recheck_seconds: int
+    payout_recheck_seconds: int
+    # A push with no outcome by this age is EXPIRED; a payout or reversal is escalated to operators.
+    stk_max_age_seconds: int
+    payout_max_age_seconds: int
+    # Callbacks stored this long ago and still unapplied are applied by the reconciler.
+    callback_grace_seconds: int
+    # Per run: at most this many transactions, this many at a time.
+    reconcile_batch: int
+    reconcile_concurrency: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,6 +72,14 @@ class Settings:
             status_query_interval_seconds=int(env.get("STATUS_QUERY_INTERVAL_SECONDS", "3")),
             # The prompt lives about 60 s; past 90 s the customer has acted or it has expired.
             reconcile_after_seconds=int(env.get("RECONCILE_AFTER_SECONDS", "90")),
+            stk_recheck_seconds=int(env.get("STK_RECHECK_SECONDS", "60")),
+            payout_recheck_seconds=int(env.get("PAYOUT_RECHECK_SECONDS", "300")),
+            # Callbacks come within minutes of the prompt's 60 s life; half an hour is generous.
+            stk_max_age_seconds=int(env.get("STK_MAX_AGE_SECONDS", "1800")),
+            payout_max_age_seconds=int(env.get("PAYOUT_MAX_AGE_SECONDS", "86400")),
+            callback_grace_seconds=int(env.get("CALLBACK_GRACE_SECONDS", "30")),
+            reconcile_batch=int(env.get("RECONCILE_BATCH", "200")),
+            reconcile_concurrency=int(env.get("RECONCILE_CONCURRENCY", "8")),
         )
 
 

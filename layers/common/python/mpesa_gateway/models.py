@@ -238,3 +238,6 @@ class Transaction(BaseModel):
     conflict: str | None = Field(default=None, max_length=500)
     # A payout or reversal still unconfirmed at the maximum age: operators must look at it.
     escalated_at: datetime | None = None
+    # While pending: when the reconciler next looks at it, and where Daraja's answers are sent.
+    check_after: datetime | None = None
+    callback_base_url: str | None = None

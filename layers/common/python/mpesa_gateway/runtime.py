@@ -19,6 +19,7 @@ from mpesa_gateway.ledger import Ledger
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
 from mpesa_gateway.payouts.service import PayoutService
 from mpesa_gateway.personal.service import PersonalService
+from mpesa_gateway.reconciler import Reconciler
 from mpesa_gateway.results import ResultService
 from mpesa_gateway.store.registry import DynamoRegistry, DynamoTokenStore
 from mpesa_gateway.store.transactions import DynamoTransactionStore
@@ -138,3 +139,15 @@ def account_service() -> AccountService:
 @cache
 def result_service() -> ResultService:
     return ResultService(app_directory(), transactions())
+
+
+@cache
+def reconciler() -> Reconciler:
+    return Reconciler(
+        app_directory(),
+        transactions(),
+        express_service(),
+        result_service(),
+        account_service(),
+        get_settings(),
+    )

@@ -7,7 +7,7 @@ id or by Daraja's ConversationID, and is settled by the result or timeout callba
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -173,6 +173,8 @@ class TrackedRequests:
             reference=reference,
             description=description,
             related_transaction_id=related_transaction_id,
+            check_after=now + timedelta(seconds=self._settings.reconcile_after_seconds),
+            callback_base_url=base_url,
             created_at=now,
             updated_at=now,
         )

@@ -16,6 +16,8 @@ REVERSAL_PATH = "/mpesa/reversal/v1/request"
 STATUS_PATH = "/mpesa/transactionstatus/v1/query"
 BALANCE_PATH = "/mpesa/accountbalance/v1/query"
 SHORT_CODE_IDENTIFIER = "4"
+# Requests Daraja answers later, which carry the gateway's id as their OriginatorConversationID.
+_SENT_TO_DARAJA = frozenset({TransactionType.B2C, TransactionType.B2B, TransactionType.REVERSAL})
 # Only payments move money; a reversal, status or balance request has nothing to undo.
 _REVERSIBLE = frozenset(
     {TransactionType.STK_PUSH, TransactionType.C2B, TransactionType.B2C, TransactionType.B2B}
@@ -106,7 +108,11 @@ class AccountService:
 
     def status(self, app: PaymentApp, reference: str, base_url: str) -> Tracked:
         original = self._ledger.find(app.app_id, reference)
-        if not original.receipt_number and not original.conversation_id:
+        # A request the gateway sent to Daraja is known by its OriginatorConversationID: our id.
+        conversation = original.conversation_id or (
+            original.transaction_id if original.type in _SENT_TO_DARAJA else None
+        )
+        if not original.receipt_number and not conversation:
             raise InvalidRequest(
                 "This transaction has neither an M-Pesa receipt nor a ConversationID to ask about",
                 field="transaction",
@@ -119,7 +125,7 @@ class AccountService:
                 "SecurityCredential": credential,
                 "CommandID": "TransactionStatusQuery",
                 "TransactionID": original.receipt_number or "",
-                "OriginalConversationID": original.conversation_id or "",
+                "OriginalConversationID": conversation or "",
                 "PartyA": app.short_code,
                 "IdentifierType": SHORT_CODE_IDENTIFIER,
                 "Remarks": "Status",

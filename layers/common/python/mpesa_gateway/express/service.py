@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -123,7 +122,7 @@ class ExpressService:
         payload = _push_payload(
             app, credentials, request, callback_url(base_url, app, credentials, "callback")
         )
-        transaction = self._new_transaction(app, request, new_transaction_id(idempotency_scope))
+        transaction = self._new_transaction(app, request, new_transaction_id(idempotency_scope), base_url)
         if not self._transactions.create(transaction):
             return self._earlier_attempt(transaction)
         daraja = self._apps.daraja(app, credentials)
@@ -177,10 +176,14 @@ class ExpressService:
             raise IdempotencyConflict("This Idempotency-Key was already used for a different request")
         return PaymentRequested(transaction=earlier, accepted=None)
 
-    def _new_transaction(self, app: PaymentApp, request: PaymentRequest, transaction_id: str) -> Transaction:
+    def _new_transaction(
+        self, app: PaymentApp, request: PaymentRequest, transaction_id: str, base_url: str
+    ) -> Transaction:
         now = datetime.now(UTC)
         return Transaction(
             transaction_id=transaction_id,
+            check_after=now + timedelta(seconds=self._settings.reconcile_after_seconds),
+            callback_base_url=base_url,
             app_id=app.app_id,
             merchant_id=app.merchant_id,
             type=TransactionType.STK_PUSH,
@@ -204,9 +207,9 @@ class ExpressService:
             return status_view(
                 transaction, f"The transaction is being processed (asked Daraja < {interval} s ago)"
             )
-        return status_view(*self._ask_daraja(app, transaction))
+        return status_view(*self.ask_daraja(app, transaction))
 
-    def _ask_daraja(self, app: PaymentApp, transaction: Transaction) -> tuple[Transaction, str | None]:
+    def ask_daraja(self, app: PaymentApp, transaction: Transaction) -> tuple[Transaction, str | None]:
         """STK Query, settling the transaction if the customer has acted; else why it is still pending."""
         credentials = self._apps.credentials(app)
         timestamp = daraja_timestamp()
@@ -231,31 +234,6 @@ class ExpressService:
             return transaction, f"Daraja's status query said {answer.ResultCode}: {answer.ResultDesc}"
         settled = self._transactions.settle(transaction.transaction_id, settlement)
         return settled or self._transactions.get(transaction.transaction_id) or transaction, None
-
-    # Reconciliation -------------------------------------------------------------------------------
-
-    def reconcile(self) -> Counter[str]:
-        """Settle pushes whose callback never came, by STK Query; counts what became of each."""
-        cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.reconcile_after_seconds)
-        tally: Counter[str] = Counter()
-        for transaction in self._transactions.pending_before(cutoff):
-            tally[self._reconcile_one(transaction)] += 1
-        return tally
-
-    def _reconcile_one(self, transaction: Transaction) -> str:
-        app = self._apps.by_id(transaction.app_id)
-        if app is None or not transaction.checkout_request_id:
-            return "awaiting_callback"  # a push whose answer was lost can only be matched by its callback
-        interval = self._settings.status_query_interval_seconds
-        if not self._transactions.claim_status_query(transaction.transaction_id, interval):
-            return "queried_recently"
-        try:
-            settled, _ = self._ask_daraja(app, transaction)
-        except Exception:
-            # One app's broken credentials must not stop the others from being reconciled.
-            logger.exception("reconciliation failed", extra={"transaction_id": transaction.transaction_id})
-            return "error"
-        return settled.status.value
 
     # STK callback --------------------------------------------------------------------------------
 

@@ -85,7 +85,8 @@ class TransactionStore(Protocol):
     def record_conversation(self, transaction_id: str, conversation_id: str) -> Transaction: ...
     def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
     def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]: ...
-    def pending_before(self, cutoff: datetime, limit: int) -> list[Transaction]: ...
+    def due_for_check(self, now: datetime, limit: int) -> list[Transaction]: ...
+    def postpone(self, transaction_id: str, until: datetime, *, escalate: bool = ...) -> None: ...
     def unapplied_callbacks(self, cutoff: datetime, limit: int) -> list[RawCallback]: ...
     def page_for_app(
         self, app_id: str, criteria: ListCriteria, limit: int, start: dict[str, str] | None
@@ -150,7 +151,12 @@ class DynamoTransactionStore:
             **transaction.model_dump(mode="json"),
         }
         if transaction.status is TransactionStatus.PENDING:
-            item |= {PENDING_PK: _PENDING_TRANSACTIONS, PENDING_SK: order}
+            # Ordered by when the reconciler should next look, so nothing waiting long starves the rest.
+            due = transaction.check_after or transaction.created_at
+            item |= {
+                PENDING_PK: _PENDING_TRANSACTIONS,
+                PENDING_SK: f"{due.isoformat()}#{transaction.transaction_id}",
+            }
         return conditionally(
             lambda: self._table.put_item(Item=to_item(item), ConditionExpression=Attr("pk").not_exists())
         )
@@ -363,18 +369,35 @@ class DynamoTransactionStore:
         )
         return [_transaction(item) for item in answer.get("Items", [])]
 
-    def pending_before(self, cutoff: datetime, limit: int) -> list[Transaction]:
-        """Up to `limit` pending transactions created before `cutoff`, oldest first (sparse index)."""
+    def due_for_check(self, now: datetime, limit: int) -> list[Transaction]:
+        """Up to `limit` pending transactions whose check is due, longest-due first (sparse index)."""
         items, _ = self._read_pages(
             {
                 "IndexName": "pending",
                 "KeyConditionExpression": Key(PENDING_PK).eq(_PENDING_TRANSACTIONS)
-                & Key(PENDING_SK).lt(cutoff.isoformat()),
+                & Key(PENDING_SK).lt(now.isoformat()),
             },
             limit,
             start=None,
         )
         return [Transaction.model_validate(item) for item in items]
+
+    def postpone(self, transaction_id: str, until: datetime, *, escalate: bool = False) -> None:
+        """A still-pending transaction's next check (and, once, its escalation to operators)."""
+        values = {":due": f"{until.isoformat()}#{transaction_id}", ":at": until.isoformat(), ":p": "PENDING"}
+        update = f"SET {PENDING_SK} = :due, check_after = :at"
+        if escalate:
+            update += ", escalated_at = if_not_exists(escalated_at, :now)"
+            values[":now"] = _now().isoformat()
+        conditionally(
+            lambda: self._table.update_item(
+                Key=_txn_key(transaction_id),
+                UpdateExpression=update,
+                ConditionExpression="#status = :p",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+            )
+        )
 
     def unapplied_callbacks(self, cutoff: datetime, limit: int) -> list[RawCallback]:
         """Up to `limit` callbacks stored before `cutoff` whose handling never finished, oldest first."""
