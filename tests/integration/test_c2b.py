@@ -59,7 +59,7 @@ def set_rules(**rules: Any) -> None:
 
 def validations(gateway: Gateway, trans_id: str) -> list[str]:
     return [
-        item["outcome"] for item in gateway.items(f"CALLBACK#{trans_id}") if item["kind"] == "c2b_validation"
+        item["outcome"] for item in gateway.items(f"CALLBACK#demo-c2b#{trans_id}") if item["kind"] == "c2b_validation"
     ]
 
 
@@ -72,7 +72,7 @@ def test_a_confirmation_is_recorded_as_a_completed_c2b_transaction(gateway: Gate
     assert answer.status_code == 200
     assert answer.get_json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
     (stored,) = gateway.items("TXN#")
-    assert stored["transaction_id"] == "txn_c2b_QJI3R7GXWV"
+    assert stored["transaction_id"] == "txn_c2b_demo-c2b_QJI3R7GXWV"
     assert (stored["type"], stored["status"]) == ("C2B", "COMPLETED")
     assert (stored["amount"], stored["paid_amount"]) == (100, "100.00")
     assert stored["phone_number"] == "2547 ***** 126"  # masked as given
@@ -91,7 +91,7 @@ def test_a_duplicate_confirmation_changes_nothing(gateway: Gateway):
 
     assert again.status_code == 200
     assert gateway.items("TXN#") == first
-    outcomes = sorted(item["outcome"] for item in gateway.items("CALLBACK#QJI3R7GXWV"))
+    outcomes = sorted(item["outcome"] for item in gateway.items("CALLBACK#demo-c2b#QJI3R7GXWV"))
     assert outcomes == ["duplicate", "recorded"]
 
 
@@ -327,7 +327,7 @@ def test_one_transaction_by_id_or_receipt_for_every_type(gateway: Gateway):
     def one(app: str, reference: str):
         return gateway.client.get(f"/api/pay/{app}/transactions/{reference}", headers=gateway.auth("demo"))
 
-    assert one("demo-c2b", "txn_c2b_QJI3R7GXWV").get_json()["data"]["type"] == "C2B"
+    assert one("demo-c2b", "txn_c2b_demo-c2b_QJI3R7GXWV").get_json()["data"]["type"] == "C2B"
     assert one("demo-c2b", "QJI3R7GXWV").get_json()["data"]["payer_name"] == "JOHN DOE"
     assert one("demo-express", stk["transaction_id"]).get_json()["data"]["type"] == "STK_PUSH"
     assert (

@@ -145,7 +145,7 @@ def test_duplicate_callbacks_change_nothing(gateway: Gateway):
     assert replay.get_json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
     assert [c["status"] for c in gateway.delivered_callbacks()] == [200, 200, 200]
     assert gateway.items(f"TXN#{data['transaction_id']}")[0] == first
-    outcomes = sorted(c["outcome"] for c in gateway.items(f"CALLBACK#{data['CheckoutRequestID']}"))
+    outcomes = sorted(c["outcome"] for c in gateway.items(f"CALLBACK#demo-express#{data['CheckoutRequestID']}"))
     assert outcomes == ["applied", "duplicate", "duplicate", "duplicate"]
 
 
@@ -191,7 +191,7 @@ def test_callback_for_unknown_checkout_is_stored_for_inspection(gateway: Gateway
     answer = gateway.callback(stk_body("ws_CO_UNKNOWN", result_code=1032))
 
     assert answer.status_code == 200
-    stored = gateway.items("CALLBACK#ws_CO_UNKNOWN")
+    stored = gateway.items("CALLBACK#demo-express#ws_CO_UNKNOWN")
     assert len(stored) == 1
     assert stored[0]["outcome"] == "unmatched"
     assert stored[0]["body"]["Body"]["stkCallback"]["ResultCode"] == 1032
@@ -218,7 +218,7 @@ def test_unparseable_callback_is_kept_and_answered_400(gateway: Gateway):
     )
 
     assert answer.status_code == 400
-    assert gateway.items("CALLBACK#UNPARSEABLE")[0]["body"] == {"unparseable": "not json"}
+    assert gateway.items("CALLBACK#demo-express#UNPARSEABLE")[0]["body"] == {"unparseable": "not json"}
 
 
 def test_token_replaced_elsewhere_is_refreshed_once_and_the_push_retried_once(gateway: Gateway):

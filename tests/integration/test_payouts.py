@@ -258,7 +258,7 @@ def test_a_result_for_no_known_request_is_kept_and_acknowledged(gateway: Gateway
     )
 
     assert answer.get_json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
-    (stored,) = gateway.items("CALLBACK#x-1")
+    (stored,) = gateway.items("CALLBACK#demo-b2c#x-1")
     assert stored["outcome"] == "unmatched"
 
 

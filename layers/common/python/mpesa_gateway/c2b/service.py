@@ -140,7 +140,14 @@ class C2BService:
             raise _refusal(error, action) from None
         except DarajaNotSent:
             raise DarajaUnavailable(f"Daraja could not be reached; {undone}") from None
-        except (DarajaOutcomeUnknown, ValidationError):
+        except DarajaOutcomeUnknown as error:
+            # Registering and simulating move no money: Daraja's server error JSON is its refusal.
+            if error.daraja_error:
+                raise _refusal(error.daraja_error, action) from None
+            raise DarajaTimeout(
+                f"Daraja's answer never came: it is unknown whether it did the {action}"
+            ) from None
+        except ValidationError:
             raise DarajaTimeout(
                 f"Daraja's answer never came: it is unknown whether it did the {action}"
             ) from None

@@ -147,10 +147,12 @@ def _json_or_raise(response: requests.Response) -> dict[str, Any]:
         body = None
     if response.ok and isinstance(body, dict):
         return body
-    code = str(body["errorCode"]) if isinstance(body, dict) and "errorCode" in body else None
-    if code and (response.status_code < 500 or code in NOT_DONE_SERVER_CODES):
-        raise DarajaError(response.status_code, code, str(body.get("errorMessage", "")))  # type: ignore[union-attr]
+    error = None
+    if isinstance(body, dict) and "errorCode" in body:
+        error = DarajaError(response.status_code, str(body["errorCode"]), str(body.get("errorMessage", "")))
+        if response.status_code < 500 or error.error_code in NOT_DONE_SERVER_CODES:
+            raise error
     # A proxy's HTML page, another server error, or an answer we cannot read: it may have been done.
     raise DarajaOutcomeUnknown(
-        f"unusable answer from Daraja (HTTP {response.status_code}{f', {code}' if code else ''})"
+        f"unusable answer from Daraja (HTTP {response.status_code}{f', {error}' if error else ''})", error
     )

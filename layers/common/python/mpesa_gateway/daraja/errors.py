@@ -35,5 +35,10 @@ class DarajaOutcomeUnknown(Exception):
     """The request was sent but no usable answer came (read timeout, dropped connection, a proxy's
     error page, a server error that may follow work already done, an answer we cannot read).
 
-    It may have reached the customer, so it must never be retried blindly.
+    It may have reached the customer, so it must never be retried blindly. `daraja_error` is Daraja's
+    own error JSON when one came (a server error code that does not say "not done").
     """
+
+    def __init__(self, message: str, daraja_error: DarajaError | None = None) -> None:
+        super().__init__(message)
+        self.daraja_error = daraja_error
