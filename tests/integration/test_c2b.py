@@ -59,7 +59,9 @@ def set_rules(**rules: Any) -> None:
 
 def validations(gateway: Gateway, trans_id: str) -> list[str]:
     return [
-        item["outcome"] for item in gateway.items(f"CALLBACK#demo-c2b#{trans_id}") if item["kind"] == "c2b_validation"
+        item["outcome"]
+        for item in gateway.items(f"CALLBACK#demo-c2b#{trans_id}")
+        if item["kind"] == "c2b_validation"
     ]
 
 

@@ -130,7 +130,7 @@ def test_rapid_status_polling_asks_daraja_once_per_interval(gateway: Gateway):
     assert len(gateway.simulator_log("/mpesa/stkpushquery/v1/query")) == 1
 
 
-def test_duplicate_callbacks_change_nothing(gateway: Gateway):
+def test_duplicate_callbacks_change_nothing_and_a_contradicting_one_is_flagged(gateway: Gateway):
     gateway.rule(msisdn="254712345678", duplicate_callbacks=2, callback_delay_ms=100)
     data = gateway.request_payment(PAYMENT).get_json()["data"]
     gateway.wait_for(data["transaction_id"])
@@ -144,9 +144,15 @@ def test_duplicate_callbacks_change_nothing(gateway: Gateway):
     assert replay.status_code == 200
     assert replay.get_json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
     assert [c["status"] for c in gateway.delivered_callbacks()] == [200, 200, 200]
-    assert gateway.items(f"TXN#{data['transaction_id']}")[0] == first
-    outcomes = sorted(c["outcome"] for c in gateway.items(f"CALLBACK#demo-express#{data['CheckoutRequestID']}"))
-    assert outcomes == ["applied", "duplicate", "duplicate", "duplicate"]
+    after = gateway.items(f"TXN#{data['transaction_id']}")[0]
+    assert after.pop("conflict") == "callback said CANCELLED (1032) after COMPLETED by callback"
+    assert {k: v for k, v in after.items() if k != "updated_at"} == {
+        k: v for k, v in first.items() if k != "updated_at"
+    }
+    outcomes = sorted(
+        c["outcome"] for c in gateway.items(f"CALLBACK#demo-express#{data['CheckoutRequestID']}")
+    )
+    assert outcomes == ["applied", "conflict", "duplicate", "duplicate"]
 
 
 def test_dropped_callback_is_settled_by_status_query_and_late_callback_adds_receipt(gateway: Gateway):

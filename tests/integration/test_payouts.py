@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities import parameters
 from mpesa_gateway.config import get_settings
 from tests.integration.conftest import Gateway
 
-FINAL = {"COMPLETED", "FAILED", "TIMEOUT", "REVERSED"}
+FINAL = {"COMPLETED", "FAILED", "REVERSED"}
 B2C = {
     "phone_number": "0712345678",
     "amount": 500,
@@ -102,13 +102,22 @@ def test_a_wrong_initiator_password_comes_back_as_2001(gateway: Gateway):
     assert (settled["status"], settled["result_code"]) == ("FAILED", 2001)
 
 
-def test_a_payout_whose_result_never_comes_times_out(gateway: Gateway):
+def test_a_queue_timeout_is_not_an_outcome_the_payout_stays_pending_with_do_not_resend(gateway: Gateway):
     rule(gateway, msisdn="254712345678", timeout=True, callback_delay_ms=50)
+    data = send(gateway, B2C).get_json()["data"]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not timeouts_received(gateway):
+        time.sleep(0.1)
 
-    settled = paid_out(gateway)
+    pending = gateway.items(f"TXN#{data['transaction_id']}")[0]
 
-    assert settled["status"] == "TIMEOUT"
-    assert settled["receipt_number"] is None
+    assert [c["outcome"] for c in timeouts_received(gateway)] == ["timeout_noted"]
+    assert pending["status"] == "PENDING"
+    assert "do not resend" in pending["error"]
+
+
+def timeouts_received(gateway: Gateway) -> list[dict]:
+    return [item for item in gateway.items("CALLBACK#demo-b2c#") if item["kind"] == "timeout"]
 
 
 def test_a_payout_whose_result_and_timeout_both_come_ends_completed(gateway: Gateway):

@@ -144,10 +144,10 @@ def result_service() -> ResultService:
 @cache
 def reconciler() -> Reconciler:
     return Reconciler(
-        app_directory(),
-        transactions(),
-        express_service(),
-        result_service(),
-        account_service(),
-        get_settings(),
+        apps=app_directory(),
+        transactions=transactions(),
+        express=express_service(),
+        results=result_service(),
+        account=account_service(),
+        settings=get_settings(),
     )

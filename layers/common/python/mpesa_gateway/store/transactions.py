@@ -279,7 +279,8 @@ class DynamoTransactionStore:
         """Evidence that contradicts a final status and cannot overrule it: kept for people to look at."""
         self._table.update_item(
             Key=_txn_key(transaction_id),
-            UpdateExpression="SET conflict = :c, updated_at = :u",
+            UpdateExpression="SET #conflict = :c, updated_at = :u",  # CONFLICT is a reserved word
+            ExpressionAttributeNames={"#conflict": "conflict"},
             ExpressionAttributeValues={":c": conflict[:500], ":u": _now().isoformat()},
             ConditionExpression=Attr("pk").exists(),
         )
