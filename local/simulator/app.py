@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask
 
-from local.simulator import c2b, control, oauth, payouts, queries, stk
+from local.simulator import c2b, control, injection, oauth, payouts, queries, stk
 from local.simulator.callbacks import Deliver, post_json
 from local.simulator.errors import DarajaError, error_response
 from local.simulator.settings import SimulatorSettings
-from local.simulator.state import EXTENSION_KEY, SimulatorState, get_state
-
-CONTROL_PREFIX = "/simulator/"
+from local.simulator.state import EXTENSION_KEY, SimulatorState
 
 
 def create_app(settings: SimulatorSettings, *, deliver: Deliver | None = None) -> Flask:
@@ -21,20 +19,5 @@ def create_app(settings: SimulatorSettings, *, deliver: Deliver | None = None) -
     for module in (oauth, stk, c2b, payouts, queries, control):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(DarajaError, error_response)
-    app.after_request(_log_daraja_request)
+    injection.install(app)  # faults, the request log and the record of what Daraja did
     return app
-
-
-def _log_daraja_request(response: Response) -> Response:
-    # Headers are never logged: the Authorization header holds credentials and tokens.
-    if not request.path.startswith(CONTROL_PREFIX):
-        get_state().request_log.append(
-            {
-                "method": request.method,
-                "path": request.path,
-                "query": request.args.to_dict(),
-                "body": request.get_json(silent=True),
-                "status": response.status_code,
-            }
-        )
-    return response

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify
 
 from local.simulator.callbacks import post_json
 from local.simulator.clock import daraja_timestamp, nairobi_now
-from local.simulator.errors import DarajaError, invalid_field
+from local.simulator.errors import ControlInputError, DarajaError, invalid_field
 from local.simulator.ids import new_receipt_number, random_digits
 from local.simulator.oauth import require_access_token
 from local.simulator.receipts import register_customer_payment
@@ -391,14 +391,6 @@ def simulate() -> Response:
 # --- confirmations without validation (control API) ---------------------------------------------
 
 CONFIRMATION_FIELDS = ("short_code", "msisdn", "amount", "bill_ref_number", "command_id", "delay_ms")
-
-
-class ControlInputError(ValueError):
-    """A bad control-API request; names the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -30,13 +30,15 @@ class CallbackDispatcher:
         self._lock = threading.Lock()
         self._timers: set[threading.Timer] = set()
 
-    def schedule(self, url: str, body: dict[str, Any], *, delay_ms: int, extra_copies: int = 0) -> None:
+    def schedule(
+        self, url: str, body: dict[str, Any], *, delay_ms: int, extra_copies: int = 0, first_attempt: int = 1
+    ) -> None:
         """Sends `body` after the delay, then `extra_copies` duplicates; never blocks the caller."""
         timer: threading.Timer
 
         def run() -> None:
             try:
-                self._send_copies(url, body, 1 + extra_copies)
+                self._send_copies(url, body, first_attempt, first_attempt + extra_copies)
             finally:
                 with self._lock:
                     self._timers.discard(timer)
@@ -49,6 +51,20 @@ class CallbackDispatcher:
             self._timers.add(timer)
         timer.start()
 
+    def schedule_each(self, url: str, body: dict[str, Any], delays_ms: list[int]) -> None:
+        """One copy of `body` per delay, each on its own timer: copies may overtake one another."""
+        for attempt, delay_ms in enumerate(delays_ms, start=1):
+            self.schedule(url, body, delay_ms=delay_ms, first_attempt=attempt)
+
+    def deliver_now(self, url: str, body: dict[str, Any], *, extra_copies: int = 0) -> None:
+        """Delivers `body` on the caller's thread and waits for the receiver's answer; duplicates follow."""
+        if self._stopping.is_set():
+            return
+        self._send_once(url, body, 1)
+        if extra_copies:
+            gap_ms = int(DUPLICATE_GAP_SECONDS * 1000)
+            self.schedule(url, body, delay_ms=gap_ms, extra_copies=extra_copies - 1, first_attempt=2)
+
     def shutdown(self) -> None:
         """Cancels pending deliveries; tests call it so no timer outlives its app."""
         self._stopping.set()
@@ -58,9 +74,9 @@ class CallbackDispatcher:
         for timer in timers:
             timer.cancel()
 
-    def _send_copies(self, url: str, body: dict[str, Any], copies: int) -> None:
-        for attempt in range(1, copies + 1):
-            if attempt > 1 and self._stopping.wait(DUPLICATE_GAP_SECONDS):
+    def _send_copies(self, url: str, body: dict[str, Any], first_attempt: int, last_attempt: int) -> None:
+        for attempt in range(first_attempt, last_attempt + 1):
+            if attempt > first_attempt and self._stopping.wait(DUPLICATE_GAP_SECONDS):
                 return
             self._send_once(url, body, attempt)
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
+from local.simulator import effects
 from local.simulator.balances import ACCOUNT_NAMES, Balances
-from local.simulator.c2b import ControlInputError, confirm_without_validation, parse_direct_confirmation
+from local.simulator.c2b import confirm_without_validation, parse_direct_confirmation
+from local.simulator.errors import ControlInputError
+from local.simulator.faults import parse_fault
+from local.simulator.injection import fault_paths
 from local.simulator.logs import Entry
-from local.simulator.rules import RuleError, is_short_code, parse_rule
+from local.simulator.rules import is_short_code, parse_rule
 from local.simulator.state import get_state
 from local.simulator.validation import is_msisdn
 
@@ -27,7 +31,7 @@ def add_rule() -> tuple[Response, int]:
     rules = get_state().rules
     try:
         rule = parse_rule(request.get_json(silent=True), rules.default_callback_delay_ms)
-    except RuleError as error:
+    except ControlInputError as error:
         return jsonify({"error": str(error), "field": error.field}), 400
     rules.put(rule)  # one rule per number: a new one replaces the old
     return jsonify(rule.to_json()), 201
@@ -163,10 +167,38 @@ def list_requests() -> Response:
 
 @blueprint.delete("/requests")
 def clear_logs() -> Response:
+    """Clears the request and callback logs and the record of processed pushes and payouts."""
     state = get_state()
     state.request_log.clear()
     state.callback_log.clear()
+    state.processed.clear()
     return jsonify({"cleared": True})
+
+
+@blueprint.get("/processed")
+def list_processed() -> Response:
+    """What Daraja did: every STK push and payout it acted on, and a summary to compare with."""
+    records = get_state().processed.entries()
+    return jsonify({"processed": records, "summary": effects.summarise(records)})
+
+
+@blueprint.post("/faults")
+def add_fault() -> tuple[Response, int]:
+    try:
+        fault, seed = parse_fault(request.get_json(silent=True), fault_paths(current_app))
+    except ControlInputError as error:
+        return jsonify({"error": str(error), "field": error.field}), 400
+    return jsonify(get_state().faults.add(fault, seed).to_json(fired=0)), 201
+
+
+@blueprint.get("/faults")
+def list_faults() -> Response:
+    return jsonify({"faults": get_state().faults.listing()})
+
+
+@blueprint.delete("/faults")
+def clear_faults() -> Response:
+    return jsonify({"deleted": get_state().faults.clear()})
 
 
 @blueprint.get("/callbacks")

@@ -7,6 +7,15 @@ from flask import Response, jsonify
 from local.simulator.ids import new_request_id
 
 
+class ControlInputError(ValueError):
+    """A bad control-API request (/simulator/...); names the field so a test author sees the typo."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 class DarajaError(Exception):
     """Raised anywhere in a Daraja view; the app turns it into Daraja's error body."""
 

@@ -8,8 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import g
+
 # A long-running dev server must not grow without bound.
 MAX_ENTRIES = 10_000
+OUTCOME_KEY = "simulator_outcome"
 
 Entry = dict[str, Any]
 
@@ -35,3 +38,13 @@ class EventLog:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def note_outcome(**fields: Any) -> None:
+    """Called by a view that acted on its request: what Daraja did (ids, result, callback), for the logs."""
+    setattr(g, OUTCOME_KEY, fields)
+
+
+def noted_outcome() -> Entry | None:
+    outcome: Entry | None = g.get(OUTCOME_KEY)
+    return outcome

@@ -14,11 +14,13 @@ from local.simulator.state import get_state
 
 blueprint = Blueprint("daraja_oauth", __name__)
 
+GENERATE = "/oauth/v1/generate"
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-@blueprint.get("/oauth/v1/generate")
+@blueprint.get(GENERATE)
 def generate_token() -> Response:
     if request.args.get("grant_type") != "client_credentials":
         raise invalid_grant_type()

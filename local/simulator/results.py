@@ -14,7 +14,9 @@ from flask import Response, jsonify
 from local.simulator.c2b import new_originator_conversation_id
 from local.simulator.clock import nairobi_now
 from local.simulator.errors import DarajaError
+from local.simulator.faults import Delivery, callback_delay_ms, send_callback
 from local.simulator.ids import new_conversation_id, placeholder_transaction_id
+from local.simulator.logs import note_outcome
 from local.simulator.outcomes import result_description
 from local.simulator.rules import Rule, is_short_code
 from local.simulator.security import MAX_CREDENTIAL_LENGTH
@@ -173,7 +175,15 @@ def process(
         result = result_body(conversation, rule.result_code, reference=reference)
     else:
         result = settle()
-    _deliver(state, conversation, rule, result)
+    delivery = _deliver(state, conversation, rule, result)
+    outcome = None if result is None else result["Result"]
+    note_outcome(
+        conversation_id=conversation.conversation_id,
+        originator_conversation_id=conversation.originator_conversation_id,
+        result_code=None if outcome is None else outcome["ResultCode"],  # None: only the queue timeout
+        transaction_id=outcome["TransactionID"] if outcome and outcome["ResultCode"] == SUCCESS else None,
+        callback=delivery.value,
+    )
     # The request is already under way, so a client that times out here must reconcile by query.
     time.sleep(rule.response_delay_ms / 1000)
     return jsonify(
@@ -188,12 +198,14 @@ def process(
 
 def _deliver(
     state: SimulatorState, conversation: Conversation, rule: Rule, result: dict[str, Any] | None
-) -> None:
+) -> Delivery:
     if rule.drop_callback:  # processed (or not) as decided, but nothing is ever sent
-        return
-    delay_ms = rule.callback_delay_ms
+        return Delivery.DROPPED
+    delay_ms = callback_delay_ms(rule.callback_delay_ms)
+    delivery = Delivery.SCHEDULED
     if rule.timeout or rule.result_and_timeout:
-        state.dispatcher.schedule(
+        delivery = send_callback(
+            state,
             conversation.timeout_url,
             timeout_body(conversation),
             delay_ms=delay_ms,
@@ -201,6 +213,7 @@ def _deliver(
         )
         delay_ms += RESULT_AFTER_TIMEOUT_MS
     if result is not None:
-        state.dispatcher.schedule(
-            conversation.result_url, result, delay_ms=delay_ms, extra_copies=rule.duplicate_callbacks
+        delivery = send_callback(
+            state, conversation.result_url, result, delay_ms=delay_ms, extra_copies=rule.duplicate_callbacks
         )
+    return delivery

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from local.simulator.errors import ControlInputError
 from local.simulator.validation import digits, is_msisdn
 
 # Upper bounds keep a typo from parking a timer or a request thread for hours.
@@ -51,54 +52,50 @@ class Rule:
         return data
 
 
-class RuleError(ValueError):
-    """A bad control-API rule; names the field so the test author sees the typo at once."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-def _int_field(body: Mapping[str, Any], field: str, default: int, maximum: int) -> int:
+def int_field(
+    body: Mapping[str, Any], field: str, default: int | None, maximum: int, *, minimum: int = 0
+) -> int:
+    """An integer field within bounds; `default` None makes it required."""
+    if field not in body and default is None:
+        raise ControlInputError(field, "is required")
     value = body.get(field, default)
     # bool is an int subclass; `true` as a delay is a mistake, not 1 ms.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RuleError(field, "must be an integer")
-    if not 0 <= value <= maximum:
-        raise RuleError(field, f"must be between 0 and {maximum}")
+        raise ControlInputError(field, "must be an integer")
+    if not minimum <= value <= maximum:
+        raise ControlInputError(field, f"must be between {minimum} and {maximum}")
     return value
 
 
-def _bool_field(body: Mapping[str, Any], field: str) -> bool:
-    value = body.get(field, False)
+def bool_field(body: Mapping[str, Any], field: str, default: bool = False) -> bool:
+    value = body.get(field, default)
     if not isinstance(value, bool):
-        raise RuleError(field, "must be true or false")
+        raise ControlInputError(field, "must be true or false")
     return value
 
 
 def parse_rule(body: Any, default_callback_delay_ms: int) -> Rule:
     if not isinstance(body, dict):
-        raise RuleError("body", "must be a JSON object")
+        raise ControlInputError("body", "must be a JSON object")
     unknown = sorted(set(body) - {field for field in Rule.__dataclass_fields__})
     if unknown:
-        raise RuleError(unknown[0], "is not a rule field")
+        raise ControlInputError(unknown[0], "is not a rule field")
     msisdn, party = _target(body)
-    timeout, result_and_timeout = (_bool_field(body, flag) for flag in TIMEOUT_FLAGS)
+    timeout, result_and_timeout = (bool_field(body, flag) for flag in TIMEOUT_FLAGS)
     if timeout and result_and_timeout:
-        raise RuleError("result_and_timeout", "cannot be combined with timeout")
+        raise ControlInputError("result_and_timeout", "cannot be combined with timeout")
     return Rule(
         msisdn=msisdn,
         party=party,
         timeout=timeout,
         result_and_timeout=result_and_timeout,
-        result_code=_int_field(body, "result_code", 0, MAX_RESULT_CODE),
-        callback_delay_ms=_int_field(
+        result_code=int_field(body, "result_code", 0, MAX_RESULT_CODE),
+        callback_delay_ms=int_field(
             body, "callback_delay_ms", default_callback_delay_ms, MAX_CALLBACK_DELAY_MS
         ),
-        drop_callback=_bool_field(body, "drop_callback"),
-        duplicate_callbacks=_int_field(body, "duplicate_callbacks", 0, MAX_DUPLICATE_CALLBACKS),
-        response_delay_ms=_int_field(body, "response_delay_ms", 0, MAX_RESPONSE_DELAY_MS),
+        drop_callback=bool_field(body, "drop_callback"),
+        duplicate_callbacks=int_field(body, "duplicate_callbacks", 0, MAX_DUPLICATE_CALLBACKS),
+        response_delay_ms=int_field(body, "response_delay_ms", 0, MAX_RESPONSE_DELAY_MS),
     )
 
 
@@ -106,14 +103,14 @@ def _target(body: Mapping[str, Any]) -> tuple[str, str]:
     """(msisdn, party): exactly one of them is given."""
     if "party" in body:
         if "msisdn" in body:
-            raise RuleError("party", "give msisdn or party, not both")
+            raise ControlInputError("party", "give msisdn or party, not both")
         party = body["party"]
         if not isinstance(party, str) or not is_short_code(party):
-            raise RuleError("party", "must be a short code string of 5 to 7 digits")
+            raise ControlInputError("party", "must be a short code string of 5 to 7 digits")
         return "", party
     msisdn = body.get("msisdn")
     if not isinstance(msisdn, str) or not is_msisdn(msisdn):
-        raise RuleError("msisdn", "must be a 12-digit string 2547XXXXXXXX or 2541XXXXXXXX")
+        raise ControlInputError("msisdn", "must be a 12-digit string 2547XXXXXXXX or 2541XXXXXXXX")
     return msisdn, ""
 
 

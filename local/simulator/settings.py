@@ -17,6 +17,8 @@ class SimulatorSettings:
     callback_timeout_seconds: float = 10
     # initiator name -> password, for the SecurityCredential of B2C, B2B, reversal, status and balance
     initiators: dict[str, str] = field(default_factory=dict)
+    # Seeds the generator that rate-based faults and shuffled callbacks draw from; None: unseeded.
+    fault_seed: int | None = None
 
     def __post_init__(self) -> None:
         # Fail at start-up rather than with a confusing answer mid-test.

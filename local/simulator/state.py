@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from local.simulator.balances import OrgAccounts
 from local.simulator.callbacks import CallbackDispatcher, Deliver
+from local.simulator.faults import FaultBook
 from local.simulator.logs import EventLog
 from local.simulator.outcomes import Ledger
 from local.simulator.receipts import ReceiptBook
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 EXTENSION_KEY = "daraja_simulator"
 
 RecordT = TypeVar("RecordT")
+# A fault run of thousands of payments must fit; an entry is a few hundred bytes.
+PROCESSED_MAX_ENTRIES = 200_000
 
 
 class Registry(Generic[RecordT]):
@@ -133,6 +136,9 @@ class SimulatorState:
         self.conversations: Registry[str] = Registry()
         self.jobs = BackgroundJobs()
         self.request_log = EventLog()
+        self.faults = FaultBook(settings.fault_seed)
+        # What Daraja did: one entry per processed STK push and payout (see `effects`).
+        self.processed = EventLog(PROCESSED_MAX_ENTRIES)
         self.callback_log = EventLog()
         self.dispatcher = CallbackDispatcher(deliver, settings.callback_timeout_seconds, self.callback_log)
 

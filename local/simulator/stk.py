@@ -12,7 +12,9 @@ from flask import Blueprint, Response, jsonify
 from local.simulator.clock import daraja_timestamp, nairobi_now
 from local.simulator.credentials import check_merchant_password
 from local.simulator.errors import invalid_field, overloaded
+from local.simulator.faults import Delivery, callback_delay_ms, send_callback
 from local.simulator.ids import new_checkout_request_id, new_merchant_request_id, new_receipt_number
+from local.simulator.logs import note_outcome
 from local.simulator.oauth import require_access_token
 from local.simulator.outcomes import Outcome
 from local.simulator.receipts import register_customer_payment
@@ -36,6 +38,7 @@ from local.simulator.validation import (
 
 blueprint = Blueprint("daraja_stk", __name__)
 
+PUSH = "/mpesa/stkpush/v1/processrequest"
 ACCEPTED = "Success. Request accepted for processing"
 SHORTCODE = digits(5, 7)
 PASSWORD = text_length(1, 1024)
@@ -76,7 +79,7 @@ def _query_checks(settings: SimulatorSettings) -> FieldChecks:
     )
 
 
-@blueprint.post("/mpesa/stkpush/v1/processrequest")
+@blueprint.post(PUSH)
 @require_access_token
 def stk_push() -> Response:
     state = get_state()
@@ -85,14 +88,23 @@ def stk_push() -> Response:
     shortcode = check_merchant_password(body, state.settings.passkeys)
     phone_number = as_text(body["PhoneNumber"]) or ""
     rule = state.rules.for_msisdn(phone_number)
-    transaction = _record_transaction(state, shortcode, whole_amount(body["Amount"]) or 0, rule)
+    delay_ms = callback_delay_ms(rule.callback_delay_ms)
+    transaction = _record_transaction(state, shortcode, whole_amount(body["Amount"]) or 0, rule, delay_ms)
+    delivery = Delivery.DROPPED
     if not rule.drop_callback:
-        state.dispatcher.schedule(
+        delivery = send_callback(
+            state,
             body["CallBackURL"],
-            _callback_body(transaction, rule),
-            delay_ms=rule.callback_delay_ms,
+            _callback_body(transaction, delay_ms),
+            delay_ms=delay_ms,
             extra_copies=rule.duplicate_callbacks,
         )
+    note_outcome(
+        checkout_request_id=transaction.checkout_request_id,
+        merchant_request_id=transaction.merchant_request_id,
+        result_code=transaction.outcome.result_code,
+        callback=delivery.value,
+    )
     # The push is already under way, so a client that times out here must reconcile by query.
     time.sleep(rule.response_delay_ms / 1000)
     return jsonify(
@@ -131,8 +143,10 @@ def stk_query() -> Response:
     )
 
 
-def _record_transaction(state: SimulatorState, shortcode: str, amount: int, rule: Rule) -> StkTransaction:
-    outcome = Outcome.after(rule.result_code, rule.callback_delay_ms)
+def _record_transaction(
+    state: SimulatorState, shortcode: str, amount: int, rule: Rule, delay_ms: int
+) -> StkTransaction:
+    outcome = Outcome.after(rule.result_code, delay_ms)
     while True:  # ids carry 10 random digits, so a retry is all but never needed
         transaction = StkTransaction(
             merchant_request_id=new_merchant_request_id(),
@@ -146,7 +160,7 @@ def _record_transaction(state: SimulatorState, shortcode: str, amount: int, rule
             return transaction
 
 
-def _callback_body(transaction: StkTransaction, rule: Rule) -> dict[str, Any]:
+def _callback_body(transaction: StkTransaction, delay_ms: int) -> dict[str, Any]:
     outcome = transaction.outcome
     callback: dict[str, Any] = {
         "MerchantRequestID": transaction.merchant_request_id,
@@ -155,7 +169,7 @@ def _callback_body(transaction: StkTransaction, rule: Rule) -> dict[str, Any]:
         "ResultDesc": outcome.result_desc,
     }
     if outcome.is_success:
-        settled_at = nairobi_now() + timedelta(milliseconds=rule.callback_delay_ms)
+        settled_at = nairobi_now() + timedelta(milliseconds=delay_ms)
         items = _success_items(transaction, int(daraja_timestamp(settled_at)))
         callback["CallbackMetadata"] = {"Item": items}
     return {"Body": {"stkCallback": callback}}
