@@ -34,6 +34,9 @@ class Settings:
     status_query_interval_seconds: int
     # The reconciler asks Daraja about pushes still pending this long after they were sent.
     reconcile_after_seconds: int
+    # With merchant API keys (stack context merchantApiKeys), the authorizer names the merchant's key,
+    # this prefix plus the merchant id, to API Gateway's usage plan.
+    merchant_api_key_prefix: str | None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,6 +64,7 @@ class Settings:
             status_query_interval_seconds=int(env.get("STATUS_QUERY_INTERVAL_SECONDS", "3")),
             # The prompt lives about 60 s; past 90 s the customer has acted or it has expired.
             reconcile_after_seconds=int(env.get("RECONCILE_AFTER_SECONDS", "90")),
+            merchant_api_key_prefix=env.get("MERCHANT_API_KEY_PREFIX") or None,
         )
 
 
