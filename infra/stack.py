@@ -106,6 +106,12 @@ class GatewayStack(Stack):
             description="Usage plan that merchant API keys join (merchantApiKeys)",
         )
         CfnOutput(
+            self,
+            "MerchantApiKeyPrefix",
+            value=self.api.settings.merchant_plan.usage_key_prefix,
+            description="A merchant's API key value is this prefix plus its merchant id (merchantApiKeys)",
+        )
+        CfnOutput(
             self, "AppSecretPrefix", value=self.secrets.prefix, description="Name prefix of app secrets"
         )
         CfnOutput(

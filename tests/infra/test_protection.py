@@ -207,6 +207,7 @@ def test_the_authorizer_names_merchant_keys_only_when_keys_are_required(synthesi
     assert outputs["MerchantUsagePlanId"]["Value"] == {
         "Ref": configured.logical_id(configured.stack.api.merchant_plan)
     }
+    assert outputs["MerchantApiKeyPrefix"]["Value"] == "MpesaGateway-merchant-"
 
 
 # --- the callback source allow-list ---------------------------------------------------------------
