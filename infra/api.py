@@ -51,6 +51,15 @@ OPEN_ROUTE_REASONS: dict[Auth, str] = {
 }
 
 
+# Execution logs and metrics of every method. Request and response bodies carry phone numbers: never
+# into execution logs.
+STAGE_METHOD_LOGGING = {
+    "logging_level": apigateway.MethodLoggingLevel.INFO,
+    "metrics_enabled": True,
+    "data_trace_enabled": False,
+}
+
+
 @dataclass(frozen=True)
 class MerchantPlanSettings:
     """The merchants' usage plan: a budget per merchant (per API key), on top of the per-method ones.
@@ -65,6 +74,10 @@ class MerchantPlanSettings:
     quota_period: apigateway.Period = apigateway.Period.DAY
     api_keys_required: bool = False
     usage_key_prefix: str = "mpesa-gateway-merchant-"
+
+    def __post_init__(self) -> None:
+        if self.quota is not None and self.quota <= 0:
+            raise ValueError(f"a usage plan quota must be positive, not {self.quota}")
 
 
 @dataclass(frozen=True)
@@ -96,15 +109,6 @@ def method_options(route_throttles: Mapping[Auth, Throttle]) -> dict[str, apigat
             **STAGE_METHOD_LOGGING,
         )
     return options
-
-
-# Execution logs and metrics of every method. Request and response bodies carry phone numbers: never
-# into execution logs.
-STAGE_METHOD_LOGGING = {
-    "logging_level": apigateway.MethodLoggingLevel.INFO,
-    "metrics_enabled": True,
-    "data_trace_enabled": False,
-}
 
 
 def error_body(code: str, message: str) -> str:

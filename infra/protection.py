@@ -123,6 +123,11 @@ def callback_source_policy(cidrs: Sequence[str], routes: Iterable[Route] = ROUTE
     )
 
 
+# WAF's bounds for a rate-based rule's limit (requests per evaluation window).
+MIN_RATE_LIMIT = 10
+MAX_RATE_LIMIT = 2_000_000_000
+
+
 @dataclass(frozen=True)
 class WafSettings:
     # Requests per source IP per 5 minutes on every route but the callbacks.
@@ -130,6 +135,14 @@ class WafSettings:
     # Per source IP per 5 minutes on callback routes, when no allow-list says who Safaricom is.
     callback_rate_limit: int = 6000
     callback_source_ips: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for name in ("rate_limit", "callback_rate_limit"):
+            if not MIN_RATE_LIMIT <= getattr(self, name) <= MAX_RATE_LIMIT:
+                raise ValueError(
+                    f"WAF {name} must be {MIN_RATE_LIMIT} to {MAX_RATE_LIMIT} requests per 5 minutes, "
+                    f"not {getattr(self, name)}"
+                )
 
 
 WINDOW_SECONDS = 300

@@ -144,7 +144,6 @@ class GatewayStack(Stack):
         callback_source_ips = parse_cidrs(self._context(CONTEXT_CALLBACK_SOURCE_IPS, None), PROJECT_ROOT)
         waf_defaults = WafSettings()
         plan_defaults = MerchantPlanSettings()
-        quota = self._context(CONTEXT_PLAN_QUOTA, None)
         period = str(self._context(CONTEXT_PLAN_QUOTA_PERIOD, plan_defaults.quota_period.value)).upper()
         if period not in {member.value for member in apigateway.Period}:
             raise ValueError(f"{CONTEXT_PLAN_QUOTA_PERIOD} must be DAY, WEEK or MONTH, not {period!r}")
@@ -155,7 +154,7 @@ class GatewayStack(Stack):
             },
             merchant_plan=MerchantPlanSettings(
                 throttle=self._throttle(CONTEXT_PLAN_RATE, CONTEXT_PLAN_BURST, plan_defaults.throttle),
-                quota=None if quota is None else self._number(CONTEXT_PLAN_QUOTA, quota, int),
+                quota=self._number(CONTEXT_PLAN_QUOTA, None, int),
                 quota_period=apigateway.Period(period),
                 api_keys_required=self._flag(CONTEXT_MERCHANT_API_KEYS),
                 # API key values are unique per account and region: one prefix per stack.
@@ -164,13 +163,9 @@ class GatewayStack(Stack):
             callback_source_ips=callback_source_ips,
             waf=(
                 WafSettings(
-                    rate_limit=self._number(
-                        CONTEXT_WAF_RATE, self._context(CONTEXT_WAF_RATE, waf_defaults.rate_limit), int
-                    ),
+                    rate_limit=self._number(CONTEXT_WAF_RATE, waf_defaults.rate_limit, int),
                     callback_rate_limit=self._number(
-                        CONTEXT_WAF_CALLBACK_RATE,
-                        self._context(CONTEXT_WAF_CALLBACK_RATE, waf_defaults.callback_rate_limit),
-                        int,
+                        CONTEXT_WAF_CALLBACK_RATE, waf_defaults.callback_rate_limit, int
                     ),
                     callback_source_ips=callback_source_ips,
                 )
@@ -183,13 +178,15 @@ class GatewayStack(Stack):
 
     def _throttle(self, rate_key: str, burst_key: str, default: Throttle) -> Throttle:
         return Throttle(
-            rate_limit=self._number(rate_key, self._context(rate_key, default.rate_limit), float),
-            burst_limit=self._number(burst_key, self._context(burst_key, default.burst_limit), int),
+            rate_limit=self._number(rate_key, default.rate_limit, float),
+            burst_limit=self._number(burst_key, default.burst_limit, int),
         )
 
-    @staticmethod
-    def _number(key: str, value: Any, kind: type[int] | type[float]) -> Any:
-        """A number from context; on the command line it arrives as a string."""
+    def _number(self, key: str, default: Any, kind: type[int] | type[float]) -> Any:
+        """A number from context, or the default; on the command line it arrives as a string."""
+        value = self._context(key, default)
+        if value is None:
+            return None
         try:
             number = kind(value)
         except (TypeError, ValueError):

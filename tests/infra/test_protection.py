@@ -12,7 +12,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
-from infra.api import ApiSettings, method_options
+from infra.api import ApiSettings, MerchantPlanSettings, method_options
 from infra.application import build_app
 from infra.protection import (
     DEFAULT_ROUTE_THROTTLES,
@@ -147,9 +147,15 @@ def test_a_route_class_without_a_throttle_fails_synthesis():
         method_options(throttles)
 
 
-def test_throttles_must_be_positive():
+def test_throttles_quotas_and_waf_rates_must_be_in_range():
     with pytest.raises(ValueError, match="positive"):
         Throttle(rate_limit=0, burst_limit=10)
+    with pytest.raises(ValueError, match="quota must be positive"):
+        MerchantPlanSettings(quota=0)
+    with pytest.raises(ValueError, match="rate_limit must be 10 to"):
+        WafSettings(rate_limit=9)
+    with pytest.raises(ValueError, match="callback_rate_limit must be 10 to"):
+        WafSettings(callback_rate_limit=2_000_000_001)
 
 
 @pytest.mark.parametrize(
@@ -159,6 +165,7 @@ def test_throttles_must_be_positive():
         ("tokenThrottleBurstLimit", 2.5, "tokenThrottleBurstLimit must be a whole number"),
         ("wafEnabled", "yes", "wafEnabled must be true or false"),
         ("merchantPlanQuotaPeriod", "YEAR", "merchantPlanQuotaPeriod must be DAY, WEEK or MONTH"),
+        ("merchantPlanQuota", "lots", "merchantPlanQuota must be a number"),
         ("callbackSourceIps", "196.201.214.300", "'196.201.214.300' is not an IP address or CIDR"),
     ],
 )
