@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
@@ -14,6 +14,13 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra import nag
+from infra.protection import (
+    DEFAULT_ROUTE_THROTTLES,
+    GatewayWebAcl,
+    Throttle,
+    WafSettings,
+    callback_source_policy,
+)
 from infra.routes import GATEWAY_ERRORS, MERCHANT_AUTH_CHALLENGE, ROUTES, Auth, Function, Route
 
 STAGE_NAME = "prod"
@@ -27,6 +34,8 @@ RESPONSE_TYPES: dict[int, apigateway.ResponseType] = {
     429: apigateway.ResponseType.THROTTLED,
 }
 SERVER_ERROR = ("gateway_error", "The gateway could not complete the request")
+# WAF's answer to a callback from a source outside the allow-list.
+SOURCE_FORBIDDEN = ("source_forbidden", "Requests from this source may not call this route")
 
 # Routes without the merchant authorizer, each with why that is acceptable (for cdk-nag's audit trail).
 # A new Auth kind must be added here deliberately; an unknown one fails synthesis.
@@ -42,12 +51,64 @@ OPEN_ROUTE_REASONS: dict[Auth, str] = {
 }
 
 
+# Execution logs and metrics of every method. Request and response bodies carry phone numbers: never
+# into execution logs.
+STAGE_METHOD_LOGGING = {
+    "logging_level": apigateway.MethodLoggingLevel.INFO,
+    "metrics_enabled": True,
+    "data_trace_enabled": False,
+}
+
+
+@dataclass(frozen=True)
+class MerchantPlanSettings:
+    """The merchants' usage plan: a budget per merchant (per API key), on top of the per-method ones.
+
+    API Gateway applies a usage plan only to methods that require an API key. With `api_keys_required`
+    the merchant methods do, and the authorizer names the merchant's key (`usageIdentifierKey`, API key
+    source AUTHORIZER): each merchant then needs an API key in this plan whose value is
+    `usage_key_prefix + merchant id` (README: "Protecting callbacks and limits")."""
+
+    throttle: Throttle = field(default_factory=lambda: Throttle(rate_limit=20, burst_limit=40))
+    quota: int | None = None  # requests per quota_period; None: no quota
+    quota_period: apigateway.Period = apigateway.Period.DAY
+    api_keys_required: bool = False
+    usage_key_prefix: str = "mpesa-gateway-merchant-"
+
+    def __post_init__(self) -> None:
+        if self.quota is not None and self.quota <= 0:
+            raise ValueError(f"a usage plan quota must be positive, not {self.quota}")
+
+
 @dataclass(frozen=True)
 class ApiSettings:
-    throttling_rate_limit: float = 50
-    throttling_burst_limit: int = 100
+    route_throttles: Mapping[Auth, Throttle] = field(default_factory=lambda: dict(DEFAULT_ROUTE_THROTTLES))
+    merchant_plan: MerchantPlanSettings = field(default_factory=MerchantPlanSettings)
+    # Safaricom's callback source addresses (CIDRs): callback routes refuse every other source.
+    callback_source_ips: tuple[str, ...] = ()
+    waf: WafSettings | None = None  # the gateway's own web ACL (wafEnabled)
+    web_acl_arn: str | None = None  # or an existing WAFv2 web ACL (REGIONAL scope) to attach
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
-    web_acl_arn: str | None = None  # an existing WAFv2 web ACL (REGIONAL scope) to attach
+
+    def __post_init__(self) -> None:
+        if self.waf is not None and self.web_acl_arn:
+            raise ValueError("a stage takes one web ACL: set wafEnabled or webAclArn, not both")
+
+
+def method_options(route_throttles: Mapping[Auth, Throttle]) -> dict[str, apigateway.MethodDeploymentOptions]:
+    """Stage method settings: each route's throttle by its class. Each repeats the stage's logging and
+    metrics settings, so that no method's own settings leave them out."""
+    options = {}
+    for route in ROUTES:
+        throttle = route_throttles.get(route.auth)
+        if throttle is None:
+            raise ValueError(f"{route.method} {route.path}: no throttle is defined for {route.auth!r}")
+        options[f"{route.path}/{route.method}"] = apigateway.MethodDeploymentOptions(
+            throttling_rate_limit=throttle.rate_limit,
+            throttling_burst_limit=throttle.burst_limit,
+            **STAGE_METHOD_LOGGING,
+        )
+    return options
 
 
 def error_body(code: str, message: str) -> str:
@@ -71,11 +132,17 @@ class GatewayApi(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(self, "AccessLogs", retention=settings.log_retention)
+        self.settings = settings
         self.rest_api = apigateway.RestApi(
             self,
             "RestApi",
             description="M-Pesa payments gateway",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
+            policy=callback_source_policy(settings.callback_source_ips)
+            if settings.callback_source_ips
+            else None,
+            # Usage plans identify the merchant by the key the authorizer names, never by a client header.
+            api_key_source_type=apigateway.ApiKeySourceType.AUTHORIZER,
             # Stage logging needs the account-level CloudWatch role; CDK sets it up.
             cloud_watch_role=True,
             deploy_options=apigateway.StageOptions(
@@ -92,13 +159,11 @@ class GatewayApi(Construct):
                     status=True,
                     user=True,
                 ),
-                throttling_rate_limit=settings.throttling_rate_limit,
-                throttling_burst_limit=settings.throttling_burst_limit,
+                # No stage-wide throttle: every method has its route class's own (method_options),
+                # so a flood of one route cannot spend another's budget.
+                method_options=method_options(settings.route_throttles),
                 tracing_enabled=True,
-                metrics_enabled=True,
-                logging_level=apigateway.MethodLoggingLevel.INFO,
-                # Request and response bodies carry phone numbers: never into execution logs.
-                data_trace_enabled=False,
+                **STAGE_METHOD_LOGGING,
             ),
         )
         self._authorizer_function = authorizer
@@ -106,7 +171,8 @@ class GatewayApi(Construct):
         for route in ROUTES:
             self._add_route(route, handlers[route.function])
         self._add_gateway_responses()
-        self._attach_web_acl(settings.web_acl_arn)
+        self.merchant_plan = self._add_merchant_plan(settings.merchant_plan)
+        self.web_acl = self._attach_web_acl()
         nag.acknowledge(
             self.rest_api.node.default_child,  # type: ignore[arg-type]
             "APIG2",
@@ -147,6 +213,7 @@ class GatewayApi(Construct):
                 integration,
                 authorizer=self._token_authorizer(),
                 authorization_type=apigateway.AuthorizationType.CUSTOM,
+                api_key_required=self.settings.merchant_plan.api_keys_required,
             )
             nag.acknowledge(
                 method,
@@ -189,7 +256,39 @@ class GatewayApi(Construct):
             templates={"application/json": error_body(*SERVER_ERROR)},
         )
 
-    def _attach_web_acl(self, web_acl_arn: str | None) -> None:
+    def _add_merchant_plan(self, plan: MerchantPlanSettings) -> apigateway.UsagePlan:
+        return self.rest_api.add_usage_plan(
+            "MerchantUsagePlan",
+            description="Each merchant's budget on merchant routes: its API key, named by the authorizer",
+            throttle=apigateway.ThrottleSettings(
+                rate_limit=plan.throttle.rate_limit, burst_limit=plan.throttle.burst_limit
+            ),
+            quota=(
+                apigateway.QuotaSettings(limit=plan.quota, period=plan.quota_period)
+                if plan.quota is not None
+                else None
+            ),
+            api_stages=[
+                apigateway.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)
+            ],
+        )
+
+    def _attach_web_acl(self) -> GatewayWebAcl | None:
+        settings = self.settings
+        web_acl: GatewayWebAcl | None = None
+        web_acl_arn = settings.web_acl_arn
+        if settings.waf is not None:
+            web_acl = GatewayWebAcl(
+                self,
+                "Waf",
+                settings=settings.waf,
+                metric_prefix="MpesaGateway",
+                response_bodies={
+                    403: error_body(*SOURCE_FORBIDDEN),
+                    429: error_body(*GATEWAY_ERRORS[429]),
+                },
+            )
+            web_acl_arn = web_acl.web_acl.attr_arn
         if web_acl_arn:
             wafv2.CfnWebACLAssociation(
                 self,
@@ -197,11 +296,13 @@ class GatewayApi(Construct):
                 resource_arn=self.rest_api.deployment_stage.stage_arn,
                 web_acl_arn=web_acl_arn,
             )
-            return
+            return web_acl
         nag.acknowledge(
             self.rest_api.deployment_stage,
             "APIG3",
-            "A WAF web ACL is optional (it costs a fixed monthly fee): attach one with the webAclArn "
-            "context value. Without it, stage throttling, the merchant authorizer and per-app callback "
-            "secrets guard the API.",
+            "A WAF web ACL is optional (it costs a fixed monthly fee): turn on the gateway's own with the "
+            "wafEnabled context value, or attach one with webAclArn. Without it, per-route throttles, the "
+            "merchant authorizer, per-app callback secrets and the optional callback source allow-list "
+            "guard the API.",
         )
+        return None

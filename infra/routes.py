@@ -243,4 +243,5 @@ GATEWAY_ERRORS: dict[int, tuple[str, str]] = {
     403: ("forbidden", "These credentials may not call this route"),
     404: ("route_not_found", "No such route"),
     413: ("payload_too_large", "The request body is too large"),
+    429: ("too_many_requests", "Too many requests: slow down and retry later"),
 }

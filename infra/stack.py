@@ -6,14 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.api import ApiSettings, GatewayApi
+from infra.api import ApiSettings, GatewayApi, MerchantPlanSettings
 from infra.functions import GatewayFunctions, construct_name
 from infra.layer import SharedLayer
 from infra.observability import Monitoring
-from infra.routes import AUTHORIZER, SCHEDULES, deployed_functions
+from infra.protection import DEFAULT_ROUTE_THROTTLES, Throttle, WafSettings, parse_cidrs
+from infra.routes import AUTHORIZER, PROJECT_ROOT, SCHEDULES, Auth, deployed_functions
 from infra.scheduling import Schedules
 from infra.secrets import DEFAULT_PREFIX, AppSecrets, SigningKeySecret
 from infra.storage import Storage
@@ -22,8 +24,24 @@ LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
 # Context keys a deployer may set (`cdk deploy -c key=value` or cdk.json).
 CONTEXT_SECRET_PREFIX = "appSecretPrefix"  # noqa: S105 (a context key, not a secret)
-CONTEXT_THROTTLE_RATE = "apiThrottleRateLimit"
-CONTEXT_THROTTLE_BURST = "apiThrottleBurstLimit"
+# Per-method throttles of each route class: (rate, burst) context keys. Merchant routes keep the keys
+# that once set the whole stage's throttle.
+CONTEXT_ROUTE_THROTTLES = {
+    Auth.MERCHANT: ("apiThrottleRateLimit", "apiThrottleBurstLimit"),
+    Auth.CALLBACK: ("callbackThrottleRateLimit", "callbackThrottleBurstLimit"),
+    Auth.CLIENT_CREDENTIALS: ("tokenThrottleRateLimit", "tokenThrottleBurstLimit"),
+}
+# The merchants' usage plan (per merchant API key) and whether merchant routes require the key.
+CONTEXT_PLAN_RATE = "merchantPlanRateLimit"
+CONTEXT_PLAN_BURST = "merchantPlanBurstLimit"
+CONTEXT_PLAN_QUOTA = "merchantPlanQuota"
+CONTEXT_PLAN_QUOTA_PERIOD = "merchantPlanQuotaPeriod"
+CONTEXT_MERCHANT_API_KEYS = "merchantApiKeys"
+# Safaricom's callback source addresses: a list of CIDRs, a comma-separated string or a file.
+CONTEXT_CALLBACK_SOURCE_IPS = "callbackSourceIps"
+CONTEXT_WAF_ENABLED = "wafEnabled"
+CONTEXT_WAF_RATE = "wafRateLimit"
+CONTEXT_WAF_CALLBACK_RATE = "wafCallbackRateLimit"
 CONTEXT_WEB_ACL_ARN = "webAclArn"
 # Safaricom's certificates (PEM text or a path), to encrypt initiator passwords into SecurityCredentials.
 CONTEXT_CERTIFICATES = {
@@ -56,24 +74,19 @@ class GatewayStack(Stack):
             log_retention=LOG_RETENTION,
             environment=self._certificates(),
         )
-        defaults = ApiSettings()
         self.api = GatewayApi(
             self,
             "Api",
             handlers=self.functions.by_spec,
             authorizer=self.functions.by_spec[AUTHORIZER],
-            settings=ApiSettings(
-                # Context given on the command line arrives as strings.
-                throttling_rate_limit=float(
-                    self._context(CONTEXT_THROTTLE_RATE, defaults.throttling_rate_limit)
-                ),
-                throttling_burst_limit=int(
-                    self._context(CONTEXT_THROTTLE_BURST, defaults.throttling_burst_limit)
-                ),
-                log_retention=LOG_RETENTION,
-                web_acl_arn=self._context(CONTEXT_WEB_ACL_ARN, None),
-            ),
+            settings=self._api_settings(),
         )
+        merchant_plan = self.api.settings.merchant_plan
+        if merchant_plan.api_keys_required:
+            # The authorizer names each merchant's API key (usageIdentifierKey) to the usage plan.
+            self.functions.by_spec[AUTHORIZER].add_environment(
+                "MERCHANT_API_KEY_PREFIX", merchant_plan.usage_key_prefix
+            )
         self.schedules = Schedules(self, "Schedules", schedules=SCHEDULES, handlers=self.functions.by_spec)
         self.monitoring = Monitoring(
             self,
@@ -86,6 +99,18 @@ class GatewayStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the gateway's REST API")
         for spec, table in self.storage.tables.items():  # TransactionsTableName, RegistryTableName
             CfnOutput(self, f"{spec.construct_id}Name", value=table.table_name)
+        CfnOutput(
+            self,
+            "MerchantUsagePlanId",
+            value=self.api.merchant_plan.usage_plan_id,
+            description="Usage plan that merchant API keys join (merchantApiKeys)",
+        )
+        CfnOutput(
+            self,
+            "MerchantApiKeyPrefix",
+            value=self.api.settings.merchant_plan.usage_key_prefix,
+            description="A merchant's API key value is this prefix plus its merchant id (merchantApiKeys)",
+        )
         CfnOutput(
             self, "AppSecretPrefix", value=self.secrets.prefix, description="Name prefix of app secrets"
         )
@@ -114,6 +139,69 @@ class GatewayStack(Stack):
                     value if str(value).lstrip().startswith("-----BEGIN") else Path(value).read_text()
                 )
         return found
+
+    def _api_settings(self) -> ApiSettings:
+        callback_source_ips = parse_cidrs(self._context(CONTEXT_CALLBACK_SOURCE_IPS, None), PROJECT_ROOT)
+        waf_defaults = WafSettings()
+        plan_defaults = MerchantPlanSettings()
+        period = str(self._context(CONTEXT_PLAN_QUOTA_PERIOD, plan_defaults.quota_period.value)).upper()
+        if period not in {member.value for member in apigateway.Period}:
+            raise ValueError(f"{CONTEXT_PLAN_QUOTA_PERIOD} must be DAY, WEEK or MONTH, not {period!r}")
+        return ApiSettings(
+            route_throttles={
+                auth: self._throttle(rate_key, burst_key, DEFAULT_ROUTE_THROTTLES[auth])
+                for auth, (rate_key, burst_key) in CONTEXT_ROUTE_THROTTLES.items()
+            },
+            merchant_plan=MerchantPlanSettings(
+                throttle=self._throttle(CONTEXT_PLAN_RATE, CONTEXT_PLAN_BURST, plan_defaults.throttle),
+                quota=self._number(CONTEXT_PLAN_QUOTA, None, int),
+                quota_period=apigateway.Period(period),
+                api_keys_required=self._flag(CONTEXT_MERCHANT_API_KEYS),
+                # API key values are unique per account and region: one prefix per stack.
+                usage_key_prefix=f"{self.stack_name}-merchant-",
+            ),
+            callback_source_ips=callback_source_ips,
+            waf=(
+                WafSettings(
+                    rate_limit=self._number(CONTEXT_WAF_RATE, waf_defaults.rate_limit, int),
+                    callback_rate_limit=self._number(
+                        CONTEXT_WAF_CALLBACK_RATE, waf_defaults.callback_rate_limit, int
+                    ),
+                    callback_source_ips=callback_source_ips,
+                )
+                if self._flag(CONTEXT_WAF_ENABLED)
+                else None
+            ),
+            web_acl_arn=self._context(CONTEXT_WEB_ACL_ARN, None),
+            log_retention=LOG_RETENTION,
+        )
+
+    def _throttle(self, rate_key: str, burst_key: str, default: Throttle) -> Throttle:
+        return Throttle(
+            rate_limit=self._number(rate_key, default.rate_limit, float),
+            burst_limit=self._number(burst_key, default.burst_limit, int),
+        )
+
+    def _number(self, key: str, default: Any, kind: type[int] | type[float]) -> Any:
+        """A number from context, or the default; on the command line it arrives as a string."""
+        value = self._context(key, default)
+        if value is None:
+            return None
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"context {key} must be a number, not {value!r}") from None
+        if isinstance(value, float) and kind is int and number != value:
+            raise ValueError(f"context {key} must be a whole number, not {value!r}")
+        return number
+
+    def _flag(self, key: str) -> bool:
+        value = self._context(key, False)
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in {"true", "false"}:
+            return str(value).lower() == "true"
+        raise ValueError(f"context {key} must be true or false, not {value!r}")
 
     def _context(self, key: str, default: Any) -> Any:
         value = self.node.try_get_context(key)

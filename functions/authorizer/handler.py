@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import Unauthorized
 from mpesa_gateway.observability import logger
 from mpesa_gateway.runtime import merchant_authenticator
@@ -22,6 +23,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # API Gateway turns exactly this message into a 401.
         raise Unauthorized("Unauthorized")
     arn = token_event.parsed_arn
+    # The merchant's API key in the usage plan, when merchant routes require one (API key source AUTHORIZER).
+    key_prefix = get_settings().merchant_api_key_prefix
     policy = APIGatewayAuthorizerResponse(
         principal_id=merchant_id,
         region=arn.region,
@@ -29,6 +32,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         api_id=arn.api_id,
         stage=arn.stage,
         context={"merchant_id": merchant_id},
+        usage_identifier_key=f"{key_prefix}{merchant_id}" if key_prefix else None,
     )
     # Which apps a merchant may use is checked by each operation, so the policy can be cached per token.
     policy.allow_all_routes()

@@ -6,6 +6,9 @@ cdk.json's context and bundling skipped, so no test downloads the layer's wheels
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,8 @@ from infra.stack import GatewayStack
 
 # Skipping bundling for every stack: the layer's asset is then its source directory, unbuilt.
 SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+# cfn-lint findings every template may have: the redundant DependsOn CDK emits.
+IGNORED_CFN_LINT_RULES = {"W3005"}
 
 
 def synth_context(**extra: Any) -> dict[str, Any]:
@@ -44,9 +49,31 @@ class Synthesis:
         }
 
 
-@pytest.fixture(scope="session")
-def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
-    app, stack = build_app(synth_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    assembly = app.synth()  # raises if cdk-nag reports an unacknowledged error
+def synthesise(outdir: Path, **context: Any) -> Synthesis:
+    """The app as `cdk deploy` builds it, with extra context; raises on an unacknowledged nag error."""
+    app, stack = build_app(synth_context(**context), outdir=str(outdir))
+    assembly = app.synth()
     raw = assembly.get_stack_by_name(stack.stack_name).template
     return Synthesis(stack, Template.from_json(raw), raw, Path(assembly.directory))
+
+
+def cfn_lint_findings(raw: dict[str, Any], workdir: Path) -> list[str]:
+    """cfn-lint's findings on a synthesised template, but the ignored ones."""
+    template = workdir / "MpesaGateway.template.json"
+    template.write_text(json.dumps(raw))
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), "--format", "json", str(template)], capture_output=True, text=True, check=False
+    )
+    if not result.stdout.strip():
+        raise RuntimeError(f"cfn-lint gave no report: {result.stderr}")
+    return [
+        f"{match['Rule']['Id']} {match['Message']}"
+        for match in json.loads(result.stdout)
+        if match["Rule"]["Id"] not in IGNORED_CFN_LINT_RULES
+    ]
+
+
+@pytest.fixture(scope="session")
+def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    return synthesise(tmp_path_factory.mktemp("cdk.out"))

@@ -49,7 +49,7 @@ def test_acknowledgments_are_the_expected_ones(synthesis):
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
         "AmazonAPIGatewayPushToCloudWatchLogs]",
     }
-    if synthesis.stack.node.try_get_context("webAclArn") is None:
+    if synthesis.stack.api.settings.waf is None and not synthesis.stack.api.settings.web_acl_arn:
         expected.add("AwsSolutions-APIG3")
     if any(route.auth is not Auth.MERCHANT for route in ROUTES):
         expected.add("AwsSolutions-APIG4")

@@ -198,12 +198,12 @@ def test_stage_logs_access_throttles_and_traces(synthesis):
     access_log = properties["AccessLogSetting"]
     assert "DestinationArn" in access_log
     assert set(json.loads(access_log["Format"])) >= {"requestId", "ip", "status", "resourcePath"}
-    (settings,) = properties["MethodSettings"]
-    assert settings["ThrottlingRateLimit"] == 50
-    assert settings["ThrottlingBurstLimit"] == 100
-    assert settings["LoggingLevel"] == "INFO"
-    assert settings["DataTraceEnabled"] is False
-    assert settings["MetricsEnabled"] is True
+    # Every method (the stage default and each route's own throttle) logs and counts, without bodies.
+    assert len(properties["MethodSettings"]) == len(ROUTES) + 1
+    for settings in properties["MethodSettings"]:
+        assert settings["LoggingLevel"] == "INFO"
+        assert settings["DataTraceEnabled"] is False
+        assert settings["MetricsEnabled"] is True
 
 
 def test_gateway_responses_answer_in_the_gateway_error_shape(synthesis):

@@ -45,6 +45,9 @@ class Settings:
     # Per run: at most this many transactions, this many at a time.
     reconcile_batch: int
     reconcile_concurrency: int
+    # With merchant API keys (stack context merchantApiKeys), the authorizer names the merchant's key,
+    # this prefix plus the merchant id, to API Gateway's usage plan.
+    merchant_api_key_prefix: str | None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -80,6 +83,7 @@ class Settings:
             callback_grace_seconds=int(env.get("CALLBACK_GRACE_SECONDS", "30")),
             reconcile_batch=int(env.get("RECONCILE_BATCH", "200")),
             reconcile_concurrency=int(env.get("RECONCILE_CONCURRENCY", "8")),
+            merchant_api_key_prefix=env.get("MERCHANT_API_KEY_PREFIX") or None,
         )
 
 
