@@ -34,6 +34,8 @@ class Settings:
     status_query_interval_seconds: int
     # The reconciler asks Daraja about pushes still pending this long after they were sent.
     reconcile_after_seconds: int
+    # Merchants' own URLs (C2B validation forwarding) may be http:// and on loopback: local mode and tests.
+    allow_local_merchant_urls: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,6 +63,7 @@ class Settings:
             status_query_interval_seconds=int(env.get("STATUS_QUERY_INTERVAL_SECONDS", "3")),
             # The prompt lives about 60 s; past 90 s the customer has acted or it has expired.
             reconcile_after_seconds=int(env.get("RECONCILE_AFTER_SECONDS", "90")),
+            allow_local_merchant_urls=env.get("ALLOW_LOCAL_MERCHANT_URLS", "").lower() == "true",
         )
 
 
