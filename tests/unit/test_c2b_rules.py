@@ -10,6 +10,7 @@ from mpesa_gateway.c2b.models import C2BPayment
 from mpesa_gateway.c2b.validation import decide
 from mpesa_gateway.models import C2BValidationRules, Driver, PaymentApp
 
+MAX_AMOUNT = 250_000
 BASE_PAYMENT = {"TransID": "QJI3R7GXWV", "TransAmount": "100.00", "BusinessShortCode": "600984"}
 
 
@@ -61,7 +62,7 @@ def never_called(url: str, body: dict[str, Any], timeout: float) -> Any:
     ],
 )
 def test_rules(rules: dict, changes: dict, code: str):
-    assert decide(app(**rules), payment(**changes), never_called).result_code == code
+    assert decide(app(**rules), payment(**changes), never_called, MAX_AMOUNT).result_code == code
 
 
 @pytest.mark.parametrize(
@@ -75,7 +76,9 @@ def test_rules(rules: dict, changes: dict, code: str):
 def test_the_merchant_decides_once_the_rules_pass(answer: Any, code: str, third_party: str | None):
     merchant = Merchant(answer)
 
-    decision = decide(app(forward_url="https://shop.example/v", forward_timeout_ms=1500), payment(), merchant)
+    decision = decide(
+        app(forward_url="https://shop.example/v", forward_timeout_ms=1500), payment(), merchant, MAX_AMOUNT
+    )
 
     assert (decision.result_code, decision.third_party_trans_id) == (code, third_party)
     assert merchant.calls == [("https://shop.example/v", 1.5)]
@@ -86,15 +89,15 @@ def test_the_merchant_decides_once_the_rules_pass(answer: Any, code: str, third_
 def test_no_usable_answer_falls_back_to_the_apps_default(answer: Any, accept: bool, code: str):
     rules = {"forward_url": "https://shop.example/v", "accept_when_unanswered": accept}
 
-    decision = decide(app(**rules), payment(), Merchant(answer))
+    decision = decide(app(**rules), payment(), Merchant(answer), MAX_AMOUNT)
 
     assert decision.result_code == code
     assert "did not answer" in decision.reason
 
 
 def test_answers_carry_daraja_shape():
-    accepted = decide(app(), payment(), never_called)
-    rejected = decide(app(max_amount=1), payment(), never_called)
+    accepted = decide(app(), payment(), never_called, MAX_AMOUNT)
+    rejected = decide(app(max_amount=1), payment(), never_called, MAX_AMOUNT)
 
     assert accepted.answer() == {"ResultCode": "0", "ResultDesc": "Accepted"}
     assert rejected.answer() == {"ResultCode": "C2B00013", "ResultDesc": "Rejected"}

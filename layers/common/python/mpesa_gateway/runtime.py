@@ -108,8 +108,9 @@ def transactions() -> DynamoTransactionStore:
 
 @cache
 def c2b_service() -> C2BService:
-    forward = partial(forward_to_merchant, allow_local=get_settings().allow_local_merchant_urls)
-    return C2BService(app_directory(), transactions(), forward)
+    settings = get_settings()
+    forward = partial(forward_to_merchant, allow_local=settings.allow_local_merchant_urls)
+    return C2BService(app_directory(), transactions(), forward, settings.max_transaction_amount)
 
 
 @cache

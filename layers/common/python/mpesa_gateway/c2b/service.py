@@ -80,10 +80,13 @@ def c2b_transaction_id(trans_id: str) -> str:
 
 
 class C2BService:
-    def __init__(self, apps: AppDirectory, transactions: TransactionStore, forward: Forwarder) -> None:
+    def __init__(
+        self, apps: AppDirectory, transactions: TransactionStore, forward: Forwarder, max_amount: int
+    ) -> None:
         self._apps = apps
         self._transactions = transactions
         self._forward = forward
+        self._max_amount = max_amount  # M-Pesa's per-transaction maximum
 
     # Merchant operations --------------------------------------------------------------------------
 
@@ -150,7 +153,7 @@ class C2BService:
         self._transactions.save_callback(callback)
         if payment is None:
             raise InvalidRequest("The body is not a C2B validation request (stored for inspection)")
-        decision: Decision = decide(app, payment, self._forward)
+        decision: Decision = decide(app, payment, self._forward, self._max_amount)
         self._transactions.mark_callback(callback, decision.summary(), None)
         metrics.add_metric(
             name="C2BValidationAccepted" if decision.accepted else "C2BValidationRejected",
@@ -168,7 +171,7 @@ class C2BService:
         self._transactions.save_callback(callback)
         if payment is None:
             raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
-        if (refusal := payment_problem(app, payment)) is not None:
+        if (refusal := payment_problem(app, payment, self._max_amount)) is not None:
             # Acknowledged all the same: Safaricom never resends, and the stored body stays for operators.
             self._transactions.mark_callback(callback, refusal.outcome, None)
             metrics.add_metric(name="C2BConfirmationNotRecorded", unit=MetricUnit.Count, value=1)

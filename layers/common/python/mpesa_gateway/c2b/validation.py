@@ -10,7 +10,6 @@ from typing import Any
 
 from mpesa_gateway.c2b.models import C2BPayment
 from mpesa_gateway.c2b.patterns import fullmatches
-from mpesa_gateway.config import get_settings
 from mpesa_gateway.models import C2BValidationRules, PaymentApp
 
 ACCEPTED = "0"
@@ -58,32 +57,32 @@ class Decision:
 Forwarder = Callable[[str, dict[str, Any], float], Any]
 
 
-def decide(app: PaymentApp, payment: C2BPayment, forward: Forwarder) -> Decision:
-    return _by_rules(app, payment) or _by_merchant(app.c2b_validation, payment, forward)
+def decide(app: PaymentApp, payment: C2BPayment, forward: Forwarder, max_amount: int) -> Decision:
+    """max_amount: M-Pesa's per-transaction maximum (a setting)."""
+    return _by_rules(app, payment, max_amount) or _by_merchant(app.c2b_validation, payment, forward)
 
 
-def payment_problem(app: PaymentApp, payment: C2BPayment) -> Refusal | None:
+def payment_problem(app: PaymentApp, payment: C2BPayment, max_amount: int) -> Refusal | None:
     """Why a payment is not money paid to this app: validation rejects it, a confirmation is not recorded."""
     if payment.BusinessShortCode not in {app.short_code, app.till_number}:
         return Refusal(
             INVALID_SHORT_CODE, "short_code_mismatch", "the short code is not this app's (nor its till)"
         )
     amount = payment.amount
-    ceiling = get_settings().max_transaction_amount
     if amount is None or amount <= 0:
         return Refusal(INVALID_AMOUNT, "invalid_amount", "the amount is not a positive number")
     # Compared before quantize, which fails on amounts of more digits than Decimal's precision.
-    if amount > ceiling:
+    if amount > max_amount:
         return Refusal(
-            INVALID_AMOUNT, "invalid_amount", f"above M-Pesa's per-transaction maximum of {ceiling}"
+            INVALID_AMOUNT, "invalid_amount", f"above M-Pesa's per-transaction maximum of {max_amount}"
         )
     if amount != amount.quantize(_CENTS):
         return Refusal(INVALID_AMOUNT, "invalid_amount", "the amount has fractions of a cent")
     return None
 
 
-def _by_rules(app: PaymentApp, payment: C2BPayment) -> Decision | None:
-    if (refusal := payment_problem(app, payment)) is not None:
+def _by_rules(app: PaymentApp, payment: C2BPayment, max_amount: int) -> Decision | None:
+    if (refusal := payment_problem(app, payment, max_amount)) is not None:
         return Decision(refusal.result_code, refusal.reason)
     rules = app.c2b_validation
     # TransAmount is a valid Decimal here: payment_problem checked it.
