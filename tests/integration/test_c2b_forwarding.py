@@ -153,6 +153,20 @@ def test_slow_drip_headers_are_cut_at_the_deadline_too(serve):
     assert time.monotonic() - started < 1.0
 
 
+def test_a_tls_handshake_that_never_comes_is_cut_at_the_deadline():
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel's backlog), never answers
+    url = f"https://127.0.0.1:{silent.getsockname()[1]}/validate"
+    started = time.monotonic()
+
+    try:
+        answered = forward_to_merchant(url, BODY, 0.5, allow_local=True)
+    finally:
+        silent.close()
+
+    assert time.monotonic() - started < 1.0
+    assert answered is None
+
+
 def test_an_answer_larger_than_the_cap_is_no_answer(serve):
     huge = json.dumps({"ResultCode": "0", "padding": "x" * MAX_ANSWER_BYTES}).encode()
     server = serve(answer("200 OK", huge))

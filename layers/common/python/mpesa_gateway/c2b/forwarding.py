@@ -64,6 +64,8 @@ def _exchange(url: str, payload: bytes, deadline: float, allow_local: bool) -> A
     with socket.create_connection((str(address), port), timeout=_remaining(deadline)) as raw:
         if secure:
             context = ssl.create_default_context(cafile=certifi.where())
+            # The handshake as a whole is bounded by the socket's timeout: what is left of the deadline.
+            raw.settimeout(_remaining(deadline))
             # The certificate is checked against the URL's host, not the address connected to.
             with context.wrap_socket(raw, server_hostname=host) as tls:
                 return _post(tls, authority, target, payload, deadline)
