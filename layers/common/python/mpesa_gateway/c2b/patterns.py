@@ -34,5 +34,6 @@ def _compiled(pattern: str) -> Any:
         reason = error.args[0] if error.args else error
         text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
         raise ValueError(
-            f"not a regular expression RE2 can run ({text}); backreferences and lookarounds are not supported"
+            f"not a valid regular expression for RE2 ({text}); "
+            "backreferences and lookarounds are not supported"
         ) from None
