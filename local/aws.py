@@ -76,6 +76,8 @@ def gateway_environment() -> dict[str, str]:
         **{spec.env_var: spec.local_name for spec in TABLES},
         "APP_SECRET_PREFIX": APP_SECRET_PREFIX,
         "SIGNING_KEY_SECRET": SIGNING_KEY_SECRET,
+        # Merchant validation endpoints run on this machine in local mode (never set in the stack).
+        "ALLOW_LOCAL_MERCHANT_URLS": "true",
         "AWS_DEFAULT_REGION": LOCAL_REGION,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",  # moto accepts any credentials

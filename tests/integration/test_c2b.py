@@ -438,3 +438,48 @@ def test_simulating_before_registering_is_refused_by_daraja(gateway: Gateway):
 
     assert answer.status_code == 502
     assert answer.get_json()["error"]["code"] == "daraja_rejected"
+
+
+# Confirmations that are not this app's money: stored, acknowledged, never a transaction -------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "outcome"),
+    [
+        ({"BusinessShortCode": "600000"}, "short_code_mismatch"),
+        ({"TransAmount": "0.00"}, "invalid_amount"),
+        ({"TransAmount": "-100.00"}, "invalid_amount"),
+        ({"TransAmount": "abc"}, "invalid_amount"),
+        ({"TransAmount": "1e100"}, "invalid_amount"),
+    ],
+)
+def test_a_confirmation_for_another_short_code_or_a_bad_amount_is_kept_acknowledged_and_not_recorded(
+    gateway: Gateway, changes: dict, outcome: str
+):
+    answer = confirm(gateway, payment(**changes))
+
+    assert answer.status_code == 200
+    assert answer.get_json() == {"ResultCode": 0, "ResultDesc": "Accepted"}  # Safaricom never resends
+    assert gateway.items("TXN#") == []
+    (stored,) = gateway.items("CALLBACK#QJI3R7GXWV")
+    assert stored["outcome"] == outcome
+    assert stored["body"]["TransAmount"] == payment(**changes)["TransAmount"]  # the raw body, as sent
+    assert stored.get("transaction_id") is None
+
+
+def test_a_confirmation_to_the_apps_till_is_recorded(gateway: Gateway):
+    registry = DynamoRegistry(get_settings().registry_table)
+    registry.put_app(registry.get_app("demo-c2b").model_copy(update={"till_number": "5123456"}))
+
+    assert confirm(gateway, payment(BusinessShortCode="5123456")).status_code == 200
+
+    (stored,) = gateway.items("TXN#")
+    assert stored["status"] == "COMPLETED"
+
+
+def test_a_confirmation_with_cents_keeps_the_exact_amount(gateway: Gateway):
+    confirm(gateway, payment(TransAmount="100.50"))
+
+    (stored,) = gateway.items("TXN#")
+    # amount is the model's whole shillings; paid_amount is what was paid, cents included.
+    assert (stored["amount"], stored["paid_amount"]) == (100, "100.50")

@@ -7,6 +7,7 @@ they parse with these helpers, call the layer's logic and return an ApiResponse.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -28,11 +29,26 @@ from mpesa_gateway.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from mpesa_gateway.inputs import (
+    ID_PATTERN,
+    ID_RULE,
+    REFERENCE_PATTERN,
+    REFERENCE_RULE,
+    NestedTooDeeply,
+    load_json,
+)
 from mpesa_gateway.observability import logger, metrics, tracer
 
 Model = TypeVar("Model", bound=BaseModel)
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+# What each path parameter of infra/routes.py may hold, checked before it reaches a key or a log line.
+PATH_PARAMETERS: dict[str, tuple[re.Pattern[str], str]] = {
+    "payment_app": (ID_PATTERN, ID_RULE),
+    "transaction": (REFERENCE_PATTERN, REFERENCE_RULE),
+}
+# Callback secrets are 64 hex characters; no query parameter the gateway reads is longer than a cursor.
+MAX_QUERY_PARAMETER_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -127,9 +143,13 @@ def _payload(event: APIGatewayProxyEvent, *, accept_form: bool, allow_empty: boo
         accepted = f"application/json or {FORM_CONTENT_TYPE}" if accept_form else "application/json"
         raise UnsupportedMediaType(f"The request body must be {accepted}")
     try:
-        payload = json.loads(raw)
+        payload = load_json(raw)
+    except NestedTooDeeply as error:
+        raise InvalidRequest(f"The request body is {error}") from None
     except ValueError as error:
-        raise InvalidRequest(f"The request body is not valid JSON: {error.msg}") from None
+        # JSONDecodeError says where; the others (an integer of thousands of digits) say what.
+        problem = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+        raise InvalidRequest(f"The request body is not valid JSON: {problem}") from None
     if not isinstance(payload, dict):
         raise InvalidRequest("The request body must be a JSON object")
     return payload
@@ -157,6 +177,20 @@ def path_parameter(event: APIGatewayProxyEvent, name: str) -> str:
     value = (event.path_parameters or {}).get(name)
     if not value:
         raise InvalidRequest(f"The path parameter {name} is missing", field=name)
+    pattern, rule = PATH_PARAMETERS[name]
+    # fullmatch: "$" would let a trailing newline through. The value is not echoed: it may be huge.
+    if not pattern.fullmatch(value):
+        raise InvalidRequest(f"The path parameter {name} must be {rule}", field=name)
+    return value
+
+
+def query_parameter(event: APIGatewayProxyEvent, name: str) -> str | None:
+    """A query string parameter, bounded before anything hashes, compares or stores it."""
+    value = event.get_query_string_value(name)
+    if value is not None and len(value) > MAX_QUERY_PARAMETER_LENGTH:
+        raise InvalidRequest(
+            f"The query parameter {name} is longer than {MAX_QUERY_PARAMETER_LENGTH} characters", field=name
+        )
     return value
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from mpesa_gateway.inputs import load_json
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
 
 Model = TypeVar("Model", bound=BaseModel)
 # Enough of an unparseable body to inspect, without storing whatever a stranger sends whole.
 _KEPT_CHARACTERS = 10_000
+# Daraja's callbacks are a few kilobytes; a larger body is kept as unparseable (a DynamoDB item holds 400 KB).
+MAX_CALLBACK_CHARACTERS = 64 * 1024
 
 
 def callback_url(base_url: str, app: PaymentApp, credentials: DarajaCredentials, route: str) -> str:
@@ -21,13 +23,20 @@ def callback_url(base_url: str, app: PaymentApp, credentials: DarajaCredentials,
 
 
 def read_callback(raw_body: str | None, model: type[Model]) -> tuple[dict[str, Any], Model | None]:
-    """The body to store as received (always), and the parsed model when the body is one."""
+    """The body to store as received (always), and the parsed model when the body is one.
+
+    What is not a JSON object of sane size and depth is stored as its first characters, "unparseable".
+    """
+    text = raw_body or ""
+    unparseable = {"unparseable": text[:_KEPT_CHARACTERS]}
+    if len(text) > MAX_CALLBACK_CHARACTERS:
+        return unparseable, None
     try:
-        body = json.loads(raw_body or "")
-    except ValueError:
-        return {"unparseable": (raw_body or "")[:_KEPT_CHARACTERS]}, None
+        body = load_json(text)
+    except ValueError:  # not JSON, or nested too deeply
+        return unparseable, None
     if not isinstance(body, dict):
-        return {"unparseable": body}, None
+        return unparseable, None
     try:
         return body, model.model_validate(body)
     except ValidationError:

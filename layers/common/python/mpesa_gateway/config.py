@@ -48,6 +48,8 @@ class Settings:
     # With merchant API keys (stack context merchantApiKeys), the authorizer names the merchant's key,
     # this prefix plus the merchant id, to API Gateway's usage plan.
     merchant_api_key_prefix: str | None
+    # Merchants' own URLs (C2B validation forwarding) may be http:// and on loopback: local mode and tests.
+    allow_local_merchant_urls: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -84,6 +86,7 @@ class Settings:
             reconcile_batch=int(env.get("RECONCILE_BATCH", "200")),
             reconcile_concurrency=int(env.get("RECONCILE_CONCURRENCY", "8")),
             merchant_api_key_prefix=env.get("MERCHANT_API_KEY_PREFIX") or None,
+            allow_local_merchant_urls=env.get("ALLOW_LOCAL_MERCHANT_URLS", "").lower() == "true",
         )
 
 

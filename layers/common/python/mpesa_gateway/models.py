@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from mpesa_gateway.c2b.patterns import check_pattern
 from mpesa_gateway.phone import normalise_msisdn
 
 Msisdn = Annotated[str, BeforeValidator(normalise_msisdn)]
@@ -110,12 +110,8 @@ class C2BValidationRules(BaseModel):
     @field_validator("account_pattern")
     @classmethod
     def _compiles(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise ValueError(f"not a valid regular expression: {error}") from None
-        return pattern
+        # Matched by RE2 (linear time): a pattern it cannot run is refused here, not at payment time.
+        return None if pattern is None else check_pattern(pattern)
 
     @model_validator(mode="after")
     def _amounts_ordered(self) -> C2BValidationRules:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 
 import requests
 from aws_lambda_powertools.utilities import parameters
@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities import parameters
 from mpesa_gateway.account.service import AccountService
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.auth import MerchantAuthenticator
+from mpesa_gateway.c2b.forwarding import forward_to_merchant
 from mpesa_gateway.c2b.service import C2BService
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.daraja.client import DarajaClient, Timeouts, pooled_session
@@ -108,7 +109,9 @@ def transactions() -> DynamoTransactionStore:
 
 @cache
 def c2b_service() -> C2BService:
-    return C2BService(app_directory(), transactions(), pooled_session_once())
+    settings = get_settings()
+    forward = partial(forward_to_merchant, allow_local=settings.allow_local_merchant_urls)
+    return C2BService(app_directory(), transactions(), forward, settings.max_transaction_amount)
 
 
 @cache

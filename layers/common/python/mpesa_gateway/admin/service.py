@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from pydantic import SecretStr, ValidationError
 
 from mpesa_gateway.errors import GatewayError, InvalidRequest, NotFound
+from mpesa_gateway.inputs import ID_PATTERN, ID_RULE
 from mpesa_gateway.models import (
     C2BApiVersion,
     C2BResponseType,
@@ -42,7 +43,6 @@ class AlreadyExists(GatewayError):
 
 # --- Rules (pure) ---------------------------------------------------------------------------------
 
-ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 # Daraja refuses callback URLs containing these words (case-insensitive), and app ids are in those URLs.
 # Longest first, so that "exec" is named rather than the "exe" inside it.
 FORBIDDEN_URL_WORDS = ("safaricom", "m-pesa", "mpesa", "query", "exec", "exe", "cmd", "sql")
@@ -97,11 +97,7 @@ def option_name(field_name: str) -> str:
 def check_id(kind: str, value: str) -> str:
     # fullmatch: "$" would let a trailing newline through.
     if not ID_PATTERN.fullmatch(value):
-        raise InvalidRequest(
-            f"Invalid {kind} '{value}': use 1-40 lowercase letters, digits and hyphens, "
-            "starting and ending with a letter or digit",
-            field=kind.replace(" ", "_"),
-        )
+        raise InvalidRequest(f"Invalid {kind} '{value}': use {ID_RULE}", field=kind.replace(" ", "_"))
     return value
 
 

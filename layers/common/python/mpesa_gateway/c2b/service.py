@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
-import requests
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.c2b.models import C2BPayment, SimulateRequest
-from mpesa_gateway.c2b.validation import Decision, decide
+from mpesa_gateway.c2b.validation import Decision, Forwarder, decide, payment_problem
 from mpesa_gateway.callbacks import callback_url, read_callback
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.errors import (
@@ -76,21 +74,16 @@ def c2b_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> 
     }
 
 
-def forward_to_merchant(session: requests.Session, url: str, body: dict[str, Any], timeout: float) -> Any:
-    """The merchant's JSON answer, or None when it fails or is late (the caller applies the default)."""
-    try:
-        # Connecting gets at most a second so the whole exchange stays inside Daraja's ~8 s deadline.
-        response = session.post(url, json=body, timeout=(min(1.0, timeout / 2), timeout))
-        return response.json() if response.ok else None
-    except (requests.RequestException, ValueError):
-        return None
 
 
 class C2BService:
-    def __init__(self, apps: AppDirectory, transactions: TransactionStore, session: requests.Session) -> None:
+    def __init__(
+        self, apps: AppDirectory, transactions: TransactionStore, forward: Forwarder, max_amount: int
+    ) -> None:
         self._apps = apps
         self._transactions = transactions
-        self._session = session
+        self._forward = forward
+        self._max_amount = max_amount  # M-Pesa's per-transaction maximum
 
     # Merchant operations --------------------------------------------------------------------------
 
@@ -164,7 +157,7 @@ class C2BService:
         self._transactions.save_callback(callback)
         if payment is None:
             raise InvalidRequest("The body is not a C2B validation request (stored for inspection)")
-        decision: Decision = decide(app, payment, partial(forward_to_merchant, self._session))
+        decision: Decision = decide(app, payment, self._forward, self._max_amount)
         self._transactions.mark_callback(callback, decision.summary(), None)
         metrics.add_metric(
             name="C2BValidationAccepted" if decision.accepted else "C2BValidationRejected",
@@ -182,6 +175,15 @@ class C2BService:
         self._transactions.save_callback(callback)
         if payment is None:
             raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
+        if (refusal := payment_problem(app, payment, self._max_amount)) is not None:
+            # Acknowledged all the same: Safaricom never resends, and the stored body stays for operators.
+            self._transactions.mark_callback(callback, refusal.outcome, None)
+            metrics.add_metric(name="C2BConfirmationNotRecorded", unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "C2B confirmation not recorded",
+                extra={"app_id": app.app_id, "outcome": refusal.outcome, "reason": refusal.reason},
+            )
+            return CONFIRMATION_ACK
         transaction = _transaction(app, payment, self._validation_of(app.app_id, payment.TransID))
         created = self._transactions.create(transaction)
         self._transactions.mark_callback(
@@ -204,7 +206,9 @@ class C2BService:
 
 def _transaction(app: PaymentApp, payment: C2BPayment, validation: str | None) -> Transaction:
     now = datetime.now(UTC)
-    amount = payment.amount or Decimal(0)
+    # payment_problem checked it: positive, whole cents. `amount` is the whole shillings the model holds;
+    # paid_amount is exact (100.50 stays 100.50), and is what reversals and reports must read.
+    amount = Decimal(payment.TransAmount)
     return Transaction(
         transaction_id=c2b_transaction_id(app.app_id, payment.TransID),
         app_id=app.app_id,

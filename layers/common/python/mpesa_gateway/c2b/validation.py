@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from mpesa_gateway.c2b.models import C2BPayment
+from mpesa_gateway.c2b.patterns import fullmatches
 from mpesa_gateway.models import C2BValidationRules, PaymentApp
 
 ACCEPTED = "0"
@@ -17,6 +18,18 @@ INVALID_AMOUNT = "C2B00013"
 INVALID_SHORT_CODE = "C2B00015"
 OTHER_ERROR = "C2B00016"
 _REJECTION_CODES = re.compile(r"^C2B0001[1-6]$")
+# Daraja documents BillRefNumber as at most 20 characters; a pattern never sees a longer one.
+MAX_ACCOUNT_LENGTH = 20
+_CENTS = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Not this app's money: the code validation answers with, the outcome a confirmation is stored with."""
+
+    result_code: str
+    outcome: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -44,20 +57,40 @@ class Decision:
 Forwarder = Callable[[str, dict[str, Any], float], Any]
 
 
-def decide(app: PaymentApp, payment: C2BPayment, forward: Forwarder) -> Decision:
-    return _by_rules(app, payment) or _by_merchant(app.c2b_validation, payment, forward)
+def decide(app: PaymentApp, payment: C2BPayment, forward: Forwarder, max_amount: int) -> Decision:
+    """max_amount: M-Pesa's per-transaction maximum (a setting)."""
+    return _by_rules(app, payment, max_amount) or _by_merchant(app.c2b_validation, payment, forward)
 
 
-def _by_rules(app: PaymentApp, payment: C2BPayment) -> Decision | None:
-    if payment.BusinessShortCode != app.short_code:
-        return Decision(INVALID_SHORT_CODE, f"short code {payment.BusinessShortCode} is not this app's")
-    rules = app.c2b_validation
-    return _amount_problem(rules, payment.amount) or _account_problem(rules, payment.BillRefNumber.strip())
-
-
-def _amount_problem(rules: C2BValidationRules, amount: Decimal | None) -> Decision | None:
+def payment_problem(app: PaymentApp, payment: C2BPayment, max_amount: int) -> Refusal | None:
+    """Why a payment is not money paid to this app: validation rejects it, a confirmation is not recorded."""
+    if payment.BusinessShortCode not in {app.short_code, app.till_number}:
+        return Refusal(
+            INVALID_SHORT_CODE, "short_code_mismatch", "the short code is not this app's (nor its till)"
+        )
+    amount = payment.amount
     if amount is None or amount <= 0:
-        return Decision(INVALID_AMOUNT, "the amount is not a positive number")
+        return Refusal(INVALID_AMOUNT, "invalid_amount", "the amount is not a positive number")
+    # Compared before quantize, which fails on amounts of more digits than Decimal's precision.
+    if amount > max_amount:
+        return Refusal(
+            INVALID_AMOUNT, "invalid_amount", f"above M-Pesa's per-transaction maximum of {max_amount}"
+        )
+    if amount != amount.quantize(_CENTS):
+        return Refusal(INVALID_AMOUNT, "invalid_amount", "the amount has fractions of a cent")
+    return None
+
+
+def _by_rules(app: PaymentApp, payment: C2BPayment, max_amount: int) -> Decision | None:
+    if (refusal := payment_problem(app, payment, max_amount)) is not None:
+        return Decision(refusal.result_code, refusal.reason)
+    rules = app.c2b_validation
+    # TransAmount is a valid Decimal here: payment_problem checked it.
+    amount = Decimal(payment.TransAmount)
+    return _amount_problem(rules, amount) or _account_problem(rules, payment.BillRefNumber.strip())
+
+
+def _amount_problem(rules: C2BValidationRules, amount: Decimal) -> Decision | None:
     if rules.min_amount is not None and amount < rules.min_amount:
         return Decision(INVALID_AMOUNT, f"below the minimum of {rules.min_amount}")
     if rules.max_amount is not None and amount > rules.max_amount:
@@ -66,8 +99,14 @@ def _amount_problem(rules: C2BValidationRules, amount: Decimal | None) -> Decisi
 
 
 def _account_problem(rules: C2BValidationRules, account: str) -> Decision | None:
-    if rules.account_pattern is not None and not re.fullmatch(rules.account_pattern, account):
-        return Decision(INVALID_ACCOUNT, "the account number does not match the app's pattern")
+    if rules.account_pattern is not None:
+        # The payer types the account: bounded, and matched by RE2 in linear time whatever the pattern.
+        if len(account) > MAX_ACCOUNT_LENGTH:
+            return Decision(
+                INVALID_ACCOUNT, f"the account number is longer than {MAX_ACCOUNT_LENGTH} characters"
+            )
+        if not fullmatches(rules.account_pattern, account):
+            return Decision(INVALID_ACCOUNT, "the account number does not match the app's pattern")
     allowed = {value.casefold() for value in rules.allowed_accounts or ()}
     if rules.allowed_accounts is not None and account.casefold() not in allowed:
         return Decision(INVALID_ACCOUNT, "the account number is not among the app's accounts")
