@@ -24,6 +24,13 @@ def _error(exc: FunctionError) -> dict[str, Any]:
 
 
 def _max_memory_mb() -> int:
+    """The container's peak memory. Linux's ru_maxrss carries the forking parent's peak over exec, so
+    /proc's VmHWM (reset by exec) is read where there is one."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024  # kB
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // (1024 * 1024) if sys.platform == "darwin" else peak // 1024  # bytes there, KiB here
 

@@ -26,6 +26,34 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stack_environment(**overrides: str) -> dict[str, str]:
+    """What `python -m local.dev` needs to run on free ports: API, simulator, moto, DynamoDB Local."""
+    ports = ("API_PORT", "SIMULATOR_PORT", "LOCAL_AWS_PORT", "LOCAL_DYNAMODB_PORT")
+    return {
+        **os.environ,
+        **{name: str(free_port()) for name in ports},
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
+        "PYTHONUNBUFFERED": "1",
+        **overrides,
+    }
+
+
+def start_stack(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`python -m local.dev`, its output to log; returns once it says it is ready (fails the test if not)."""
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local.dev"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 60
+    while READY not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            pytest.fail(f"local stack did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+    return process
+
+
 @dataclass(frozen=True)
 class LocalStack:
     api: str
@@ -37,34 +65,14 @@ class LocalStack:
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    ports = {name: free_port() for name in ("API_PORT", "SIMULATOR_PORT", "LOCAL_AWS_PORT")}
-    env = {
-        **os.environ,
-        **{name: str(port) for name, port in ports.items()},
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
-        "PYTHONUNBUFFERED": "1",
-        # Scheduled functions (the reconciler) every 2 s, and settle pushes older than 1 s.
-        "LOCAL_SCHEDULE_SECONDS": "2",
-        "RECONCILE_AFTER_SECONDS": "1",
-    }
+    # Scheduled functions (the reconciler) every 2 s, and settle pushes older than 1 s.
+    env = stack_environment(LOCAL_SCHEDULE_SECONDS="2", RECONCILE_AFTER_SECONDS="1")
     log = tmp_path_factory.mktemp("local-stack") / "dev.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.dev"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
-        )
+    process = start_stack(env, log)
     stack = LocalStack(
-        f"http://127.0.0.1:{ports['API_PORT']}",
-        f"http://127.0.0.1:{ports['SIMULATOR_PORT']}",
-        env,
-        process,
-        log,
+        f"http://127.0.0.1:{env['API_PORT']}", f"http://127.0.0.1:{env['SIMULATOR_PORT']}", env, process, log
     )
     try:
-        deadline = time.monotonic() + 60
-        while READY not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"local stack did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
         yield stack
     finally:
         if process.poll() is None:

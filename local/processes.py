@@ -1,0 +1,55 @@
+"""A process tree as /proc shows it (Linux): for the local stack's tests (orphans) and benchmark (memory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+def children(pid: int) -> set[int]:
+    """The process's direct children (from every thread's children list)."""
+    found: set[int] = set()
+    for task in (PROC / str(pid) / "task").glob("*"):
+        try:
+            found.update(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            continue  # the thread or the process ended meanwhile
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below pid."""
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        for child in children(pending.pop()) - found:
+            found.add(child)
+            pending.append(child)
+    return found
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of one process (0 once it has ended)."""
+    try:
+        status = (PROC / str(pid) / "status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of pid and all its descendants, added up."""
+    return sum(rss_bytes(member) for member in {pid, *descendants(pid)})
+
+
+def alive(pid: int) -> bool:
+    """Whether pid is a live process (a zombie awaiting its parent counts as gone)."""
+    try:
+        status = (PROC / str(pid) / "status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
