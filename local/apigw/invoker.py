@@ -341,7 +341,7 @@ class ContainerInvoker:
             answer, memory_used = container.call(event, request_id, call_started + function.timeout_seconds)
         except FunctionTimeout:
             self._discard(pool, container)
-            logger.info(
+            logger.error(
                 "%s %s Task timed out after %d seconds", function.name, request_id, function.timeout_seconds
             )
             raise
