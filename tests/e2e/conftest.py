@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,42 +13,18 @@ from pathlib import Path
 import pytest
 import requests
 
+from local.stack import StackDidNotStart, stack_environment
+from local.stack import start_stack as local_stack_process
+
 ROOT = Path(__file__).resolve().parents[2]
-READY = "Local gateway ready"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def stack_environment(**overrides: str) -> dict[str, str]:
-    """What `python -m local.dev` needs to run on free ports: API, simulator, moto, DynamoDB Local."""
-    ports = ("API_PORT", "SIMULATOR_PORT", "LOCAL_AWS_PORT", "LOCAL_DYNAMODB_PORT")
-    return {
-        **os.environ,
-        **{name: str(free_port()) for name in ports},
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
-        "PYTHONUNBUFFERED": "1",
-        **overrides,
-    }
 
 
 def start_stack(env: dict[str, str], log: Path) -> subprocess.Popen:
-    """`python -m local.dev`, its output to log; returns once it says it is ready (fails the test if not)."""
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.dev"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
-        )
-    deadline = time.monotonic() + 60
-    while READY not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            pytest.fail(f"local stack did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
-    return process
+    """`python -m local.dev` on the ports in env, ready; the test fails with its log if it does not start."""
+    try:
+        return local_stack_process(env, log)
+    except StackDidNotStart as exc:
+        pytest.fail(str(exc))
 
 
 @dataclass(frozen=True)

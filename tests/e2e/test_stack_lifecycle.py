@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from local.processes import alive, descendants
-from tests.e2e.conftest import stack_environment, start_stack
+from local.stack import stack_environment
+from tests.e2e.conftest import start_stack
 
 pytestmark = pytest.mark.e2e
 
