@@ -29,21 +29,31 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident memory of one process (0 once it has ended)."""
+def _kilobytes(path: Path, field: str) -> int:
     try:
-        status = (PROC / str(pid) / "status").read_text()
+        text = path.read_text()
     except OSError:
-        return 0
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
+        return 0  # the process has ended
+    for line in text.splitlines():
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) * 1024
     return 0
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of pid and all its descendants, added up."""
-    return sum(rss_bytes(member) for member in {pid, *descendants(pid)})
+def rss_bytes(pid: int) -> int:
+    """Resident memory of one process, shared pages (libraries) included in full."""
+    return _kilobytes(PROC / str(pid) / "status", "VmRSS")
+
+
+def pss_bytes(pid: int) -> int:
+    """Proportional set size: resident memory with each shared page divided among its sharers."""
+    return _kilobytes(PROC / str(pid) / "smaps_rollup", "Pss")
+
+
+def tree_memory_bytes(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of pid and all its descendants, added up; the PSS sum counts shared pages once."""
+    members = {pid, *descendants(pid)}
+    return sum(map(rss_bytes, members)), sum(map(pss_bytes, members))
 
 
 def alive(pid: int) -> bool:
