@@ -13,6 +13,7 @@ Two invokers with one interface (`invoke(function, event)`, `close()`):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -287,7 +288,8 @@ class _Container:
             if self._connection.poll(max(0.0, deadline - time.monotonic())):
                 return self._connection.recv()
         except (EOFError, OSError):
-            self.process.wait()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=2)  # it closed its end: it is exiting
             self.kill()
             raise FunctionError(
                 self.identity.name, f"Runtime.ExitError: the container exited with {self.process.returncode}"
