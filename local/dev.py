@@ -154,9 +154,11 @@ def main() -> None:
     stopping = threading.Event()  # set by this thread only, never by a signal handler
     api: LocalApi | None = None
     simulator: Flask | None = None
+    aws_started = False
     try:
         dynamodb.start()
         aws.start()
+        aws_started = True
         simulator = create_simulator(DEMO_SETTINGS)
         trust_simulator_certificate(get_state(simulator).certificate_pem)
         provision()
@@ -174,7 +176,8 @@ def main() -> None:
             api.close()
         if simulator is not None:
             get_state(simulator).shutdown()  # its pending callback timers
-        aws.stop()
+        if aws_started:  # moto's stop() fails unless it was started
+            aws.stop()
         dynamodb.stop()
         print("Local gateway stopped.", flush=True)
 

