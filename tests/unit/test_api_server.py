@@ -400,6 +400,7 @@ def test_in_process_one_function_serves_one_request_at_a_time():
 
 
 def test_different_functions_run_concurrently(client):
+    two_at_once(client, "/slow", "/slow-twin")  # warm: cold starts would blur the overlap
     a, b = two_at_once(client, "/slow?sleep=0.5", "/slow-twin?sleep=0.5")
     assert a["start"] < b["end"]
     assert b["start"] < a["end"]
@@ -413,6 +414,7 @@ def test_two_requests_to_one_function_run_in_two_containers_with_their_own_modul
     make_container_client,
 ):
     client = make_container_client()
+    two_at_once(client, "/slow?sleep=0.3", "/slow?sleep=0.3")  # two warm containers
     a, b = two_at_once(client, "/slow?sleep=0.5", "/slow?sleep=0.5")
     assert a["start"] < b["end"]
     assert b["start"] < a["end"]
