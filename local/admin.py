@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import sys
 
-from local.aws import gateway_environment
+from local.aws import endpoint_environment, gateway_environment
+from local.dev import HOST, Ports
 from mpesa_gateway.admin.cli import main
 
 
 def configure_environment() -> None:
     """The variables local/dev.py gives the handlers, so the CLI sees the same tables and secrets."""
     os.environ.update(gateway_environment())
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{os.environ.get('LOCAL_AWS_PORT', '3002')}"
+    ports = Ports.from_env()
+    os.environ.update(endpoint_environment(HOST, moto_port=ports.aws, dynamodb_port=ports.dynamodb))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,14 @@ from local.apigw.events import (
     raw_path,
     request_headers,
 )
-from local.apigw.invoker import FunctionError, Invoker
+from local.apigw.invoker import (
+    ContainerInvoker,
+    ContainerSettings,
+    FunctionError,
+    FunctionInvoker,
+    FunctionTimeout,
+    Invoker,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -60,6 +67,7 @@ logger = logging.getLogger("local.api")
 # API Gateway's answers when a function fails; GATEWAY_ERRORS holds the ones the stack customises.
 _AUTHORIZER_ERROR = (500, "authorizer_error", "The authorizer failed")
 _BAD_GATEWAY = (502, "bad_gateway", "Internal server error")
+_GATEWAY_TIMEOUT = (504, "gateway_timeout", "Endpoint request timed out")
 
 
 @dataclass(frozen=True)
@@ -74,18 +82,33 @@ class LocalApiSettings:
     max_body_bytes: int = 10 * 1024 * 1024  # API Gateway's own payload limit
     # Lambda puts layers on sys.path (/opt/python); locally the layer's source tree stands in for it.
     layer_dirs: tuple[Path, ...] = (LAYER_DIR / "python",)
+    # None: every handler in this process (in-process moto reaches them); else Lambda-like containers.
+    containers: ContainerSettings | None = None
+    # API Gateway stops waiting for a Lambda integration after 29 s (and answers 504).
+    integration_timeout_seconds: float = 29.0
 
 
 class LocalApi:
-    """The WSGI application. Thread-safe: the route table is immutable and the invoker locks per function."""
+    """The WSGI application. Thread-safe: the route table is immutable and each container (or, in
+    process, each function) serves one request at a time. close() stops its containers."""
 
     def __init__(self, settings: LocalApiSettings) -> None:
         self.settings = settings
         self._routes = RouteTable(settings.routes)
-        self._invoker = Invoker(settings.functions_dir, settings.region, settings.account_id)
-        for layer_dir in settings.layer_dirs:
-            if str(layer_dir) not in sys.path:
-                sys.path.append(str(layer_dir))
+        self.invoker: FunctionInvoker
+        if settings.containers is None:
+            self.invoker = Invoker(settings.functions_dir, settings.region, settings.account_id)
+            for layer_dir in settings.layer_dirs:
+                if str(layer_dir) not in sys.path:
+                    sys.path.append(str(layer_dir))
+        else:
+            containers = replace(settings.containers, layer_dirs=settings.layer_dirs)
+            self.invoker = ContainerInvoker(
+                settings.functions_dir, settings.region, settings.account_id, containers
+            )
+
+    def close(self) -> None:
+        self.invoker.close()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -158,12 +181,12 @@ class LocalApi:
         )
         started = time.perf_counter()
         try:
-            answer = self._invoker.invoke(settings.authorizer, authorizer.token_event(token, arn))
+            answer = self.invoker.invoke(settings.authorizer, authorizer.token_event(token, arn))
             decision = authorizer.evaluate(answer, arn, int((time.perf_counter() - started) * 1000))
         except FunctionError as exc:
             if exc.error_message == "Unauthorized":
                 return _gateway_error(401)
-            logger.error("Authorizer %s failed", settings.authorizer.name, exc_info=exc)
+            logger.error("Authorizer %s failed: %s\n%s", settings.authorizer.name, exc, exc.stack_trace)
             return _error(*_AUTHORIZER_ERROR)
         except authorizer.MalformedPolicy as exc:
             logger.error("Authorizer %s answered an unusable policy: %s", settings.authorizer.name, exc)
@@ -173,10 +196,17 @@ class LocalApi:
     def _call_route(self, match: RouteMatch, event: dict[str, Any]) -> Response:
         function = match.route.function
         try:
-            answer = parse_answer(self._invoker.invoke(function, event))
+            answer = parse_answer(self.invoker.invoke(function, event))
+        except FunctionTimeout:
+            logger.error("Function %s timed out after %d s", function.name, function.timeout_seconds)
+            # A function that may run as long as API Gateway waits is cut off by API Gateway (504);
+            # one with a shorter timeout fails first, and API Gateway reports that failure (502).
+            if function.timeout_seconds >= self.settings.integration_timeout_seconds:
+                return _error(*_GATEWAY_TIMEOUT)
+            return _error(*_BAD_GATEWAY)
         except FunctionError as exc:
             # The traceback goes to stderr through logging; the event (and its body) never does.
-            logger.error("Function %s failed", function.name, exc_info=exc)
+            logger.error("Function %s failed: %s\n%s", function.name, exc, exc.stack_trace)
             return _error(*_BAD_GATEWAY)
         except MalformedAnswer as exc:
             logger.error("Function %s answered a malformed Lambda proxy response: %s", function.name, exc)

@@ -1,4 +1,5 @@
-"""Emulated AWS for local runs and tests: the gateway's tables and secrets, created with boto3."""
+"""Emulated AWS for local runs and tests: the gateway's tables (DynamoDB Local or moto) and secrets (moto),
+created with boto3."""
 
 from __future__ import annotations
 
@@ -80,9 +81,17 @@ def gateway_environment() -> dict[str, str]:
         "ALLOW_LOCAL_MERCHANT_URLS": "true",
         "AWS_DEFAULT_REGION": LOCAL_REGION,
         "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",  # moto accepts any credentials
+        "AWS_SECRET_ACCESS_KEY": "local",  # moto and DynamoDB Local accept any credentials
         "POWERTOOLS_SERVICE_NAME": "mpesa-gateway",
         "POWERTOOLS_METRICS_NAMESPACE": "MpesaGateway",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+
+
+def endpoint_environment(host: str, *, moto_port: int, dynamodb_port: int) -> dict[str, str]:
+    """boto3's endpoints for the local stack: DynamoDB on DynamoDB Local, everything else on moto."""
+    return {
+        "AWS_ENDPOINT_URL": f"http://{host}:{moto_port}",
+        "AWS_ENDPOINT_URL_DYNAMODB": f"http://{host}:{dynamodb_port}",
     }

@@ -1,8 +1,9 @@
-"""`make dev`: the whole gateway on this machine, in one process.
+"""`make dev`: the whole gateway on this machine, in one process tree.
 
-Starts emulated AWS (moto server: DynamoDB, Secrets Manager), the Daraja simulator and the local API
-(the deployed handlers behind an API Gateway emulation), seeds the demo data and prints where
-everything is. Ctrl-C or SIGTERM stops all of it.
+Starts Amazon's DynamoDB Local (a Java child process), moto server for Secrets Manager (a thread), the
+Daraja simulator and the local API (the deployed handlers in Lambda-like containers behind an API
+Gateway emulation), seeds the demo data and prints where everything is. One Ctrl-C or SIGTERM stops all
+of it, child processes included.
 """
 
 from __future__ import annotations
@@ -11,17 +12,21 @@ import logging
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass
+from types import FrameType
 
+from flask import Flask
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.routes import SCHEDULES
-from local.api_server import LocalApiSettings, create_app
+from local.api_server import LocalApi, LocalApiSettings, create_app
 from local.api_server import make_server as make_api_server
-from local.apigw.invoker import Invoker
-from local.aws import gateway_environment, provision
+from local.apigw.invoker import ContainerSettings
+from local.aws import endpoint_environment, gateway_environment, provision
 from local.demo import APPS, MERCHANTS, seed
+from local.dynamodb_local import DynamoDBLocal
 from local.scheduler import LocalScheduler
 from local.simulator import DEMO_SETTINGS, get_state
 from local.simulator import create_app as create_simulator
@@ -35,7 +40,8 @@ HOST = "127.0.0.1"
 class Ports:
     api: int
     simulator: int
-    aws: int
+    aws: int  # moto: Secrets Manager
+    dynamodb: int  # DynamoDB Local
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -43,6 +49,7 @@ class Ports:
             api=int(os.environ.get("API_PORT", "3000")),
             simulator=int(os.environ.get("SIMULATOR_PORT", "3001")),
             aws=int(os.environ.get("LOCAL_AWS_PORT", "3002")),
+            dynamodb=int(os.environ.get("LOCAL_DYNAMODB_PORT", "3003")),
         )
 
 
@@ -55,7 +62,7 @@ def schedule_override() -> float | None:
 def configure_environment(ports: Ports) -> None:
     """Point the handlers at the local services, exactly as the stack's settings point them at AWS."""
     os.environ.update(gateway_environment())
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{ports.aws}"
+    os.environ.update(endpoint_environment(HOST, moto_port=ports.aws, dynamodb_port=ports.dynamodb))
     os.environ["DARAJA_SANDBOX_URL"] = os.environ["DARAJA_LIVE_URL"] = f"http://{HOST}:{ports.simulator}"
     os.environ["PUBLIC_BASE_URL"] = f"http://{HOST}:{ports.api}"
 
@@ -82,20 +89,42 @@ class Background:
             server.server_close()
 
 
-def banner(ports: Ports) -> str:
+class StopSignal:
+    """Records SIGINT/SIGTERM. The handler only sets an attribute: it takes no lock, so it cannot
+    deadlock with the main thread (as threading.Event.set() could while the main thread waits on it)."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received = signum
+
+    def wait(self) -> None:
+        while self.received is None:
+            time.sleep(0.1)  # a signal interrupts the sleep, and its handler runs first
+
+
+def banner(ports: Ports, containers: ContainerSettings) -> str:
     merchants = "\n".join(f"    {m.merchant_id}:{m.client_secret}" for m in MERCHANTS)
     apps = "\n".join(
         f"    {a.app_id} ({a.driver.value}, owner {a.merchant_id}"
         + (f", short code {a.short_code})" if a.short_code else ")")
         for a in APPS
     )
+    concurrency, idle = containers.concurrency, f"{containers.idle_seconds:g}"
     every = schedule_override()
     schedules = ", ".join(f"{s.function.name} every {every or s.every_minutes * 60:g} s" for s in SCHEDULES)
     return f"""
 M-Pesa gateway (local)
   API                http://{HOST}:{ports.api}/api/pay/{{payment_app}}/...
   Daraja simulator   http://{HOST}:{ports.simulator}  (POST /simulator/rules, GET /simulator/requests)
-  Emulated AWS       http://{HOST}:{ports.aws}  (moto: DynamoDB, Secrets Manager)
+  DynamoDB           http://{HOST}:{ports.dynamodb}  (Amazon's DynamoDB Local, in memory, a java process)
+  Secrets Manager    http://{HOST}:{ports.aws}  (moto server)
+  Functions          Lambda-like containers: a process each, one request at a time, created on demand
+                     up to {concurrency} per function (LOCAL_FUNCTION_CONCURRENCY), retired {idle} s idle
+                     (LOCAL_FUNCTION_IDLE_SECONDS); "REPORT ... Init Duration" lines are cold starts
   Scheduled          {schedules}
   Merchant credentials (HTTP Basic client_id:client_secret)
 {merchants}
@@ -114,30 +143,42 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("werkzeug", "moto", "botocore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    stop = StopSignal()
     ports = Ports.from_env()
     configure_environment(ports)
+    containers = ContainerSettings.from_env()
 
+    dynamodb = DynamoDBLocal(ports.dynamodb, HOST)
     aws = ThreadedMotoServer(ip_address=HOST, port=ports.aws, verbose=False)
-    aws.start()
     background = Background()
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    stopping = threading.Event()  # set by this thread only, never by a signal handler
+    api: LocalApi | None = None
+    simulator: Flask | None = None
+    aws_started = False
     try:
+        dynamodb.start()
+        aws.start()
+        aws_started = True
         simulator = create_simulator(DEMO_SETTINGS)
         trust_simulator_certificate(get_state(simulator).certificate_pem)
         provision()
         seed(DynamoRegistry(get_settings().registry_table))
         background.start(make_server(HOST, ports.simulator, simulator, threaded=True))
-        api = LocalApiSettings()
-        background.start(make_api_server(create_app(api), HOST, ports.api))
-        invoker = Invoker(api.functions_dir, api.region, api.account_id)
-        LocalScheduler(SCHEDULES, invoker, stopping).start(schedule_override())
-        print(banner(ports), flush=True)
-        stopping.wait()
+        api = create_app(LocalApiSettings(containers=containers))
+        background.start(make_api_server(api, HOST, ports.api))
+        LocalScheduler(SCHEDULES, api.invoker, stopping).start(schedule_override())
+        print(banner(ports, containers), flush=True)
+        stop.wait()
     finally:
+        stopping.set()
         background.stop()
-        aws.stop()
+        if api is not None:
+            api.close()
+        if simulator is not None:
+            get_state(simulator).shutdown()  # its pending callback timers
+        if aws_started:  # moto's stop() fails unless it was started
+            aws.stop()
+        dynamodb.stop()
         print("Local gateway stopped.", flush=True)
 
 

@@ -1,4 +1,5 @@
-"""EventBridge's part locally: each scheduled function invoked on its timer, on a background thread."""
+"""EventBridge's part locally: each scheduled function invoked on its timer from a background thread (in its
+containers under `make dev`, as the API's functions are)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 from collections.abc import Iterable
 
 from infra.routes import Schedule
-from local.apigw.invoker import Invoker
+from local.apigw.invoker import FunctionInvoker
 
 logger = logging.getLogger("local.scheduler")
 
@@ -17,7 +18,9 @@ def scheduled_event(schedule: Schedule) -> dict[str, object]:
 
 
 class LocalScheduler:
-    def __init__(self, schedules: Iterable[Schedule], invoker: Invoker, stopping: threading.Event) -> None:
+    def __init__(
+        self, schedules: Iterable[Schedule], invoker: FunctionInvoker, stopping: threading.Event
+    ) -> None:
         self._schedules = tuple(schedules)
         self._invoker = invoker
         self._stopping = stopping

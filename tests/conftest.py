@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+
+import pytest
 
 # On Lambda the environment is there before any module loads; Powertools reads it at import time.
 os.environ.update(
@@ -17,6 +20,7 @@ os.environ.update(
 # Imported after the environment is set, as on Lambda.
 from aws_lambda_powertools.utilities import parameters
 
+from local.dynamodb_local import DynamoDBLocal
 from mpesa_gateway import config, runtime
 from mpesa_gateway.store import dynamo
 
@@ -29,3 +33,10 @@ def reset_gateway_caches() -> None:
     for value in vars(runtime).values():
         if callable(getattr(value, "cache_clear", None)):
             value.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    """Amazon's DynamoDB Local on a free loopback port, once per session (the store's tests use it)."""
+    with DynamoDBLocal() as server:
+        yield server

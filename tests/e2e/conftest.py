@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +13,18 @@ from pathlib import Path
 import pytest
 import requests
 
+from local.stack import StackDidNotStart, stack_environment
+from local.stack import start_stack as local_stack_process
+
 ROOT = Path(__file__).resolve().parents[2]
-READY = "Local gateway ready"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def start_stack(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`python -m local.dev` on the ports in env, ready; the test fails with its log if it does not start."""
+    try:
+        return local_stack_process(env, log)
+    except StackDidNotStart as exc:
+        pytest.fail(str(exc))
 
 
 @dataclass(frozen=True)
@@ -37,34 +38,14 @@ class LocalStack:
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    ports = {name: free_port() for name in ("API_PORT", "SIMULATOR_PORT", "LOCAL_AWS_PORT")}
-    env = {
-        **os.environ,
-        **{name: str(port) for name, port in ports.items()},
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common" / "python"), str(ROOT)]),
-        "PYTHONUNBUFFERED": "1",
-        # Scheduled functions (the reconciler) every 2 s, and settle pushes older than 1 s.
-        "LOCAL_SCHEDULE_SECONDS": "2",
-        "RECONCILE_AFTER_SECONDS": "1",
-    }
+    # Scheduled functions (the reconciler) every 2 s, and settle pushes older than 1 s.
+    env = stack_environment(LOCAL_SCHEDULE_SECONDS="2", RECONCILE_AFTER_SECONDS="1")
     log = tmp_path_factory.mktemp("local-stack") / "dev.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.dev"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
-        )
+    process = start_stack(env, log)
     stack = LocalStack(
-        f"http://127.0.0.1:{ports['API_PORT']}",
-        f"http://127.0.0.1:{ports['SIMULATOR_PORT']}",
-        env,
-        process,
-        log,
+        f"http://127.0.0.1:{env['API_PORT']}", f"http://127.0.0.1:{env['SIMULATOR_PORT']}", env, process, log
     )
     try:
-        deadline = time.monotonic() + 60
-        while READY not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"local stack did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
         yield stack
     finally:
         if process.poll() is None:

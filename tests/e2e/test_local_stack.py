@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import functools
-import signal
-import subprocess
-import sys
 import time
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, LocalStack, free_port
+from tests.e2e.conftest import LocalStack
 
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}
 
@@ -154,27 +151,3 @@ def test_unknown_route_and_missing_credentials(local_stack: LocalStack):
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "unauthorized"
     assert anonymous.headers["WWW-Authenticate"] == 'Bearer realm="mpesa-gateway"'
-
-
-def test_sigterm_stops_the_whole_local_stack():
-    ports = {name: free_port() for name in ("API_PORT", "SIMULATOR_PORT", "LOCAL_AWS_PORT")}
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": f"{ROOT / 'layers' / 'common' / 'python'}:{ROOT}",
-        **{name: str(port) for name, port in ports.items()},
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.dev"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        for line in process.stdout:
-            if "Local gateway ready" in line:
-                break
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-    for port in ports.values():
-        with pytest.raises(requests.ConnectionError):
-            requests.get(f"http://127.0.0.1:{port}/", timeout=2)

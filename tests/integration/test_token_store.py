@@ -1,4 +1,4 @@
-"""The shared Daraja token's DynamoDB record: the lease is a real conditional write (moto)."""
+"""The shared Daraja token's DynamoDB record: the lease is a real conditional write (moto, DynamoDB Local)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,19 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from moto import mock_aws
 
-from local.aws import create_tables
 from mpesa_gateway.daraja.token_cache import AccessToken, SharedTokenCache
 from mpesa_gateway.store.registry import DynamoTokenStore
-from tests.conftest import reset_gateway_caches
+from tests.integration.dynamodb_backends import BACKENDS, gateway_tables
 
 KEY = "consumer-key-hash"
 NOW = 1_800_000_000.0
 
 
-@pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoTokenStore]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "af-south-1")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        reset_gateway_caches()
-        create_tables()
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoTokenStore]:
+    with gateway_tables(request, monkeypatch):
         yield DynamoTokenStore("mpesa-gateway-registry")
-    reset_gateway_caches()
 
 
 def test_only_one_holder_at_a_time_until_the_lease_expires(store: DynamoTokenStore):

@@ -1,4 +1,7 @@
-"""The local API server against fake handlers (tests/unit/fake_functions), not the real functions."""
+"""The local API server against fake handlers (tests/unit/fake_functions), not the real functions.
+
+Every test that takes `client` or `make_client` runs twice: with the handlers in this process (as the
+integration tier uses them, under in-process moto) and in Lambda-like containers (as `make dev` does)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,9 +19,10 @@ import pytest
 from werkzeug.test import Client
 
 from infra.routes import GATEWAY_ERRORS, Auth, Function, Route
-from local.api_server import LocalApiSettings, create_app, make_server
+from local.api_server import LocalApi, LocalApiSettings, create_app, make_server
 from local.apigw import authorizer
 from local.apigw.events import RAW_HEADERS_KEY, RouteTable
+from local.apigw.invoker import ContainerSettings
 
 FAKES = Path(__file__).parent / "fake_functions"
 
@@ -43,6 +48,8 @@ ROUTES = (
     Route("GET", "/missing", fake("not_there"), Auth.CALLBACK),
     Route("GET", "/api/pay/{payment_app}/pt/{transaction}", fake("powertools"), Auth.MERCHANT),
     Route("POST", "/api/pay/{payment_app}/pt", fake("powertools"), Auth.MERCHANT),
+    Route("GET", "/sleepy", fake("sleepy", timeout_seconds=1), Auth.CALLBACK),
+    Route("GET", "/dies", fake("dies"), Auth.CALLBACK),
 )
 
 
@@ -51,9 +58,39 @@ def settings(**overrides) -> LocalApiSettings:
     return LocalApiSettings(**(values | overrides))
 
 
+MakeClient = Callable[..., Client]
+
+
+def apps_closed_after(containers: ContainerSettings | None) -> Iterator[tuple[MakeClient, list[LocalApi]]]:
+    apps: list[LocalApi] = []
+
+    def make(**overrides) -> Client:
+        app = create_app(settings(**({"containers": containers} | overrides)))
+        apps.append(app)
+        return Client(app)
+
+    yield make, apps
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture(params=["in-process", "containers"])
+def make_client(request) -> Iterator[MakeClient]:
+    containers = ContainerSettings() if request.param == "containers" else None
+    for make, _ in apps_closed_after(containers):
+        yield make
+
+
 @pytest.fixture
-def client() -> Client:
-    return Client(create_app(settings()))
+def client(make_client: MakeClient) -> Client:
+    return make_client()
+
+
+@pytest.fixture
+def make_container_client() -> Iterator[MakeClient]:
+    """Apps whose functions run in containers (settings(containers=ContainerSettings(...)) to tune them)."""
+    for make, _ in apps_closed_after(ContainerSettings()):
+        yield make
 
 
 def echoed(response) -> dict:
@@ -110,8 +147,8 @@ def test_event_has_the_rest_v1_proxy_shape(client):
     assert response.headers["Content-Type"] == "application/json"  # API Gateway's default
 
 
-def test_empty_parts_are_null_and_settings_reach_the_event():
-    client = Client(create_app(settings(stage="v1", account_id="123456789012", api_id="abc123")))
+def test_empty_parts_are_null_and_settings_reach_the_event(make_client):
+    client = make_client(stage="v1", account_id="123456789012", api_id="abc123")
     event = echoed(client.get("/health"))["event"]
     assert event["pathParameters"] is None
     assert event["queryStringParameters"] is None
@@ -198,8 +235,8 @@ def test_route_table_rejects_bad_templates():
         RouteTable([Route("GET", "/x", fake("echo"), Auth.CALLBACK)] * 2)
 
 
-def test_body_over_the_limit_is_413():
-    client = Client(create_app(settings(max_body_bytes=10)))
+def test_body_over_the_limit_is_413(make_client):
+    client = make_client(max_body_bytes=10)
     response = client.post("/api/pay/demo/callback", data=b"x" * 11)
     assert response.status_code == 413
     assert response.json == gateway_error(413)
@@ -214,9 +251,9 @@ def merchant_get(client: Client, token: str | None, path: str = "/merchant/demo/
 
 
 @pytest.mark.parametrize("token", [None, "", "   "])
-def test_missing_token_is_401_without_calling_the_authorizer(token):
+def test_missing_token_is_401_without_calling_the_authorizer(make_client, token):
     # The authorizer here is the crashing fake: had it been called the answer would be 500.
-    client = Client(create_app(settings(authorizer=fake("crash"))))
+    client = make_client(authorizer=fake("crash"))
     response = merchant_get(client, token)
     assert response.status_code == 401
     assert response.json == gateway_error(401)
@@ -353,8 +390,9 @@ def two_at_once(client: Client, first: str, second: str) -> tuple[dict, dict]:
     return a, b
 
 
-def test_one_function_serves_one_request_at_a_time(client):
-    a, b = two_at_once(client, "/slow?sleep=0.3", "/slow?sleep=0.3")
+def test_in_process_one_function_serves_one_request_at_a_time():
+    for make, _ in apps_closed_after(None):
+        a, b = two_at_once(make(), "/slow?sleep=0.3", "/slow?sleep=0.3")
     earlier, later = sorted([a, b], key=lambda body: body["start"])
     assert earlier["end"] <= later["start"]
     assert later["max_in_flight"] == 1
@@ -362,17 +400,149 @@ def test_one_function_serves_one_request_at_a_time(client):
 
 
 def test_different_functions_run_concurrently(client):
+    two_at_once(client, "/slow", "/slow-twin")  # warm: cold starts would blur the overlap
     a, b = two_at_once(client, "/slow?sleep=0.5", "/slow-twin?sleep=0.5")
     assert a["start"] < b["end"]
     assert b["start"] < a["end"]
     assert a["init_id"] != b["init_id"]  # two modules, though both files are handler.py
 
 
+# --- containers -----------------------------------------------------------------------------------
+
+
+def test_two_requests_to_one_function_run_in_two_containers_with_their_own_module_state(
+    make_container_client,
+):
+    client = make_container_client()
+    two_at_once(client, "/slow?sleep=0.3", "/slow?sleep=0.3")  # two warm containers
+    a, b = two_at_once(client, "/slow?sleep=0.5", "/slow?sleep=0.5")
+    assert a["start"] < b["end"]
+    assert b["start"] < a["end"]
+    assert a["init_id"] != b["init_id"]  # each container imported the module itself
+    assert (a["max_in_flight"], b["max_in_flight"]) == (1, 1)  # one request at a time in each
+    assert a["context"]["log_stream_name"] != b["context"]["log_stream_name"]
+    assert client.application.invoker.containers() == {"echo": 2}
+
+
+def test_containers_are_reused_while_warm_and_capped_at_the_concurrency(make_container_client):
+    client = make_container_client(containers=ContainerSettings(concurrency=2))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        bodies = list(pool.map(lambda _: echoed(Client(client.application).get("/slow?sleep=0.4")), range(4)))
+    assert len({body["init_id"] for body in bodies}) == 2
+    assert client.application.invoker.containers() == {"echo": 2}
+    assert max(body["max_in_flight"] for body in bodies) == 1
+    # The third and fourth requests waited for a free container: they started after two had ended.
+    ends = sorted(body["end"] for body in bodies)
+    assert sorted(body["start"] for body in bodies)[2] >= ends[0]
+
+
+def test_concurrency_one_serves_one_request_at_a_time(make_container_client):
+    client = make_container_client(containers=ContainerSettings(concurrency=1))
+    a, b = two_at_once(client, "/slow?sleep=0.3", "/slow?sleep=0.3")
+    earlier, later = sorted([a, b], key=lambda body: body["start"])
+    assert earlier["end"] <= later["start"]
+    assert a["init_id"] == b["init_id"]
+
+
+def test_cold_start_logs_a_report_line_with_its_init_duration(make_container_client, caplog):
+    client = make_container_client()
+    with caplog.at_level(logging.INFO, logger="local.lambda"):
+        first = echoed(client.get("/health"))["context"]["aws_request_id"]
+        second = echoed(client.get("/health"))["context"]["aws_request_id"]
+    reports = [record.getMessage() for record in caplog.records if record.name == "local.lambda"]
+    assert len(reports) == 2
+    assert reports[0].startswith(f"echo REPORT RequestId: {first}\tDuration: ")
+    assert "\tBilled Duration: " in reports[0]
+    assert "\tMemory Size: 512 MB\tMax Memory Used: " in reports[0]
+    assert "\tInit Duration: " in reports[0]
+    assert reports[1].startswith(f"echo REPORT RequestId: {second}\t")
+    assert "Init Duration" not in reports[1]  # warm
+
+
+def test_a_function_past_its_timeout_is_killed_and_api_gateway_answers_504(make_container_client, caplog):
+    client = make_container_client(integration_timeout_seconds=1)
+    before = echoed(client.get("/sleepy"))["init_id"]
+
+    started = time.monotonic()
+    response = client.get("/sleepy?sleep=5")
+
+    assert time.monotonic() - started < 3
+    assert response.status_code == 504
+    assert response.json == {"error": {"code": "gateway_timeout", "message": "Endpoint request timed out"}}
+    assert "Task timed out after 1 seconds" in caplog.text
+    after = echoed(client.get("/sleepy"))["init_id"]
+    assert after != before  # a fresh container
+    assert client.application.invoker.containers() == {"sleepy": 1}
+
+
+def test_a_timeout_shorter_than_api_gateways_is_the_functions_failure_502(make_container_client):
+    client = make_container_client()  # API Gateway would wait 29 s; the function gives up after 1 s
+    response = client.get("/sleepy?sleep=5")
+    assert response.status_code == 502
+    assert response.json == {"error": {"code": "bad_gateway", "message": "Internal server error"}}
+
+
+def test_a_container_that_dies_is_replaced(make_container_client, caplog):
+    client = make_container_client()
+    before = echoed(client.get("/dies"))["pid"]
+
+    response = client.get("/dies?die=1")
+
+    assert response.status_code == 502
+    assert "Runtime.ExitError" in caplog.text
+    after = echoed(client.get("/dies"))["pid"]
+    assert after != before
+    assert client.application.invoker.containers() == {"dies": 1}
+
+
+def test_idle_containers_are_retired_and_the_next_request_starts_cold(make_container_client):
+    client = make_container_client(containers=ContainerSettings(idle_seconds=0.2))
+    before = echoed(client.get("/health"))["init_id"]
+    deadline = time.monotonic() + 5
+    while client.application.invoker.containers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.application.invoker.containers() == {}
+    assert echoed(client.get("/health"))["init_id"] != before
+
+
+def test_closing_the_api_ends_its_containers_busy_ones_too(make_container_client):
+    client = make_container_client()
+    app = client.application
+    echoed(client.get("/dies"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(lambda: Client(app).get("/slow?sleep=30"))
+        deadline = time.monotonic() + 10
+        while app.invoker.containers().get("echo") != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the call is under way in its container
+        started = time.monotonic()
+        app.close()
+        assert slow.result(timeout=5).status_code == 502
+    assert time.monotonic() - started < 3
+    assert app.invoker.containers() == {}
+
+
+@pytest.mark.parametrize(("value", "problem"), [("0", "positive"), ("two", "positive"), ("1.5", "whole")])
+def test_container_settings_name_a_bad_concurrency(monkeypatch, value, problem):
+    monkeypatch.setenv("LOCAL_FUNCTION_CONCURRENCY", value)
+    with pytest.raises(ValueError, match=f"LOCAL_FUNCTION_CONCURRENCY must be a {problem}"):
+        ContainerSettings.from_env()
+
+
+def test_container_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LOCAL_FUNCTION_CONCURRENCY", "7")
+    monkeypatch.setenv("LOCAL_FUNCTION_IDLE_SECONDS", "60")
+    assert ContainerSettings.from_env() == ContainerSettings(concurrency=7, idle_seconds=60)
+    monkeypatch.delenv("LOCAL_FUNCTION_CONCURRENCY")
+    monkeypatch.delenv("LOCAL_FUNCTION_IDLE_SECONDS")
+    assert ContainerSettings.from_env() == ContainerSettings(concurrency=4, idle_seconds=300)
+
+
 # --- the real server ------------------------------------------------------------------------------
 
 
-def test_server_passes_repeated_header_lines_and_serves_concurrently():
-    server = make_server(create_app(settings()), "127.0.0.1", 0)
+def test_server_passes_repeated_header_lines_and_serves_concurrently(make_client):
+    server = make_server(make_client().application, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,0 +1,129 @@
+"""DynamoTransactionStore's conditional writes, on moto and on Amazon's DynamoDB Local: each status change
+happens once, and a write whose condition fails changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from botocore.exceptions import ClientError
+
+from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.store.transactions import DynamoTransactionStore, Settlement
+from tests.integration.dynamodb_backends import BACKENDS, gateway_tables
+
+COMPLETED = Settlement(
+    status=TransactionStatus.COMPLETED,
+    result_code=0,
+    result_desc="The service request is processed successfully.",
+    settled_by="callback",
+    receipt_number="TJK1234567",
+)
+CANCELLED = Settlement(
+    status=TransactionStatus.CANCELLED,
+    result_code=1032,
+    result_desc="Request cancelled by user",
+    settled_by="callback",
+)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DynamoTransactionStore]:
+    with gateway_tables(request, monkeypatch):
+        yield DynamoTransactionStore("mpesa-gateway-transactions")
+
+
+def pending(transaction_id: str = "txn_1") -> Transaction:
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    return Transaction(
+        transaction_id=transaction_id,
+        app_id="demo-express",
+        merchant_id="demo",
+        type=TransactionType.STK_PUSH,
+        amount=1,
+        phone_number="254712345678",
+        reference="ORDER-1",
+        description="Test",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def test_a_transaction_is_created_once(store: DynamoTransactionStore):
+    assert store.create(pending())
+    assert not store.create(pending().model_copy(update={"amount": 99}))
+    assert store.get("txn_1").amount == 1
+
+
+def test_a_pending_transaction_settles_once_and_leaves_the_pending_index(store: DynamoTransactionStore):
+    store.create(pending())
+    cutoff = datetime(2026, 12, 1, tzinfo=UTC)
+    assert [t.transaction_id for t in store.pending_before(cutoff)] == ["txn_1"]
+
+    settled = store.settle("txn_1", COMPLETED)
+    duplicate = store.settle("txn_1", CANCELLED)  # a late or duplicate callback
+
+    assert settled.status is TransactionStatus.COMPLETED
+    assert duplicate is None
+    assert store.get("txn_1").status is TransactionStatus.COMPLETED
+    assert store.pending_before(cutoff) == []
+
+
+def test_a_missing_transaction_is_not_settled(store: DynamoTransactionStore):
+    assert store.settle("txn_nowhere", COMPLETED) is None
+    assert store.get("txn_nowhere") is None
+
+
+def test_push_accepted_attaches_the_checkout_alias_once(store: DynamoTransactionStore):
+    store.create(pending("txn_1"))
+    store.create(pending("txn_2"))
+
+    store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
+    with pytest.raises(ClientError) as refused:
+        store.record_push_accepted("txn_2", "merchant-2", "ws_CO_1")  # the alias is taken
+
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert store.find_by_checkout("ws_CO_1").transaction_id == "txn_1"
+    assert store.get("txn_2").checkout_request_id is None  # the transaction wrote nothing
+
+
+def test_push_accepted_for_a_missing_transaction_writes_no_alias(store: DynamoTransactionStore):
+    with pytest.raises(ClientError) as refused:
+        store.record_push_accepted("txn_nowhere", "merchant-1", "ws_CO_9")
+
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert store.find_by_checkout("ws_CO_9") is None
+
+
+def test_one_status_query_per_interval(store: DynamoTransactionStore):
+    store.create(pending())
+    assert store.claim_status_query("txn_1", interval_seconds=60)
+    assert not store.claim_status_query("txn_1", interval_seconds=60)
+    assert store.claim_status_query("txn_1", interval_seconds=0)
+    store.settle("txn_1", COMPLETED)
+    assert not store.claim_status_query("txn_1", interval_seconds=0)  # only pending ones are queried
+
+
+def test_only_a_completed_transaction_is_reversed_and_only_once(store: DynamoTransactionStore):
+    store.create(pending())
+    assert store.mark_reversed("txn_1", "txn_rev") is None  # still pending
+    store.settle("txn_1", COMPLETED)
+
+    reversed_ = store.mark_reversed("txn_1", "txn_rev")
+
+    assert reversed_.status is TransactionStatus.REVERSED
+    assert reversed_.receipt_number == "TJK1234567"
+    assert store.mark_reversed("txn_1", "txn_rev_2") is None
+    assert store.get("txn_1").reversed_by == "txn_rev"
+
+
+def test_a_receipt_is_added_once_to_a_completion_learnt_without_one(store: DynamoTransactionStore):
+    store.create(pending())
+    store.settle("txn_1", COMPLETED.model_copy(update={"receipt_number": None, "settled_by": "query"}))
+
+    assert store.add_receipt("txn_1", COMPLETED).receipt_number == "TJK1234567"
+    assert store.add_receipt("txn_1", COMPLETED.model_copy(update={"receipt_number": "OTHER"})) is None
+    assert store.get("txn_1").receipt_number == "TJK1234567"
