@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
-from mpesa_gateway.store.transactions import DynamoTransactionStore, Settlement
+from mpesa_gateway.store.transactions import DynamoTransactionStore, IdentifierTaken, Settlement
 from tests.integration.dynamodb_backends import BACKENDS, gateway_tables
 
 COMPLETED = Settlement(
@@ -61,7 +61,7 @@ def test_a_transaction_is_created_once(store: DynamoTransactionStore):
 def test_a_pending_transaction_settles_once_and_leaves_the_pending_index(store: DynamoTransactionStore):
     store.create(pending())
     cutoff = datetime(2026, 12, 1, tzinfo=UTC)
-    assert [t.transaction_id for t in store.pending_before(cutoff)] == ["txn_1"]
+    assert [t.transaction_id for t in store.due_for_check(cutoff, limit=10)] == ["txn_1"]
 
     settled = store.settle("txn_1", COMPLETED)
     duplicate = store.settle("txn_1", CANCELLED)  # a late or duplicate callback
@@ -69,7 +69,7 @@ def test_a_pending_transaction_settles_once_and_leaves_the_pending_index(store: 
     assert settled.status is TransactionStatus.COMPLETED
     assert duplicate is None
     assert store.get("txn_1").status is TransactionStatus.COMPLETED
-    assert store.pending_before(cutoff) == []
+    assert store.due_for_check(cutoff, limit=10) == []
 
 
 def test_a_missing_transaction_is_not_settled(store: DynamoTransactionStore):
@@ -82,20 +82,60 @@ def test_push_accepted_attaches_the_checkout_alias_once(store: DynamoTransaction
     store.create(pending("txn_2"))
 
     store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
-    with pytest.raises(ClientError) as refused:
+    with pytest.raises(IdentifierTaken):
         store.record_push_accepted("txn_2", "merchant-2", "ws_CO_1")  # the alias is taken
 
-    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert store.find_by_checkout("ws_CO_1").transaction_id == "txn_1"
     assert store.get("txn_2").checkout_request_id is None  # the transaction wrote nothing
 
 
 def test_push_accepted_for_a_missing_transaction_writes_no_alias(store: DynamoTransactionStore):
-    with pytest.raises(ClientError) as refused:
+    with pytest.raises(IdentifierTaken):
         store.record_push_accepted("txn_nowhere", "merchant-1", "ws_CO_9")
 
-    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert store.find_by_checkout("ws_CO_9") is None
+
+
+def test_recording_the_same_push_twice_succeeds_callback_before_answer(store: DynamoTransactionStore):
+    """An early callback matched the push by phone and amount first; the push's own answer then
+    records the same identifiers: that is not an error (it once made the merchant a 500)."""
+    store.create(pending("txn_1"))
+    store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
+
+    again = store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
+
+    assert again.checkout_request_id == "ws_CO_1"
+    with pytest.raises(IdentifierTaken):  # other identifiers for the same transaction are refused
+        store.record_push_accepted("txn_1", "merchant-1", "ws_CO_2")
+
+
+def test_throttled_writes_are_retried_and_the_settlement_lands(
+    store: DynamoTransactionStore, monkeypatch: pytest.MonkeyPatch
+):
+    """DynamoDB throttling injected into the first two attempts of a settlement."""
+    store.create(pending("txn_1"))
+    client = store._table.meta.client
+    real = client._make_api_call
+    failures = {"left": 2}
+
+    def throttled(operation: str, params: dict):
+        if operation == "UpdateItem" and failures["left"]:
+            failures["left"] -= 1
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+                operation,
+            )
+        return real(operation, params)
+
+    monkeypatch.setattr(client, "_make_api_call", throttled)
+    settled = store.settle(
+        "txn_1",
+        Settlement(status=TransactionStatus.FAILED, result_code=1, result_desc="x", settled_by="callback"),
+    )
+
+    assert failures["left"] == 0
+    assert settled is not None
+    assert settled.status is TransactionStatus.FAILED
 
 
 def test_one_status_query_per_interval(store: DynamoTransactionStore):
