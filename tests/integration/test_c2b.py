@@ -436,7 +436,7 @@ def test_a_payment_the_rules_reject_is_never_recorded(gateway: Gateway):
 def test_simulating_before_registering_is_refused_by_daraja(gateway: Gateway):
     answer = simulate(gateway)
 
-    assert answer.status_code == 502
+    assert answer.status_code == 424
     assert answer.get_json()["error"]["code"] == "daraja_rejected"
 
 

@@ -254,7 +254,7 @@ def test_daraja_refusal_fails_the_transaction(gateway: Gateway):
 
     answer = gateway.request_payment(PAYMENT)
 
-    assert answer.status_code == 502
+    assert answer.status_code == 424
     error = answer.get_json()["error"]
     assert error["code"] == "daraja_rejected"
     assert error["daraja_code"] == "500.001.1001"

@@ -95,9 +95,11 @@ class NotProcessable(GatewayError):
 
 
 class DarajaRejected(GatewayError):
-    """Daraja refused the request outright: nothing reached the customer."""
+    """Daraja refused the request outright: nothing reached the customer. A 4xx (424 Failed Dependency)
+    rather than a 5xx: the outcome is known, nothing happened, and 5xx stays reserved for answers that
+    leave the merchant unsure."""
 
-    status = 502
+    status = 424
     code = "daraja_rejected"
 
 
