@@ -461,7 +461,7 @@ def test_a_confirmation_for_another_short_code_or_a_bad_amount_is_kept_acknowled
     assert answer.status_code == 200
     assert answer.get_json() == {"ResultCode": 0, "ResultDesc": "Accepted"}  # Safaricom never resends
     assert gateway.items("TXN#") == []
-    (stored,) = gateway.items("CALLBACK#QJI3R7GXWV")
+    (stored,) = gateway.items("CALLBACK#demo-c2b#QJI3R7GXWV")
     assert stored["outcome"] == outcome
     assert stored["body"]["TransAmount"] == payment(**changes)["TransAmount"]  # the raw body, as sent
     assert stored.get("transaction_id") is None
