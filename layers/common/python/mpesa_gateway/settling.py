@@ -31,9 +31,9 @@ def settle_by_evidence(
     )
     metrics.add_metric(name="SettlementConflict", unit=MetricUnit.Count, value=1)
     logger.error("settlement conflict", extra={"transaction_id": transaction_id, "conflict": claim})
-    # Money moved: that overrules a refusal, a query's answer or the gateway giving up.
-    paid = settlement.status is TransactionStatus.COMPLETED
-    if paid and (overruled := transactions.overrule(transaction_id, settlement, claim)):
+    # Money moved: that overrules a refusal, a query's answer or the gateway giving up; any callback
+    # or result overrules giving up (the store's condition decides, so a race cannot break the rule).
+    if overruled := transactions.overrule(transaction_id, settlement, claim):
         return overruled, "overruled"
     transactions.flag_conflict(transaction_id, claim)
     return current, "conflict"

@@ -74,8 +74,6 @@ def c2b_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> 
     }
 
 
-
-
 class C2BService:
     def __init__(
         self, apps: AppDirectory, transactions: TransactionStore, forward: Forwarder, max_amount: int

@@ -270,9 +270,14 @@ class DynamoTransactionStore:
         return self._update_if(transaction_id, settlement, _status_in(from_statuses))
 
     def overrule(self, transaction_id: str, settlement: Settlement, conflict: str) -> Transaction | None:
-        """Proof that money moved replaces a final status learnt from weaker evidence; the conflict is
-        kept on the record. None when the transaction is not in such a status."""
-        condition = _status_in(OVERRULABLE_STATUSES) & Attr("settled_by").is_in(list(OVERRULABLE_SETTLERS))
+        """Evidence replaces a final status learnt from weaker evidence: proof that money moved replaces
+        a refusal, a query's answer or an expiry; any callback or result replaces an expiry. The conflict
+        is kept on the record. None when the transaction is in no status this evidence replaces."""
+        if settlement.status is TransactionStatus.COMPLETED:
+            statuses, settlers = OVERRULABLE_STATUSES, OVERRULABLE_SETTLERS
+        else:
+            statuses, settlers = (TransactionStatus.EXPIRED,), ("expiry",)
+        condition = _status_in(statuses) & Attr("settled_by").is_in(list(settlers))
         return self._update_if(transaction_id, settlement, condition, {"conflict": conflict[:500]})
 
     def flag_conflict(self, transaction_id: str, conflict: str) -> None:
