@@ -58,20 +58,25 @@ def test_a_b2c_payout_is_paid_then_reversed(local_stack: LocalStack, bearer: dic
     assert final(local_stack, bearer, "demo-b2c", payout["transaction_id"])["status"] == "REVERSED"
 
 
-@pytest.mark.parametrize(
-    ("phone", "flags", "status"),
-    [("0722200002", {"timeout": True}, "TIMEOUT"), ("0722200003", {"result_and_timeout": True}, "COMPLETED")],
-    ids=["timeout-only", "result-and-timeout"],
-)
-def test_timeouts_and_late_results(
-    local_stack: LocalStack, bearer: dict, phone: str, flags: dict, status: str
+def test_a_queue_timeout_alone_leaves_the_payout_pending_with_do_not_resend(
+    local_stack: LocalStack, bearer: dict
 ):
-    rule(local_stack, msisdn="254" + phone[1:], callback_delay_ms=100, **flags)
+    rule(local_stack, msisdn="254722200002", callback_delay_ms=100, timeout=True)
 
-    data = send(local_stack, bearer, phone)
-    time.sleep(1.5)  # whatever is coming has landed
+    data = send(local_stack, bearer, "0722200002")
+    time.sleep(1.5)  # the timeout has landed (and the reconciler has asked Transaction Status)
 
-    assert final(local_stack, bearer, "demo-b2c", data["transaction_id"])["status"] == status
+    found = call(local_stack, bearer, "GET", f"demo-b2c/transactions/{data['transaction_id']}").json()["data"]
+    assert found["status"] == "PENDING"
+    assert "do not resend" in found["error"]
+
+
+def test_a_result_after_the_queue_timeout_completes_the_payout(local_stack: LocalStack, bearer: dict):
+    rule(local_stack, msisdn="254722200003", callback_delay_ms=100, result_and_timeout=True)
+
+    data = send(local_stack, bearer, "0722200003")
+
+    assert final(local_stack, bearer, "demo-b2c", data["transaction_id"])["status"] == "COMPLETED"
 
 
 def test_balance_of_a_b2c_app(local_stack: LocalStack, bearer: dict):
