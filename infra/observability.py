@@ -1,4 +1,5 @@
-"""Alarms that say the gateway is failing: any function error, any API 5XX."""
+"""Alarms that say the gateway is failing (any function error, any API 5XX) or that money needs a
+person (the gateway's own metrics: conflicting evidence, unconfirmed payouts, outcomes not stored)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,16 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 PERIOD = Duration.minutes(5)
+# The layer's metrics (Powertools, dimension `service`) that each mean money needs a person's look.
+MONEY_METRICS = {
+    "SettlementConflict": "evidence contradicted a settled transaction (kept on the transaction)",
+    "PayoutEscalated": "a payout or reversal still unconfirmed at its maximum age",
+    "AcceptedPushNotRecorded": "Daraja accepted a push whose identifiers could not be stored in full",
+    "AcceptedRequestNotRecorded": "Daraja accepted a request whose ConversationID could not be stored",
+    "CallbackNotApplied": "a stored callback could not be applied (the reconciler retries it)",
+    "StkCallbackDoubted": "a paid callback did not match its push (amount, phone or no metadata)",
+    "C2BConfirmationNotRecorded": "a C2B confirmation for another short code or with a bad amount",
+}
 
 
 class Monitoring(Construct):
@@ -26,6 +37,8 @@ class Monitoring(Construct):
         *,
         functions: Mapping[str, lambda_.IFunction],
         api: apigateway.RestApi,
+        metrics_namespace: str,
+        service_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -35,6 +48,15 @@ class Monitoring(Construct):
                 self._alarm(f"{name}Errors", function.metric_errors(period=PERIOD), f"{name} Lambda errors")
             )
         self.alarms.append(self._alarm("Api5XX", api.metric_server_error(period=PERIOD), "API 5XX answers"))
+        for name, what in MONEY_METRICS.items():
+            metric = cloudwatch.Metric(
+                namespace=metrics_namespace,
+                metric_name=name,
+                dimensions_map={"service": service_name},
+                statistic="Sum",
+                period=PERIOD,
+            )
+            self.alarms.append(self._alarm(name, metric, what))
 
     def _alarm(self, construct_id: str, metric: cloudwatch.Metric, what: str) -> cloudwatch.Alarm:
         return metric.create_alarm(

@@ -214,7 +214,7 @@ class Schedule:
 
 RECONCILER = Function(
     name="reconciler",
-    description="Settles STK pushes whose callback never came, by STK Query",
+    description="Settles what no callback settled: STK Query, Transaction Status, expiry, escalation",
     access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ_WRITE, Access.APP_SECRETS_READ}),
     timeout_seconds=300,
 )

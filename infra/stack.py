@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.api import ApiSettings, GatewayApi, MerchantPlanSettings
-from infra.functions import GatewayFunctions, construct_name
+from infra.functions import METRICS_NAMESPACE, SERVICE_NAME, GatewayFunctions, construct_name
 from infra.layer import SharedLayer
 from infra.observability import Monitoring
 from infra.protection import DEFAULT_ROUTE_THROTTLES, Throttle, WafSettings, parse_cidrs
@@ -93,6 +93,8 @@ class GatewayStack(Stack):
             "Monitoring",
             functions={construct_name(spec): function for spec, function in self.functions.by_spec.items()},
             api=self.api.rest_api,
+            metrics_namespace=METRICS_NAMESPACE,
+            service_name=SERVICE_NAME,
         )
 
         # What the operator and the app-provisioning CLI need to know about this deployment.

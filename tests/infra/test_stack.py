@@ -349,6 +349,17 @@ def test_alarms_watch_every_function_and_the_api(synthesis):
     assert metrics.count("5XXError") == 1
 
 
+def test_alarms_watch_the_metrics_that_mean_money_needs_a_person(synthesis):
+    alarms = {
+        alarm["Properties"]["MetricName"]: alarm["Properties"]
+        for alarm in synthesis.resources("AWS::CloudWatch::Alarm").values()
+    }
+    for name in ("SettlementConflict", "PayoutEscalated", "AcceptedPushNotRecorded", "CallbackNotApplied"):
+        assert alarms[name]["Namespace"] == "MpesaGateway"
+        assert alarms[name]["Dimensions"] == [{"Name": "service", "Value": "mpesa-gateway"}]
+        assert alarms[name]["Threshold"] == 1
+
+
 def test_outputs_tell_the_operator_and_the_cli_what_was_deployed(synthesis):
     outputs = synthesis.raw["Outputs"]
     for name in (
