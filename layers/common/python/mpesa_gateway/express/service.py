@@ -93,6 +93,7 @@ def status_view(transaction: Transaction, query_note: str | None = None) -> dict
         else None,
         "settled_by": transaction.settled_by,
         "error": transaction.error,
+        "conflict": transaction.conflict,
     }
 
 
