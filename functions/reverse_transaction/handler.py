@@ -17,17 +17,13 @@ def handler(event: APIGatewayProxyEvent) -> ApiResponse:
     )
     request = json_body(event, ReversalRequest) if event.body else ReversalRequest()
     reference = path_parameter(event, "transaction")
-    key = idempotency.parse_key(event.headers.get(idempotency.HEADER))
-    scope = idempotency.scope(
-        key=key, merchant_id=merchant, operation="reverseTransaction", app_id=app.app_id
-    )
 
-    def reverse() -> tuple[int, dict]:
+    def reverse(scope: str | None) -> tuple[int, dict]:
         tracked = account_service().reverse(app, reference, request, public_base_url(event), scope)
         return tracked.http_status, tracked.data()
 
     status, data = idempotency.replayed(
-        key=key,
+        key=idempotency.parse_key(event.headers.get(idempotency.HEADER)),
         merchant_id=merchant,
         operation="reverseTransaction",
         app_id=app.app_id,

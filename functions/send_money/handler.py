@@ -14,15 +14,13 @@ def handler(event: APIGatewayProxyEvent) -> ApiResponse:
     merchant = merchant_id(event)
     app = app_directory().for_merchant(path_parameter(event, "payment_app"), merchant, Operation.SEND_MONEY)
     request = json_body(event, REQUEST_MODELS[app.driver])
-    key = idempotency.parse_key(event.headers.get(idempotency.HEADER))
-    scope = idempotency.scope(key=key, merchant_id=merchant, operation="sendMoney", app_id=app.app_id)
 
-    def send() -> tuple[int, dict]:
+    def send(scope: str | None) -> tuple[int, dict]:
         tracked = payout_service().send_money(app, request, public_base_url(event), scope)
         return tracked.http_status, tracked.data()
 
     status, data = idempotency.replayed(
-        key=key,
+        key=idempotency.parse_key(event.headers.get(idempotency.HEADER)),
         merchant_id=merchant,
         operation="sendMoney",
         app_id=app.app_id,

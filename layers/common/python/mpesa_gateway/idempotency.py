@@ -88,12 +88,15 @@ def once(
 
 def replayed(
     *, key: str | None, merchant_id: str, operation: str, app_id: str, payload: Answer,
-    run: Callable[[], tuple[int, Answer]],
+    run: Callable[[str | None], tuple[int, Answer]],
 ) -> tuple[int, Answer]:  # fmt: skip
-    """An HTTP status and data, computed once per Idempotency-Key (see `once`)."""
+    """An HTTP status and data, computed once per Idempotency-Key (see `once`). `run` gets the key's
+    scope (None without a key), from which a money-moving request derives its transaction id, so that
+    even a retry of an attempt that died before answering never sends twice."""
+    request_scope = scope(key=key, merchant_id=merchant_id, operation=operation, app_id=app_id)
 
     def answer() -> Answer:
-        status, data = run()
+        status, data = run(request_scope)
         return {"status": status, "data": data}
 
     stored = once(

@@ -14,11 +14,7 @@ def request_payment(
 ) -> tuple[int, dict[str, Any]]:
     """The push's HTTP status and data, replayed for a repeated Idempotency-Key."""
 
-    scope = idempotency.scope(
-        key=idempotency_key, merchant_id=merchant_id, operation="requestPayment", app_id=app_id
-    )
-
-    def push() -> tuple[int, dict[str, Any]]:
+    def push(scope: str | None) -> tuple[int, dict[str, Any]]:
         requested = express_service().request_payment(app_id, merchant_id, request, base_url, scope)
         return requested.http_status, requested.data()
 
