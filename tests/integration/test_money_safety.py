@@ -371,3 +371,40 @@ def test_a_success_callback_without_metadata_is_not_trusted(gateway: Gateway):
     assert stored(gateway, data["transaction_id"])["status"] == "PENDING"
     (kept,) = gateway.items(f"CALLBACK#demo-express#{data['CheckoutRequestID']}")
     assert kept["outcome"] == "success_without_metadata"
+
+
+def test_a_c2b_confirmation_stored_while_dynamodb_throttled_is_recorded_by_the_reconciler(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch, reconcile
+):
+    confirmation = {
+        "TransactionType": "Pay Bill",
+        "TransID": "QJI3R7GXZZ",
+        "TransTime": "20260315143000",
+        "TransAmount": "100.50",
+        "BusinessShortCode": "600984",
+        "BillRefNumber": "ACC-1",
+        "InvoiceNumber": "",
+        "OrgAccountBalance": "1000.00",
+        "ThirdPartyTransID": "",
+        "MSISDN": "254712345678",
+        "FirstName": "JOHN",
+        "MiddleName": "",
+        "LastName": "DOE",
+    }
+
+    def throttled(*_: Any, **__: Any) -> None:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutItem")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DynamoTransactionStore, "create", throttled)
+        answer = gateway.client.post(
+            "/api/pay/demo-c2b/callback/confirmation",
+            json=confirmation,
+            query_string={"secret": "demo-c2b-callback-secret"},
+        )
+
+    assert answer.status_code == 200  # acknowledged: Safaricom never resends a confirmation
+    assert gateway.items(f"TXN#{c2b_transaction_id('demo-c2b', 'QJI3R7GXZZ')}") == []
+    assert reconcile()["callback_reapplied"] == 1
+    recorded = stored(gateway, c2b_transaction_id("demo-c2b", "QJI3R7GXZZ"))
+    assert (recorded["status"], recorded["paid_amount"]) == ("COMPLETED", "100.50")

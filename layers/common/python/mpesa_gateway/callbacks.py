@@ -41,3 +41,11 @@ def read_callback(raw_body: str | None, model: type[Model]) -> tuple[dict[str, A
         return body, model.model_validate(body)
     except ValidationError:
         return body, None
+
+
+def stored_as(body: dict[str, Any], model: type[Model]) -> Model | None:
+    """A stored callback's body as the model, when it is one (the reconciler re-applies these)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError:
+        return None

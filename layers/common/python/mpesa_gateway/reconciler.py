@@ -20,6 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from mpesa_gateway import budget
 from mpesa_gateway.account.service import AccountService
 from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.c2b.service import C2BService
 from mpesa_gateway.config import Settings
 from mpesa_gateway.express.service import ExpressService
 from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
@@ -42,6 +43,7 @@ class Reconciler:
         transactions: TransactionStore,
         express: ExpressService,
         results: ResultService,
+        c2b: C2BService,
         account: AccountService,
         settings: Settings,
     ) -> None:
@@ -49,6 +51,7 @@ class Reconciler:
         self._transactions = transactions
         self._express = express
         self._results = results
+        self._c2b = c2b
         self._account = account
         self._settings = settings
 
@@ -79,9 +82,10 @@ class Reconciler:
             self._express.reapply(callback)
         elif callback.kind in ("result", "timeout"):
             self._results.reapply(callback)
+        elif callback.kind == "c2b_confirmation":
+            self._c2b.reapply(callback)
         else:
-            # A C2B validation's answer was due within seconds; a confirmation is recorded or refused
-            # in its own request. Neither can be usefully redone now: keep them for people to see.
+            # A C2B validation's answer was due within seconds: it cannot be given now; kept for people.
             self._transactions.mark_callback(callback, "not_reapplied", None)
         return "reapplied"
 

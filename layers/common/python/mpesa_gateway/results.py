@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from mpesa_gateway.apps import AppDirectory
-from mpesa_gateway.callbacks import read_callback
+from mpesa_gateway.callbacks import read_callback, stored_as
 from mpesa_gateway.daraja.formats import NAIROBI, parse_daraja_timestamp
 from mpesa_gateway.daraja.results import DarajaResult, ResultEnvelope, parse_account_balance
 from mpesa_gateway.errors import InvalidRequest
@@ -44,7 +43,7 @@ class ResultService:
     def reapply(self, callback: RawCallback) -> None:
         """Handle a stored result or timeout whose handling never finished (the reconciler calls this)."""
         app = self._apps.by_id(callback.app_id)
-        _, envelope = read_callback(json.dumps(callback.body), ResultEnvelope)
+        envelope = stored_as(callback.body, ResultEnvelope)
         if app is None or envelope is None:
             self._transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
             return

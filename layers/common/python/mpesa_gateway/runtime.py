@@ -151,6 +151,7 @@ def reconciler() -> Reconciler:
         transactions=transactions(),
         express=express_service(),
         results=result_service(),
+        c2b=c2b_service(),
         account=account_service(),
         settings=get_settings(),
     )

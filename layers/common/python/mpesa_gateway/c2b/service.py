@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.c2b.models import C2BPayment, SimulateRequest
 from mpesa_gateway.c2b.validation import Decision, Forwarder, decide, payment_problem
-from mpesa_gateway.callbacks import callback_url, read_callback
+from mpesa_gateway.callbacks import callback_url, read_callback, stored_as
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.errors import (
     DarajaRejected,
@@ -33,7 +33,7 @@ from mpesa_gateway.models import (
     TransactionType,
 )
 from mpesa_gateway.observability import logger, metrics
-from mpesa_gateway.store.transactions import TransactionStore, new_callback
+from mpesa_gateway.store.transactions import RawCallback, TransactionStore, new_callback
 
 DARAJA_PATHS = {
     "register": "/mpesa/c2b/{version}/registerurl",
@@ -172,7 +172,27 @@ class C2BService:
         callback = new_callback(app.app_id, "c2b_confirmation", key, body)
         self._transactions.save_callback(callback)
         if payment is None:
+            self._transactions.mark_callback(callback, "unparseable", None)
             raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
+        try:
+            self._record(app, callback, payment)
+        except Exception:
+            # Stored and acknowledged: the reconciler records what is left unrecorded.
+            logger.exception("C2B confirmation stored but not recorded", extra={"app_id": app.app_id})
+            metrics.add_metric(name="CallbackNotApplied", unit=MetricUnit.Count, value=1)
+        return CONFIRMATION_ACK
+
+    def reapply(self, callback: RawCallback) -> None:
+        """Record a stored confirmation whose handling never finished (the reconciler calls this)."""
+        app = self._apps.by_id(callback.app_id)
+        payment = stored_as(callback.body, C2BPayment)
+        if app is None or payment is None:
+            self._transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
+            return
+        self._record(app, callback, payment)
+
+    def _record(self, app: PaymentApp, callback: RawCallback, payment: C2BPayment) -> None:
+        """A confirmed payment, once per app and TransID; refused (and kept) when it is not this app's."""
         if (refusal := payment_problem(app, payment, self._max_amount)) is not None:
             # Acknowledged all the same: Safaricom never resends, and the stored body stays for operators.
             self._transactions.mark_callback(callback, refusal.outcome, None)
@@ -181,7 +201,7 @@ class C2BService:
                 "C2B confirmation not recorded",
                 extra={"app_id": app.app_id, "outcome": refusal.outcome, "reason": refusal.reason},
             )
-            return CONFIRMATION_ACK
+            return
         transaction = _transaction(app, payment, self._validation_of(app.app_id, payment.TransID))
         created = self._transactions.create(transaction)
         self._transactions.mark_callback(
@@ -191,7 +211,6 @@ class C2BService:
             metrics.add_metric(name="C2BPaymentRecorded", unit=MetricUnit.Count, value=1)
         else:
             logger.info("duplicate C2B confirmation", extra={"transaction_id": transaction.transaction_id})
-        return CONFIRMATION_ACK
 
     def _validation_of(self, app_id: str, trans_id: str) -> str | None:
         decisions = [

@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
-from mpesa_gateway.callbacks import callback_url, read_callback
+from mpesa_gateway.callbacks import callback_url, read_callback, stored_as
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import (
     STK_QUERY_PENDING_CODE,
@@ -262,7 +262,7 @@ class ExpressService:
     def reapply(self, callback: RawCallback) -> None:
         """Apply a stored callback whose handling never finished (the reconciler calls this)."""
         app = self._apps.by_id(callback.app_id)
-        envelope = _parsed(callback)
+        envelope = stored_as(callback.body, StkCallbackEnvelope)
         if app is None or envelope is None:
             self._transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
             return
@@ -294,7 +294,7 @@ class ExpressService:
         checkout_request_id = transaction.checkout_request_id or ""
         try:
             for callback in self._transactions.callbacks_for(app.app_id, checkout_request_id):
-                envelope = _parsed(callback)
+                envelope = stored_as(callback.body, StkCallbackEnvelope)
                 if callback.outcome in {"received", "unmatched"} and envelope:
                     transaction = (
                         self._apply_callback(app, callback, envelope.Body.stkCallback) or transaction
@@ -340,13 +340,6 @@ def _doubt(transaction: Transaction, settlement: Settlement) -> str | None:
     if settlement.paid_phone_number and settlement.paid_phone_number != transaction.phone_number:
         return "phone_mismatch"
     return None
-
-
-def _parsed(callback: RawCallback) -> StkCallbackEnvelope | None:
-    try:
-        return StkCallbackEnvelope.model_validate(callback.body)
-    except ValidationError:
-        return None
 
 
 def _passkey(credentials: DarajaCredentials) -> str:
