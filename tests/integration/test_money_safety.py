@@ -408,3 +408,28 @@ def test_a_c2b_confirmation_stored_while_dynamodb_throttled_is_recorded_by_the_r
     assert reconcile()["callback_reapplied"] == 1
     recorded = stored(gateway, c2b_transaction_id("demo-c2b", "QJI3R7GXZZ"))
     assert (recorded["status"], recorded["paid_amount"]) == ("COMPLETED", "100.50")
+
+
+# 11. Bad input that became a 500 ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("demo-express/callback", stk_body("ws_CO_" + "9" * 3000)),
+        ("demo-b2c/callback/result", {"Result": {"ResultCode": 0, "OriginatorConversationID": "x" * 3000}}),
+    ],
+    ids=["stk-callback", "result"],
+)
+def test_a_callback_whose_identifier_no_dynamodb_key_could_hold_is_kept_and_answered_400(
+    gateway: Gateway, route: str, body: dict[str, Any]
+):
+    app = route.split("/", maxsplit=1)[0]
+
+    answer = gateway.client.post(
+        f"/api/pay/{route}", json=body, query_string={"secret": f"{app}-callback-secret"}
+    )
+
+    assert answer.status_code == 400
+    (kept,) = gateway.items(f"CALLBACK#{app}#UNPARSEABLE")
+    assert kept["outcome"] == "unparseable"

@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -28,6 +29,10 @@ def _whole_number(value: Any) -> Any:
         raise ValueError("must be a whole number of shillings")
     return value
 
+
+# An identifier Daraja gives (CheckoutRequestID, ConversationID, ...): short in practice; bounded so a
+# forged one can never exceed what a DynamoDB key holds.
+DarajaId = Annotated[str, StringConstraints(max_length=128)]
 
 # Whole Kenyan shillings, as Daraja takes them.
 Amount = Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]

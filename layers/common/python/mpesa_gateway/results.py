@@ -86,6 +86,7 @@ class ResultService:
         callback = new_callback(app.app_id, kind, key or "UNKEYED", body)
         self._transactions.save_callback(callback)
         if result is None:
+            self._transactions.mark_callback(callback, "unparseable", None)
             raise InvalidRequest(f"The body is not a Daraja {kind} (stored for inspection)")
         return app, callback, result
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from mpesa_gateway.models import DarajaId
+
 
 class KeyValue(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -29,9 +31,9 @@ class DarajaResult(BaseModel):
     ResultType: str = "0"
     ResultCode: str
     ResultDesc: str = ""
-    OriginatorConversationID: str = ""
-    ConversationID: str = ""
-    TransactionID: str = ""
+    OriginatorConversationID: DarajaId = ""
+    ConversationID: DarajaId = ""
+    TransactionID: DarajaId = ""
     ResultParameters: list[KeyValue] = []
     ReferenceData: list[KeyValue] = []
 

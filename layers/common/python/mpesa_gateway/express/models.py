@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from mpesa_gateway.models import Amount, Msisdn
+from mpesa_gateway.models import Amount, DarajaId, Msisdn
 
 AccountReference = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12, pattern=r"^[\w .\-/#]+$")
@@ -94,8 +94,8 @@ class StkCallbackMetadata(BaseModel):
 class StkCallback(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    MerchantRequestID: str
-    CheckoutRequestID: str
+    MerchantRequestID: DarajaId
+    CheckoutRequestID: DarajaId
     ResultCode: int
     ResultDesc: str
     CallbackMetadata: StkCallbackMetadata | None = None
