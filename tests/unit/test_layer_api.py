@@ -287,7 +287,7 @@ def test_endpoint_returns_the_operations_answer_as_a_proxy_response() -> None:
         (UnsupportedMediaType("JSON please"), 415, "unsupported_media_type"),
         (
             DarajaRejected("Daraja refused", daraja_code="500.001.1001", transaction_id="txn_1"),
-            502,
+            424,
             "daraja_rejected",
         ),
         (DarajaUnavailable("Daraja could not be reached", transaction_id="txn_1"), 503, "daraja_unavailable"),

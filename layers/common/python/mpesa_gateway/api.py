@@ -37,7 +37,7 @@ from mpesa_gateway.inputs import (
     NestedTooDeeply,
     load_json,
 )
-from mpesa_gateway.observability import logger, metrics, tracer
+from mpesa_gateway.observability import logger, metrics, traced
 
 Model = TypeVar("Model", bound=BaseModel)
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -100,8 +100,7 @@ def endpoint(
             metrics.add_metric(name=f"Http{answer.status // 100}xx", unit=MetricUnit.Count, value=1)
             return _proxy_response(answer)
 
-        traced = tracer.capture_lambda_handler(run)
-        with_metrics = metrics.log_metrics(traced)
+        with_metrics = metrics.log_metrics(traced(run))
         return logger.inject_lambda_context(
             with_metrics, correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
         )
