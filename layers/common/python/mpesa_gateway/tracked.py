@@ -79,6 +79,30 @@ def outcome_unknown(transaction: Transaction, settles_it: str) -> dict[str, Any]
     }
 
 
+def kept_pending(transactions: TransactionStore, transaction: Transaction, error: Exception) -> Transaction:
+    """Daraja may have acted on a request whose answer never came: it stays PENDING, never resent.
+    The note is best effort: failing to write it must not turn this answer into a 5xx."""
+    note = f"outcome unknown: {error}"[:500]
+    logger.warning("Daraja request outcome unknown", extra={"transaction_id": transaction.transaction_id})
+    try:
+        transactions.note_error(transaction.transaction_id, note)
+    except Exception:
+        logger.exception(
+            "outcome-unknown note not stored", extra={"transaction_id": transaction.transaction_id}
+        )
+    return transaction.model_copy(update={"error": note})
+
+
+def earlier_attempt(transactions: TransactionStore, requested: Transaction) -> Transaction:
+    """The transaction a first attempt under the same Idempotency-Key created (and may have sent
+    before it died): never sent again, answered as it now is. A different request is a conflict."""
+    earlier = transactions.get(requested.transaction_id)
+    same = ("type", "amount", "phone_number", "reference")
+    if earlier is None or any(getattr(earlier, name) != getattr(requested, name) for name in same):
+        raise IdempotencyConflict("This Idempotency-Key was already used for a different request")
+    return earlier
+
+
 # Builds the Daraja payload from the transaction id (OriginatorConversationID) and the two callback URLs.
 PayloadBuilder = Callable[[str, dict[str, str]], dict[str, Any]]
 
@@ -179,14 +203,12 @@ class TrackedRequests:
             updated_at=now,
         )
         if not self._transactions.create(transaction):
-            return self._earlier_attempt(transaction)
+            return Tracked(transaction=earlier_attempt(self._transactions, transaction), accepted=None)
         try:
             accepted = AsyncAccepted.model_validate(self._apps.daraja(app, credentials).post(path, body))
         except (DarajaOutcomeUnknown, ValidationError) as error:
-            # It may have been carried out: never resent; the result or timeout callback settles it.
-            self._transactions.note_error(transaction_id, f"outcome unknown: {error}")
-            logger.warning("asynchronous request outcome unknown", extra={"transaction_id": transaction_id})
-            return Tracked(transaction=self._transactions.get(transaction_id) or transaction, accepted=None)
+            # The result or timeout callback, or a Transaction Status query, settles it.
+            return Tracked(transaction=kept_pending(self._transactions, transaction, error), accepted=None)
         except (DarajaError, DarajaNotSent) as error:
             fail_unsent(self._transactions, transaction_id, error, what)
         try:
@@ -197,19 +219,6 @@ class TrackedRequests:
             metrics.add_metric(name="AcceptedRequestNotRecorded", unit=MetricUnit.Count, value=1)
             return Tracked(transaction=transaction, accepted=accepted, recorded=False)
         return Tracked(transaction=stored, accepted=accepted)
-
-    def _earlier_attempt(self, requested: Transaction) -> Tracked:
-        """The same Idempotency-Key's first attempt created this request and may have sent it: never
-        send it again; answer what is known of it."""
-        earlier = self._transactions.get(requested.transaction_id)
-        if earlier is None or (earlier.type, earlier.amount, earlier.phone_number, earlier.reference) != (
-            requested.type,
-            requested.amount,
-            requested.phone_number,
-            requested.reference,
-        ):
-            raise IdempotencyConflict("This Idempotency-Key was already used for a different request")
-        return Tracked(transaction=earlier, accepted=None)
 
     def initiator(self, app: PaymentApp) -> tuple[str, str]:
         return initiator(app, self._apps.credentials(app), self._settings)

@@ -18,7 +18,7 @@ from mpesa_gateway.daraja.errors import (
     DarajaOutcomeUnknown,
 )
 from mpesa_gateway.daraja.formats import daraja_timestamp, stk_password
-from mpesa_gateway.errors import IdempotencyConflict, InvalidRequest
+from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.express import outcomes
 from mpesa_gateway.express.models import (
     PaymentRequest,
@@ -45,7 +45,7 @@ from mpesa_gateway.store.transactions import (
     TransactionStore,
     new_callback,
 )
-from mpesa_gateway.tracked import fail_unsent, outcome_unknown
+from mpesa_gateway.tracked import earlier_attempt, fail_unsent, kept_pending, outcome_unknown
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
 STK_QUERY_PATH = "/mpesa/stkpushquery/v1/query"
@@ -125,16 +125,17 @@ class ExpressService:
         )
         transaction = self._new_transaction(app, request, new_transaction_id(idempotency_scope), base_url)
         if not self._transactions.create(transaction):
-            return self._earlier_attempt(transaction)
+            return PaymentRequested(
+                transaction=earlier_attempt(self._transactions, transaction), accepted=None
+            )
         daraja = self._apps.daraja(app, credentials)
         try:
             answer = StkPushAccepted.model_validate(daraja.post(STK_PUSH_PATH, payload))
         except (DarajaOutcomeUnknown, ValidationError) as error:
-            # It may have reached the customer: never resend; the callback or a query settles it.
-            self._transactions.note_error(transaction.transaction_id, f"push outcome unknown: {error}")
-            logger.warning("STK push outcome unknown", extra={"transaction_id": transaction.transaction_id})
-            pending = self._transactions.get(transaction.transaction_id) or transaction
-            return PaymentRequested(transaction=pending, accepted=None)
+            # It may have reached the customer: its callback (matched by phone and amount) settles it.
+            return PaymentRequested(
+                transaction=kept_pending(self._transactions, transaction, error), accepted=None
+            )
         except (DarajaError, DarajaNotSent) as error:
             fail_unsent(self._transactions, transaction.transaction_id, error, "payment request")
         metrics.add_metric(name="StkPushAccepted", unit=MetricUnit.Count, value=1)
@@ -164,18 +165,6 @@ class ExpressService:
             self._transactions.record_checkout_only(transaction_id, checkout_request_id)
         except Exception:
             logger.exception("CheckoutRequestID not kept", extra={"transaction_id": transaction_id})
-
-    def _earlier_attempt(self, requested: Transaction) -> PaymentRequested:
-        """The same Idempotency-Key's first attempt created this transaction and may have sent it
-        (then died before answering): never send again; answer what is known of it."""
-        earlier = self._transactions.get(requested.transaction_id)
-        if earlier is None or (earlier.amount, earlier.phone_number, earlier.reference) != (
-            requested.amount,
-            requested.phone_number,
-            requested.reference,
-        ):
-            raise IdempotencyConflict("This Idempotency-Key was already used for a different request")
-        return PaymentRequested(transaction=earlier, accepted=None)
 
     def _new_transaction(
         self, app: PaymentApp, request: PaymentRequest, transaction_id: str, base_url: str
