@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 from mpesa_gateway.inputs import load_json
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
+from mpesa_gateway.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from mpesa_gateway.apps import AppDirectory
+    from mpesa_gateway.store.transactions import RawCallback, TransactionStore
 
 Model = TypeVar("Model", bound=BaseModel)
 # Enough of an unparseable body to inspect, without storing whatever a stranger sends whole.
@@ -49,3 +56,29 @@ def stored_as(body: dict[str, Any], model: type[Model]) -> Model | None:
         return model.model_validate(body)
     except ValidationError:
         return None
+
+
+def applied_safely(apply: Callable[[], object], app_id: str) -> None:
+    """What follows a stored callback; a failure is logged and counted, never raised: the callback is
+    stored, so it is acknowledged, and the reconciler applies it later (Safaricom never resends)."""
+    try:
+        apply()
+    except Exception:
+        logger.exception("callback stored but not applied", extra={"app_id": app_id})
+        metrics.add_metric(name="CallbackNotApplied", unit=MetricUnit.Count, value=1)
+
+
+def reapplied(
+    apps: AppDirectory,
+    transactions: TransactionStore,
+    callback: RawCallback,
+    model: type[Model],
+    apply: Callable[[PaymentApp, Model], object],
+) -> None:
+    """Apply a stored callback whose handling never finished (the reconciler calls this)."""
+    app = apps.by_id(callback.app_id)
+    parsed = stored_as(callback.body, model)
+    if app is None or parsed is None:
+        transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
+        return
+    apply(app, parsed)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from mpesa_gateway.apps import AppDirectory
-from mpesa_gateway.callbacks import read_callback, stored_as
+from mpesa_gateway.callbacks import applied_safely, read_callback, reapplied
 from mpesa_gateway.daraja.formats import NAIROBI, parse_daraja_timestamp
 from mpesa_gateway.daraja.results import DarajaResult, ResultEnvelope, parse_account_balance
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX
 from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
-from mpesa_gateway.observability import logger, metrics
+from mpesa_gateway.observability import logger
 from mpesa_gateway.settling import settle_by_evidence
 from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
 
@@ -32,30 +30,19 @@ class ResultService:
 
     def result(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
         app, callback, result = self._receive(app_id, secret, raw_body, "result")
-        self._handled(app, callback, result)
+        applied_safely(lambda: self._apply_stored(app, callback, result), app.app_id)
         return ACK
 
     def timeout(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
         app, callback, result = self._receive(app_id, secret, raw_body, "timeout")
-        self._handled(app, callback, result)
+        applied_safely(lambda: self._apply_stored(app, callback, result), app.app_id)
         return ACK
 
     def reapply(self, callback: RawCallback) -> None:
-        """Handle a stored result or timeout whose handling never finished (the reconciler calls this)."""
-        app = self._apps.by_id(callback.app_id)
-        envelope = stored_as(callback.body, ResultEnvelope)
-        if app is None or envelope is None:
-            self._transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
-            return
-        self._apply_stored(app, callback, envelope.Result)
-
-    def _handled(self, app: PaymentApp, callback: RawCallback, result: DarajaResult) -> None:
-        """Stored and acknowledged whatever happens next: the reconciler applies what is left unapplied."""
-        try:
-            self._apply_stored(app, callback, result)
-        except Exception:
-            logger.exception("result stored but not applied", extra={"app_id": app.app_id})
-            metrics.add_metric(name="CallbackNotApplied", unit=MetricUnit.Count, value=1)
+        reapplied(
+            self._apps, self._transactions, callback, ResultEnvelope,
+            lambda app, envelope: self._apply_stored(app, callback, envelope.Result),
+        )  # fmt: skip
 
     def _apply_stored(self, app: PaymentApp, callback: RawCallback, result: DarajaResult) -> None:
         transaction = self._match(app, result)

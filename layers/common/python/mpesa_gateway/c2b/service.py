@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.c2b.models import C2BPayment, SimulateRequest
 from mpesa_gateway.c2b.validation import Decision, Forwarder, decide, payment_problem
-from mpesa_gateway.callbacks import callback_url, read_callback, stored_as
+from mpesa_gateway.callbacks import applied_safely, callback_url, read_callback, reapplied
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.errors import (
     DarajaRejected,
@@ -174,22 +174,14 @@ class C2BService:
         if payment is None:
             self._transactions.mark_callback(callback, "unparseable", None)
             raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
-        try:
-            self._record(app, callback, payment)
-        except Exception:
-            # Stored and acknowledged: the reconciler records what is left unrecorded.
-            logger.exception("C2B confirmation stored but not recorded", extra={"app_id": app.app_id})
-            metrics.add_metric(name="CallbackNotApplied", unit=MetricUnit.Count, value=1)
+        applied_safely(lambda: self._record(app, callback, payment), app.app_id)
         return CONFIRMATION_ACK
 
     def reapply(self, callback: RawCallback) -> None:
-        """Record a stored confirmation whose handling never finished (the reconciler calls this)."""
-        app = self._apps.by_id(callback.app_id)
-        payment = stored_as(callback.body, C2BPayment)
-        if app is None or payment is None:
-            self._transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
-            return
-        self._record(app, callback, payment)
+        reapplied(
+            self._apps, self._transactions, callback, C2BPayment,
+            lambda app, payment: self._record(app, callback, payment),
+        )  # fmt: skip
 
     def _record(self, app: PaymentApp, callback: RawCallback, payment: C2BPayment) -> None:
         """A confirmed payment, once per app and TransID; refused (and kept) when it is not this app's."""

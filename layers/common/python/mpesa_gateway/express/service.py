@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
-from mpesa_gateway.callbacks import callback_url, read_callback, stored_as
+from mpesa_gateway.callbacks import applied_safely, callback_url, read_callback, reapplied, stored_as
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import (
     STK_QUERY_PENDING_CODE,
@@ -240,22 +240,14 @@ class ExpressService:
             self._transactions.mark_callback(callback, "unparseable", None)
             raise InvalidRequest("The callback body is not an STK callback (stored for inspection)")
         metrics.add_metric(name="StkCallbackReceived", unit=MetricUnit.Count, value=1)
-        try:
-            self._apply_callback(app, callback, stk)
-        except Exception:
-            # Stored and acknowledged: the reconciler applies what is left unapplied.
-            logger.exception("STK callback stored but not applied", extra={"app_id": app.app_id})
-            metrics.add_metric(name="CallbackNotApplied", unit=MetricUnit.Count, value=1)
+        applied_safely(lambda: self._apply_callback(app, callback, stk), app.app_id)
         return CALLBACK_ACK
 
     def reapply(self, callback: RawCallback) -> None:
-        """Apply a stored callback whose handling never finished (the reconciler calls this)."""
-        app = self._apps.by_id(callback.app_id)
-        envelope = stored_as(callback.body, StkCallbackEnvelope)
-        if app is None or envelope is None:
-            self._transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
-            return
-        self._apply_callback(app, callback, envelope.Body.stkCallback)
+        reapplied(
+            self._apps, self._transactions, callback, StkCallbackEnvelope,
+            lambda app, envelope: self._apply_callback(app, callback, envelope.Body.stkCallback),
+        )  # fmt: skip
 
     def _apply_callback(self, app: PaymentApp, callback: RawCallback, stk: StkCallback) -> Transaction | None:
         transaction = self._transactions.find_by_checkout(stk.CheckoutRequestID)
