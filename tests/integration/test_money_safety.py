@@ -433,3 +433,38 @@ def test_a_callback_whose_identifier_no_dynamodb_key_could_hold_is_kept_and_answ
     assert answer.status_code == 400
     (kept,) = gateway.items(f"CALLBACK#{app}#UNPARSEABLE")
     assert kept["outcome"] == "unparseable"
+
+
+def test_a_reversal_whose_result_was_lost_reverses_its_original_once_transaction_status_says_completed(
+    gateway: Gateway, reconcile
+):
+    paid = wait_final(gateway, "demo-b2c", send(gateway, B2C).get_json()["data"]["transaction_id"])
+    fault(gateway, "/mpesa/reversal/v1/request", "reset", processed=False)
+    answer = gateway.client.post(
+        f"/api/pay/demo-b2c/reverseTransaction/{paid['transaction_id']}", headers=gateway.auth("demo")
+    )
+    reversal_id = answer.get_json()["data"]["transaction_id"]
+    assert reconcile()["status_asked"] == 1
+    (query,) = [item for item in gateway.items("TXN#") if item["type"] == "STATUS_QUERY"]
+    # Daraja's answer to that status query (as the result of a reversal it did carry out would read):
+    completed = {
+        "Result": {
+            "ResultType": 0,
+            "ResultCode": 0,
+            "ResultDesc": "The service request is processed successfully.",
+            "OriginatorConversationID": query["transaction_id"],
+            "ConversationID": "AG_20261130_status",
+            "TransactionID": "SG0STATUS1",
+            "ResultParameters": {"ResultParameter": [{"Key": "TransactionStatus", "Value": "Completed"}]},
+        }
+    }
+
+    gateway.client.post(
+        "/api/pay/demo-b2c/callback/result",
+        json=completed,
+        query_string={"secret": "demo-b2c-callback-secret"},
+    )
+
+    reversal = transaction(gateway, "demo-b2c", reversal_id)
+    assert (reversal["status"], reversal["settled_by"]) == ("COMPLETED", "status_query")
+    assert transaction(gateway, "demo-b2c", paid["transaction_id"])["status"] == "REVERSED"

@@ -121,7 +121,9 @@ class Reconciler:
             )
         if app and transaction.callback_base_url:
             self._account.status(app, transaction.transaction_id, transaction.callback_base_url)
-        self._postpone(transaction, self._settings.payout_recheck_seconds, escalate=overdue)
+        # Each check is a Transaction Status request of its own: ask less often as the payout ages.
+        interval = max(self._settings.payout_recheck_seconds, int(age.total_seconds() / 4))
+        self._postpone(transaction, interval, escalate=overdue)
         return "escalated" if overdue else "status_asked"
 
     def _check_enquiry(self, transaction: Transaction, age: timedelta) -> str:

@@ -145,6 +145,14 @@ class ResultService:
             settled_by="status_query",
             receipt_number=_text(parameters.get("ReceiptNo")),
         )
+        asked_about = self._transactions.get(transaction_id)
+        if (
+            asked_about
+            and asked_about.type is TransactionType.REVERSAL
+            and asked_about.related_transaction_id
+        ):
+            # A reversal whose own result was lost: its original is reversed all the same (first, as above).
+            self._transactions.mark_reversed(asked_about.related_transaction_id, transaction_id)
         settle_by_evidence(self._transactions, transaction_id, completed)
 
 

@@ -85,6 +85,8 @@ class AccountService:
             return {
                 "Initiator": name,
                 "SecurityCredential": credential,
+                # As for B2B: the gateway's id, so a reversal whose answer was lost can still be asked about.
+                "OriginatorConversationID": transaction_id,
                 "CommandID": "TransactionReversal",
                 "TransactionID": original.receipt_number,
                 "Amount": _exact_amount(original),
