@@ -180,9 +180,8 @@ def test_a_payout_killed_after_sending_and_retried_under_its_key_is_never_sent_t
 
     retry = gateway.client.post("/api/pay/demo-b2c/sendMoney", json=B2C, headers=headers)
 
-    assert retry.status_code == 202
     data = retry.get_json()["data"]
-    assert data["status"] in {"PENDING", "COMPLETED"}
+    assert (retry.status_code, data["status"]) in {(202, "PENDING"), (200, "COMPLETED")}
     assert len(gateway.simulator_log(B2C_PATH)) == 1
     assert wait_final(gateway, "demo-b2c", data["transaction_id"])["status"] == "COMPLETED"
 

@@ -62,7 +62,9 @@ class PaymentRequested(BaseModel):
 
     @property
     def http_status(self) -> int:
-        return 200 if self.accepted and self.recorded else 202
+        if self.accepted is None:  # no answer from Daraja: final only when a retry finds it settled
+            return 200 if self.transaction.status.is_final else 202
+        return 200 if self.recorded else 202
 
     def data(self) -> dict[str, Any]:
         if self.accepted is None:
