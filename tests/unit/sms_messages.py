@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-
 FAMILIES = ("consumer", "pochi", "till", "paybill", "agent", "fuliza", "mshwari", "kcb", "reversal", "b2c")
 
 # Where wordings come from. A string search over public GitHub code found some messages without naming
@@ -985,6 +984,345 @@ TRANSACTIONS: list[Case] = [
         balance="1317.50",
         cost="0.00",
     ),
+    # --- issue 16: business side, greetings, ads and sourced wordings per family ----------------
+    _case(
+        "pochi-owner-received-double-spaces-withdraw-footer",
+        "TCH01GAG8Y Confirmed.You have received Ksh10.00 from RICHARD  MACHAGE on 17/3/25 at 12:03 PM  New "
+        "business balance is Ksh10.00. To access your funds, Dial *334#,select Pochi la Biashara & Withdraw "
+        "funds.",
+        receipt="TCH01GAG8Y",
+        kind="received",
+        amount="10.00",
+        time="2025-03-17T12:03:00+03:00",
+        payer_name="RICHARD MACHAGE",
+        payer_account="RICHARD MACHAGE",
+        balance="10.00",
+        balance_account="pochi",
+        family="pochi",
+        source=CODE_SEARCH,
+    ),
+    _case(
+        "pochi-owner-received-one-shilling",
+        "TCP124XF3T Confirmed.You have received Ksh1.00 from ALEX  MWANGI on 25/3/25 at 2:46 PM  New "
+        "business balance is Ksh1.25. To access your funds, Dial *334#,select Pochi la Biashara & Withdraw "
+        "funds.",
+        receipt="TCP124XF3T",
+        kind="received",
+        amount="1.00",
+        time="2025-03-25T14:46:00+03:00",
+        payer_name="ALEX MWANGI",
+        payer_account="ALEX MWANGI",
+        balance="1.25",
+        balance_account="pochi",
+        family="pochi",
+        source=CODE_SEARCH,
+    ),
+    _case(
+        "pochi-owner-received-upper-case-no-period",
+        "UKB7PL2QZD CONFIRMED. You have received Ksh 450.00 from WANJIRU KAMAU on 8/11/26 at 6:10 AM NEW "
+        "BUSINESS BALANCE IS KSH 1,905.00",
+        receipt="UKB7PL2QZD",
+        kind="received",
+        amount="450.00",
+        time="2026-11-08T06:10:00+03:00",
+        payer_name="WANJIRU KAMAU",
+        payer_account="WANJIRU KAMAU",
+        balance="1905.00",
+        balance_account="pochi",
+        family="pochi",
+        source=ISSUE_16,
+    ),
+    _case(
+        "till-owner-2013-number-then-name-multiline",
+        "EA54HY643 Confirmed.\non 28/9/13 at 1:14 PM\nKsh50.00 received from\n254729639024 MORRIS M.\nNew "
+        "Account balance is Ksh54.00",
+        receipt="EA54HY643",
+        kind="received",
+        amount="50.00",
+        time="2013-09-28T13:14:00+03:00",
+        payer_name="MORRIS M",
+        payer_account="254729639024",
+        balance="54.00",
+        balance_account="till",
+        family="till",
+        source=PESAPI,
+    ),
+    _case(
+        "till-owner-confirmed-on-account-balance-is",
+        "SKL4M2N8QR Confirmed on 3/11/26 at 7:42 PM Ksh1,250.00 received from 254712345678 GRACE WAMBUI. "
+        "Account balance is Ksh18,400.00.",
+        receipt="SKL4M2N8QR",
+        kind="received",
+        amount="1250.00",
+        time="2026-11-03T19:42:00+03:00",
+        payer_name="GRACE WAMBUI",
+        payer_account="254712345678",
+        balance="18400.00",
+        balance_account="till",
+        family="till",
+        source=ISSUE_16,
+    ),
+    _case(
+        "till-owner-masked-payer-lowercase",
+        "UKC2RT9PLM confirmed. on 14/11/26 at 8:01 AM Ksh 1,020.00 received from 2547***456 grace muthoni. "
+        "New Account balance is Ksh9,840.00.",
+        receipt="UKC2RT9PLM",
+        kind="received",
+        amount="1020.00",
+        time="2026-11-14T08:01:00+03:00",
+        payer_name="grace muthoni",
+        payer_account="2547***456",
+        balance="9840.00",
+        balance_account="till",
+        family="till",
+        source=ISSUE_16,
+    ),
+    _case(
+        "till-paid-to-person-named-till-app-ad",
+        "TJK6H7T3GA Confirmed. Ksh70.00 paid to person 1. on 20/10/24 at 4:21 PM.New M-PESA balance is "
+        "Ksh123.12. Transaction cost, Ksh0.00. Amount you can transact within the day is 499,895.00. Save "
+        "frequent Tills for quick payment on M-PESA app https://bit.ly/mpesalnk",
+        receipt="TJK6H7T3GA",
+        kind="buy_goods",
+        amount="70.00",
+        time="2024-10-20T16:21:00+03:00",
+        payee_name="person 1",
+        payee_account="person 1",
+        balance="123.12",
+        cost="0.00",
+        family="till",
+        source=PENNYWISE_ISSUE,
+    ),
+    _case(
+        "till-paid-to-padded-name-comma-amount",
+        "TJD6H78J2L Confirmed. Ksh1,120.00 paid to Person 4              1. on 13/10/24 at 8:01 PM.New "
+        "M-PESA balance is Ksh123.12. Transaction cost, Ksh0.00. Amount you can transact within the day is "
+        "498,440.00. Save frequent Tills for quick payment on M-PESA app https://bit.ly/mpesalnk",
+        receipt="TJD6H78J2L",
+        kind="buy_goods",
+        amount="1120.00",
+        time="2024-10-13T20:01:00+03:00",
+        payee_name="Person 4 1",
+        payee_account="Person 4 1",
+        balance="123.12",
+        cost="0.00",
+        family="till",
+        source=PENNYWISE_ISSUE,
+    ),
+    _case(
+        "paybill-owner-2011-multiline-account-number",
+        "BH45UU225 Confirmed.\non 5/4/11 at 2:45 PM\nKsh950.00 received from BORIS BECKER 254723908002.\n"
+        "Account Number 0700000021\nNew Utility balance is Ksh50,802.00",
+        receipt="BH45UU225",
+        kind="received",
+        amount="950.00",
+        time="2011-04-05T14:45:00+03:00",
+        payer_name="BORIS BECKER",
+        payer_account="254723908002",
+        account_number="0700000021",
+        balance="50802.00",
+        balance_account="paybill",
+        family="paybill",
+        source=FRONTLINE,
+    ),
+    _case(
+        "paybill-owner-glued-account-number-millions",
+        "BM46ST941 Confirmed.on 6/7/11 at 10:49 PM Ksh8,723.00 received from RONALD NDALO 254722291067."
+        "Account Number 5FML59-01 New Utility balance is Ksh6,375,223.00",
+        receipt="BM46ST941",
+        kind="received",
+        amount="8723.00",
+        time="2011-07-06T22:49:00+03:00",
+        payer_name="RONALD NDALO",
+        payer_account="254722291067",
+        account_number="5FML59-01",
+        balance="6375223.00",
+        balance_account="paybill",
+        family="paybill",
+        source=CODE_SEARCH,
+    ),
+    _case(
+        "paybill-owner-account-with-space-balance-cut-off",
+        "LJI7QV5BP9 Confirmed. on 18/10/17 at 11:01 AM Ksh5,000.00 received from MERCY NJERI 254725866734.  "
+        "Account Number Jeanah ventures New Utility balance is ",
+        receipt="LJI7QV5BP9",
+        kind="received",
+        amount="5000.00",
+        time="2017-10-18T11:01:00+03:00",
+        payer_name="MERCY NJERI",
+        payer_account="254725866734",
+        account_number="Jeanah ventures",
+        family="paybill",
+        source=CODE_SEARCH,
+    ),
+    _case(
+        "paybill-sent-no-comma-glued-cost-app-ad",
+        "TJK6H7T0JT Confirmed. Ksh1000.00 sent to Equity Paybill Account for account 123123 on 20/10/25 at "
+        "4:26 PM New M-PESA balance is Ksh123.12. Transaction cost, Ksh23.00.Amount you can transact within "
+        "the day is 499,795.00. Save frequent paybills for quick payment on M-PESA app https://bit.ly/mpesalnk",
+        receipt="TJK6H7T0JT",
+        kind="paybill",
+        amount="1000.00",
+        time="2025-10-20T16:26:00+03:00",
+        payee_name="Equity Paybill Account",
+        payee_account="Equity Paybill Account",
+        account_number="123123",
+        balance="123.12",
+        cost="23.00",
+        family="paybill",
+        source=PENNYWISE_ISSUE,
+    ),
+    _case(
+        "paybill-sent-2013-line-break-before-balance",
+        "DY28XV679 Confirmed. Ksh4,000.00 sent to KCB Paybill AC for account 1137238445 on 9/9/13 at 11:31 "
+        "PM\nNew M-PESA balance is Ksh22.00.",
+        receipt="DY28XV679",
+        kind="paybill",
+        amount="4000.00",
+        time="2013-09-09T23:31:00+03:00",
+        payee_name="KCB Paybill AC",
+        payee_account="KCB Paybill AC",
+        account_number="1137238445",
+        balance="22.00",
+        family="paybill",
+        source=PESAPI,
+    ),
+    _case(
+        "agent-withdrawal-glued-location-bank-ad",
+        "TA27OIFCSZ Confirmed.on 2/1/25 at 11:01 AMWithdraw Ksh300.00 from 343595 - Anzal Express "
+        "Ltdlongonot farm along moi south lake Agg New M-PESA balance is Ksh30.50. Transaction cost, "
+        "Ksh29.00. Amount you can transact within the day is 498,710.00. To move money from bank to M-PESA, "
+        "dial *334#>Withdraw>From Bank to MPESA",
+        receipt="TA27OIFCSZ",
+        kind="withdrawal",
+        amount="300.00",
+        time="2025-01-02T11:01:00+03:00",
+        payee_name="Anzal Express Ltdlongonot farm along moi south lake Agg",
+        payee_account="343595",
+        balance="30.50",
+        cost="29.00",
+        family="agent",
+        source=CODE_SEARCH,
+    ),
+    _case(
+        "fuliza-one-shilling-daily-charges-footer",
+        "UIL0K7XB8J Confirmed. Fuliza M-PESA amount is Ksh 1.00. Access Fee charged Ksh 0.01. Total Fuliza "
+        "M-PESA outstanding amount is Ksh1919.00 due on 21/10/26. To check daily charges, Dial *334#OK "
+        "Select Query Charges",
+        receipt="UIL0K7XB8J",
+        kind="fuliza",
+        amount="1.00",
+        time=None,
+        payer_name="Fuliza M-PESA",
+        payer_account="Fuliza M-PESA",
+        cost="0.01",
+        family="fuliza",
+        source=CODE_SEARCH,
+    ),
+    _case(
+        "fuliza-thirty-shillings-daily-charges-footer",
+        "UCJIR9UCU4 Confirmed. Fuliza M-PESA amount is Ksh 30.00. Access Fee charged Ksh 0.30. Total Fuliza "
+        "M-PESA outstanding amount is Ksh1372.23 due on 17/04/26. To check daily charges, Dial *334#OK "
+        "Select Query Charges",
+        receipt="UCJIR9UCU4",
+        kind="fuliza",
+        amount="30.00",
+        time=None,
+        payer_name="Fuliza M-PESA",
+        payer_account="Fuliza M-PESA",
+        cost="0.30",
+        family="fuliza",
+        source=CODE_SEARCH,
+    ),
+    _case(
+        "m-shwari-withdrawal-spaces-before-periods",
+        "TA22OI958I Confirmed.Ksh50.00 transferred from M-Shwari account on 2/1/25 at 11:00 AM. M-Shwari "
+        "balance is Ksh925.46 .M-PESA balance is Ksh359.50 .Transaction cost Ksh.0.00",
+        receipt="TA22OI958I",
+        kind="savings_withdrawal",
+        amount="50.00",
+        time="2025-01-02T11:00:00+03:00",
+        payer_name="M-Shwari",
+        payer_account="M-Shwari",
+        balance="359.50",
+        cost="0.00",
+        family="mshwari",
+        source=CODE_SEARCH,
+    ),
+    _case(
+        "kcb-deposit-misspelt-transfered-2026",
+        "UEVLA5ZL0C Confirmed. Ksh9,000.00 transfered to KCB M-PESA account on 31/5/26 at 12:33 PM. New "
+        "M-PESA balance is Ksh455.54, new KCB M-PESA Saving account balance is Ksh9,000.00.",
+        receipt="UEVLA5ZL0C",
+        kind="savings_deposit",
+        amount="9000.00",
+        time="2026-05-31T12:33:00+03:00",
+        payee_name="KCB M-PESA",
+        payee_account="KCB M-PESA",
+        balance="455.54",
+        family="kcb",
+        source=CODE_SEARCH,
+    ),
+    _case(
+        "b2c-greeting-prefix-name-with-period",
+        "Congratulations! TJ56H6J1WU confirmed.You have received Ksh425.00 from LOOP B2C. on 5/10/25 at 6:34 "
+        "PM.New M-PESA balance is Ksh123.11. Separate personal and business funds through Pochi la Biashara "
+        "on *334#.",
+        receipt="TJ56H6J1WU",
+        kind="received",
+        amount="425.00",
+        time="2025-10-05T18:34:00+03:00",
+        payer_name="LOOP B2C",
+        payer_account="LOOP B2C",
+        balance="123.11",
+        family="b2c",
+        source=PENNYWISE_TESTS,
+    ),
+    _case(
+        "b2c-bank-short-code-double-space-pochi-ad",
+        "TJE6H7BG0S Confirmed.You have received Ksh3,000.00 from BANK OF BARODA KENYA LIMITED 123123 on "
+        "14/10/24 at 7:16 PM New M-PESA balance is Ksh123.12.  Separate personal and business funds through "
+        "Pochi la Biashara on *334#.",
+        receipt="TJE6H7BG0S",
+        kind="received",
+        amount="3000.00",
+        time="2024-10-14T19:16:00+03:00",
+        payer_name="BANK OF BARODA KENYA LIMITED",
+        payer_account="123123",
+        balance="123.12",
+        family="b2c",
+        source=PENNYWISE_TESTS,
+    ),
+    _case(
+        "consumer-received-double-space-ziidi-ad",
+        "TJF987E58C Confirmed.You have received Ksh300.00 from Person 3 0712121212 on 15/10/24 at 12:16 PM  "
+        "New M-PESA balance is Ksh123.12. Earn interest daily on Ziidi MMF,Dial *334#",
+        receipt="TJF987E58C",
+        kind="received",
+        amount="300.00",
+        time="2024-10-15T12:16:00+03:00",
+        payer_name="Person 3",
+        payer_account="0712121212",
+        balance="123.12",
+        family="consumer",
+        source=PENNYWISE_ISSUE,
+    ),
+    _case(
+        "consumer-sent-phone-in-groups-ziidi-ad",
+        "TJK6H7TDIJ Confirmed. Ksh50.00 sent to Person 2 0711 111 111 on 20/10/24 at 6:27 PM. New M-PESA "
+        "balance is Ksh123.12. Transaction cost, Ksh0.00.  Amount you can transact within the day is "
+        "499,745.00. Earn interest daily on Ziidi MMF,Dial *334#",
+        receipt="TJK6H7TDIJ",
+        kind="sent",
+        amount="50.00",
+        time="2024-10-20T18:27:00+03:00",
+        payee_name="Person 2",
+        payee_account="0711111111",
+        balance="123.12",
+        cost="0.00",
+        family="consumer",
+        source=PENNYWISE_ISSUE,
+    ),
 ]
 
 
@@ -1070,6 +1408,60 @@ NOT_TRANSACTIONS: list[tuple[str, str, str]] = [
         "eleven-character-receipt",
         "QJI3R7GXWVX Confirmed. Ksh100.00 received from JOHN DOE 0712345678 on 15/3/26 at 2:30 PM.",
         "not an M-PESA transaction confirmation",
+    ),
+    (
+        "contradictory-wallet-balances",
+        "QJI3R7GXWV Confirmed. Ksh100.00 received from JOHN DOE 0712345678 on 15/3/26 at 2:30 PM. New "
+        "M-PESA balance is Ksh1,500.00. New M-PESA balance is Ksh9,500.00.",
+        "contradictory balances",
+    ),
+    (
+        "contradictory-business-balances",
+        "EA54HY643 Confirmed. on 28/9/13 at 1:14 PM Ksh50.00 received from 254729639024 MORRIS M. New "
+        "Account balance is Ksh54.00. New Account balance is Ksh540.00",
+        "contradictory balances",
+    ),
+    (
+        "contradictory-costs",
+        "QJI3R7GXWV Confirmed. Ksh500.00 sent to JANE DOE 0722000000 on 15/3/26 at 10:05 AM. New M-PESA "
+        "balance is Ksh1,000.00. Transaction cost, Ksh7.00. Transaction cost, Ksh70.00.",
+        "contradictory transaction costs",
+    ),
+    (
+        "contradictory-reversal-amounts",
+        "UWX3YZ4AB5 Confirmed. Reversal of transaction UWX1YZ2AB3 of Ksh30,000.00 to JOHN DOE 0712345678 "
+        "has been successfully reversed on 5/1/20 at 1:14 PM and Ksh3,000.00 is credited to your M-PESA "
+        "account. New M-PESA balance is Ksh45,000.00.",
+        "contradictory amounts",
+    ),
+    (
+        "greeting-with-digits-before-receipt",
+        "Win 500 points! TJ56H6J1WU confirmed.You have received Ksh425.00 from LOOP B2C. on 5/10/25 at "
+        "6:34 PM.New M-PESA balance is Ksh123.11.",
+        "not an M-PESA transaction confirmation",
+    ),
+    (
+        "greeting-too-long-before-receipt",
+        "Dear valued customer, thank you for choosing us and for staying with us all these years! "
+        "TJ56H6J1WU confirmed.You have received Ksh425.00 from LOOP B2C. on 5/10/25 at 6:34 PM.",
+        "not an M-PESA transaction confirmation",
+    ),
+    (
+        "business-side-without-time",
+        "EA54HY643 Confirmed. Ksh50.00 received from 254729639024 MORRIS M. New Account balance is Ksh54.00",
+        "unrecognised",
+    ),
+    (
+        "business-side-without-payer",
+        "BH45UU225 Confirmed. on 5/4/11 at 2:45 PM Ksh950.00 received from. Account Number 0700000021 New "
+        "Utility balance is Ksh50,802.00",
+        "unrecognised",
+    ),
+    (
+        "business-side-trailing-ad-after-account",
+        "BH45UU225 Confirmed. on 5/4/11 at 2:45 PM Ksh950.00 received from BORIS BECKER 254723908002. "
+        "Account Number 0700000021 Download the M-PESA app for more",
+        "unrecognised",
     ),
     (
         "impossible-date",

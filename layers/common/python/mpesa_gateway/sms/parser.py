@@ -173,13 +173,14 @@ _AGENT = re.compile(
 )
 # What a Till or PayBill owner receives: the time first, the payer as number then name (PayBill: name then
 # number) and, for a PayBill, the account the payer typed. "Confirmed on <date>" reads the same way.
-# The party cannot run over "Account Number", and the account cannot run over " New ", which keeps
-# the two lazy groups linear on hostile text.
+# The balance sentence must follow, so an ad after the account number cannot become part of it. The
+# party cannot run over "Account Number", and the account cannot run over " New ", which keeps the two
+# lazy groups linear on hostile text.
 _BUSINESS_RECEIVED = re.compile(
     rf"on\s*{_WHEN}\s*{_amount('amount')}\s*received\s+from\s+"
     r"(?P<party>(?:(?!\.?\s*account\s+(?:number|no\b)).)+?)\.?"
     r"(?:\s*account\s+(?:number|no\.?)\s*:?\s*(?P<account>(?:(?!\s+new\s).)+?)\.?)?"
-    r"(?=\s*(?:new\s+)?(?:account|utility|business)\s+balance\s+is|\s*$)",
+    r"(?=\s*(?:new\s+)?(?:account|utility|business)\s+balance\s+is)",
     _I,
 )
 _AIRTIME_BOUGHT = re.compile(
@@ -221,7 +222,11 @@ _BALANCE = re.compile(
     r"\s*(?:(?:ksh|kes)\.?)?\s*(?P<amount>[0-9][0-9,]*(?:\.[0-9]{1,2})?)",
     _I,
 )
-_BUSINESS_ACCOUNTS: Final[dict[str, BalanceAccount]] = {"business": "pochi", "account": "till", "utility": "paybill"}
+_BUSINESS_ACCOUNTS: Final[dict[str, BalanceAccount]] = {
+    "business": "pochi",
+    "account": "till",
+    "utility": "paybill",
+}
 _COST = re.compile(r"transaction cost,?\s*" + _amount("amount"), _I)
 
 # A number at the end ("JOHN DOE 0712345678", "KCB BANK 522522", "JANE 0707***979") or at the start
@@ -622,13 +627,13 @@ def _split_party(party: str) -> tuple[str, str]:
     if party[-1:].isdigit():
         found = _TRAILING_NUMBER.fullmatch(party)
         if found is not None:
-            return found["name"], found["number"]
+            return found["name"], found["number"].replace(" ", "")
         if _ONLY_NUMBER.fullmatch(party):
-            return "", party
+            return "", party.replace(" ", "")
     elif party[:1].isdigit():
         found = _LEADING_NUMBER.fullmatch(party)
         if found is not None:
-            return found["name"], found["number"]
+            return found["name"], found["number"].replace(" ", "")
     return party, ""
 
 
