@@ -20,6 +20,7 @@ PENNYWISE_ISSUE = "https://github.com/sarim2000/pennywiseai-tracker/issues/99"
 FRONTLINE = "github.com/FrontlineSMS-Credit/plugin-paymentview (testIncomingPayBillProcessing)"
 ISSUE_16 = "this project's issue 16, which quotes the shapes of the held-out misses (figures made up)"
 CODE_SEARCH = "public GitHub code, exact-text search for the receipt (repository not named by the index)"
+CODE_SEARCH_WORDING = "public GitHub code, exact-text search for the wording (receipt changed here)"
 EARLIER = "this repository's corpus before issue 16 (its public source was not recorded)"
 
 
@@ -776,7 +777,7 @@ TRANSACTIONS: list[Case] = [
         "balance is Ksh1,320.00, new KCB M-PESA Saving account balance is Ksh20.00.",
         receipt="NC36I5RICG",
         family="kcb",
-        source=EARLIER,
+        source=CODE_SEARCH_WORDING,
         kind="savings_deposit",
         amount="10.00",
         time="2020-02-22T03:30:00+03:00",
@@ -790,7 +791,7 @@ TRANSACTIONS: list[Case] = [
         "M-PESA balance is Ksh1,330.00, new KCB M-PESA Saving account balance is Ksh10.00.",
         receipt="OX36I5RICH",
         family="kcb",
-        source=EARLIER,
+        source=CODE_SEARCH_WORDING,
         kind="savings_withdrawal",
         amount="10.00",
         time="2020-02-22T03:32:00+03:00",
