@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mpesa_gateway.sms import BALANCE_ACCOUNTS, TRANSACTION_TYPES, NotATransaction, ParsedSms, parse_sms
 from tests.unit.sms_messages import FAMILIES, NOT_TRANSACTIONS, TRANSACTIONS
@@ -208,6 +210,21 @@ def test_hostile_business_side_text_stays_fast():
 def test_a_greeting_before_the_receipt_changes_nothing_else():
     plain = TRANSACTIONS[0].text
     assert parse_sms("Dear Customer, " + plain) == parse_sms(plain)
+
+
+_GREETING = st.text(st.sampled_from("abcdefgHIJKLMN !,.:-"), min_size=1, max_size=40).filter(
+    lambda text: "confirmed" not in text.lower()
+)
+# Ads as phones show them: words, links, USSD codes, figures. The alphabet cannot spell "balance is" or
+# "cost", so no ad can carry a second balance or cost.
+_AD = st.text(st.sampled_from("abcdefgHIJKLMN *#/:.,0123456789"), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=st.sampled_from(TRANSACTIONS), greeting=_GREETING, ad=_AD)
+def test_greetings_before_and_ads_after_a_confirmation_change_nothing(case, greeting, ad):
+    # A greeting is digit-free and short; an ad starts with a word after the message's own last word.
+    assert parse_sms(f"{greeting} {case.text} Ad {ad}").to_dict() == case.expected
 
 
 def _mutate(rng: random.Random, text: str) -> str:
