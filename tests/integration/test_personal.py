@@ -190,6 +190,12 @@ def test_a_batch_with_a_timeless_message_is_ranked_the_same_way(gateway: Gateway
     [
         ({"message": FAILED}, 422, "Not a completed"),
         ({"message": "hello there"}, 422, "Not a completed"),
+        ({"message": RECEIVED + " New M-PESA balance is Ksh9,500.00."}, 422, "contradictory balances"),
+        (
+            {"message": "QJI3R7GXWV Confirmed. Ksh100.00 received from JOHN DOE 0712345678."},
+            422,
+            "unrecognised",
+        ),
         ({}, 400, "message"),
         ({"message": 42}, 400, "message"),
         ({"message": "x" * 10_000}, 400, "message"),
