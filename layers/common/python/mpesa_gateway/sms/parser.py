@@ -544,7 +544,7 @@ def _build(
     if balance is _UNSET:
         balance, account = _balance(body, tail)
     if cost is _UNSET:
-        cost = _unique(_COST, body, tail, "transaction costs")
+        cost = _cost(body, tail)
     return ParsedSms(
         transaction_id=receipt,
         type=kind,
@@ -563,32 +563,26 @@ def _build(
 
 
 def _balance(body: str, tail: int) -> tuple[Decimal | None, BalanceAccount | None]:
-    found = _BALANCE.search(body, tail)
-    if found is None:
+    """The first balance after the main part and whose it is; a different one for that account refuses."""
+    figures = [(_account_of(found), _money(found["amount"])) for found in _BALANCE.finditer(body, tail)]
+    if not figures:
         return None, None
-    named = found["business"] or found["sentence"]
-    account: BalanceAccount = _BUSINESS_ACCOUNTS[named.lower()] if named else "mpesa"
-    balance = _money(found["amount"])
-    later = _BALANCE.search(body, found.end())
-    while later is not None:
-        other = later["business"] or later["sentence"]
-        if (_BUSINESS_ACCOUNTS[other.lower()] if other else "mpesa") == account and _money(
-            later["amount"]
-        ) != balance:
-            raise NotATransaction("contradictory balances in one message: refusing to pick one")
-        later = _BALANCE.search(body, later.end())
+    account, balance = figures[0]
+    if any(other == account and value != balance for other, value in figures[1:]):
+        raise NotATransaction("contradictory balances in one message: refusing to pick one")
     return balance, account
 
 
-def _unique(pattern: re.Pattern[str], body: str, tail: int, what: str) -> Decimal | None:
-    found = pattern.search(body, tail)
-    if found is None:
-        return None
-    value = _money(found["amount"])
-    later = pattern.search(body, found.end())
-    if later is not None and _money(later["amount"]) != value:
-        raise NotATransaction(f"contradictory {what} in one message: refusing to pick one")
-    return value
+def _account_of(found: re.Match[str]) -> BalanceAccount:
+    named = found["business"] or found["sentence"]
+    return _BUSINESS_ACCOUNTS[named.lower()] if named else "mpesa"
+
+
+def _cost(body: str, tail: int) -> Decimal | None:
+    costs = {_money(found["amount"]) for found in _COST.finditer(body, tail)}
+    if len(costs) > 1:
+        raise NotATransaction("contradictory transaction costs in one message: refusing to pick one")
+    return costs.pop() if costs else None
 
 
 def _when(match: re.Match[str], received_at: datetime | None) -> datetime | None:
