@@ -10,6 +10,8 @@ a timed one whose message time is at or after (its arrival - TIMELESS_SLACK): on
 clearly older than its arrival gives way to it; a timed balance replaces a timeless one unless its
 own time is before that timeless one's arrival - TIMELESS_SLACK; two timed balances of the same minute
 keep the first seen. checkBalance says whether `as_of` is the message's time or its arrival.
+The rule assumes a phone forwards each SMS as it lands; an old export uploaded at once makes its
+timeless messages look as new as the upload, which is why checkBalance shows `time_from`.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from mpesa_gateway.personal.models import ExtractRequest
 from mpesa_gateway.sms import NotATransaction, ParsedSms, parse_sms
 from mpesa_gateway.store.transactions import TransactionStore
 
-# How long before its arrival a message without its own time may have happened and still count as newer
-# than a timed one: a phone forwarding each SMS as it lands is well within it.
+# How long a forwarded SMS may take to reach the gateway: a timed balance from within this margin before
+# a timeless message's arrival may be the newer one, so it is trusted over it.
 TIMELESS_SLACK: Final = timedelta(minutes=10)
 
 
