@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from mpesa_gateway.daraja.formats import NAIROBI
+from mpesa_gateway.personal import service
 from tests.integration.conftest import Gateway
 
 RECEIVED = (
@@ -16,6 +20,18 @@ SENT_LATER = (
     "Amount you can transact within the day is 499,500.00."
 )
 FAILED = "Failed. You do not have enough money in your M-PESA account to send Ksh5,000.00."
+# A short reversal prints no time: it is dated by when it reaches the gateway.
+REVERSAL = (
+    "QAB1CD2EF4 Confirmed. Transaction QAB1CD2EF3 has been reversed. Your account balance is now Ksh2,345.00."
+)
+REVERSAL_AGAIN = (
+    "QAB1CD2EF6 Confirmed. Transaction QAB1CD2EF5 has been reversed. Your account balance is now Ksh3,000.00."
+)
+POCHI = (
+    "TCH01GAG8Y Confirmed.You have received Ksh10.00 from RICHARD  MACHAGE on 17/3/26 at 12:03 PM  New "
+    "business balance is Ksh10.00. To access your funds, Dial *334#,select Pochi la Biashara & Withdraw "
+    "funds."
+)
 
 
 def extract(gateway: Gateway, body: object, app: str = "demo-personal"):
@@ -77,11 +93,109 @@ def test_check_balance_is_the_newest_sms_balance_whatever_the_order(gateway: Gat
     assert data["as_of"] == "2026-03-16T10:05:00+03:00"
 
 
+def arriving_at(monkeypatch: pytest.MonkeyPatch, *when: int) -> None:
+    """The gateway's clock (Nairobi) reads 16/3/26 at these hour:minute pairs, one per request."""
+    times = iter(when)
+
+    def clock() -> datetime:
+        hour, minute = divmod(next(times), 100)
+        return datetime(2026, 3, 16, hour, minute, tzinfo=NAIROBI)
+
+    monkeypatch.setattr(service, "nairobi_now", clock)
+
+
+def test_a_late_timeless_message_does_not_overrule_a_newer_timed_one(gateway: Gateway, monkeypatch):
+    # The sent money (10:05) is newer than the reversal can be known to be: it reached the gateway at
+    # 10:12, so it may have happened any time before, and 10:05 is within the slack of 10:12.
+    arriving_at(monkeypatch, 1030, 1012)
+    extract(gateway, {"message": SENT_LATER})
+    extract(gateway, {"message": REVERSAL})
+
+    data = balance(gateway).get_json()["data"]
+    assert (data["balance"], data["source"], data["time_from"]) == ("1000.00", "QJI3R7GXWX", "message")
+
+
+def test_a_timeless_message_arriving_well_after_the_newest_timed_one_is_newer(gateway: Gateway, monkeypatch):
+    arriving_at(monkeypatch, 1030, 1300)
+    extract(gateway, {"message": SENT_LATER})  # 10:05
+    extract(gateway, {"message": REVERSAL})  # arrived 13:00
+
+    data = balance(gateway).get_json()["data"]
+    assert (data["balance"], data["source"], data["time_from"]) == ("2345.00", "QAB1CD2EF4", "arrival")
+    assert data["as_of"] == "2026-03-16T13:00:00+03:00"
+
+
+def test_a_timed_message_older_than_a_kept_timeless_one_changes_nothing(gateway: Gateway, monkeypatch):
+    arriving_at(monkeypatch, 1300, 1301)
+    extract(gateway, {"message": REVERSAL})  # arrived 13:00
+    extract(gateway, {"message": SENT_LATER})  # 10:05, arrives late
+
+    assert balance(gateway).get_json()["data"]["source"] == "QAB1CD2EF4"
+
+
+def test_a_timed_message_within_the_slack_of_a_kept_timeless_one_replaces_it(gateway: Gateway, monkeypatch):
+    # The reversal arrived at 10:12 but may have happened before 10:05; the timed message is trusted.
+    arriving_at(monkeypatch, 1012, 1013)
+    extract(gateway, {"message": REVERSAL})
+    extract(gateway, {"message": SENT_LATER})
+
+    data = balance(gateway).get_json()["data"]
+    assert (data["balance"], data["source"]) == ("1000.00", "QJI3R7GXWX")
+
+
+def test_between_timeless_messages_the_later_arrival_wins_in_either_order(gateway: Gateway, monkeypatch):
+    arriving_at(monkeypatch, 1400, 1200)
+    extract(gateway, {"message": REVERSAL_AGAIN})  # arrived 14:00
+    extract(gateway, {"message": REVERSAL})  # arrived 12:00
+
+    assert balance(gateway).get_json()["data"]["source"] == "QAB1CD2EF6"
+
+
+def test_a_business_balance_never_replaces_the_wallet_balance(gateway: Gateway, monkeypatch):
+    arriving_at(monkeypatch, 1030, 1031)
+    extract(gateway, {"message": SENT_LATER})  # wallet, 16/3 10:05
+    extract(gateway, {"message": POCHI})  # Pochi, 17/3 12:03: newer, but another account
+
+    data = balance(gateway).get_json()["data"]
+    assert (data["account"], data["balance"], data["source"]) == ("mpesa", "1000.00", "QJI3R7GXWX")
+    accounts = {kept["account"]: (kept["balance"], kept["source"]) for kept in data["accounts"]}
+    assert accounts == {"mpesa": ("1000.00", "QJI3R7GXWX"), "pochi": ("10.00", "TCH01GAG8Y")}
+
+
+def test_a_pochi_owner_without_wallet_messages_sees_the_pochi_balance(gateway: Gateway, monkeypatch):
+    arriving_at(monkeypatch, 1300)
+    extract(gateway, {"message": POCHI})
+
+    data = balance(gateway).get_json()["data"]
+    assert (data["account"], data["balance"], data["as_of"]) == (
+        "pochi",
+        "10.00",
+        "2026-03-17T12:03:00+03:00",
+    )
+
+
+def test_a_batch_with_a_timeless_message_is_ranked_the_same_way(gateway: Gateway, monkeypatch):
+    arriving_at(monkeypatch, 1012)
+    answer = extract(gateway, {"messages": [REVERSAL, SENT_LATER]})
+
+    assert [entry["transaction_time"] for entry in answer.get_json()["data"]] == [
+        "2026-03-16T10:12:00+03:00",
+        "2026-03-16T10:05:00+03:00",
+    ]
+    assert balance(gateway).get_json()["data"]["source"] == "QJI3R7GXWX"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "named"),
     [
         ({"message": FAILED}, 422, "Not a completed"),
         ({"message": "hello there"}, 422, "Not a completed"),
+        ({"message": RECEIVED + " New M-PESA balance is Ksh9,500.00."}, 422, "contradictory balances"),
+        (
+            {"message": "QJI3R7GXWV Confirmed. Ksh100.00 received from JOHN DOE 0712345678."},
+            422,
+            "unrecognised",
+        ),
         ({}, 400, "message"),
         ({"message": 42}, 400, "message"),
         ({"message": "x" * 10_000}, 400, "message"),

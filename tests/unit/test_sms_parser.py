@@ -6,13 +6,16 @@ import dataclasses
 import json
 import random
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mpesa_gateway.sms import TRANSACTION_TYPES, NotATransaction, ParsedSms, parse_sms
-from tests.unit.sms_messages import NOT_TRANSACTIONS, TRANSACTIONS
+from mpesa_gateway.sms import BALANCE_ACCOUNTS, TRANSACTION_TYPES, NotATransaction, ParsedSms, parse_sms
+from tests.unit.sms_messages import FAMILIES, NOT_TRANSACTIONS, TRANSACTIONS
 
 _EAT = timedelta(hours=3)
 
@@ -37,8 +40,28 @@ def test_the_table_covers_every_transaction_type():
 
 
 def test_the_table_is_large_enough_to_mean_something():
-    assert len(TRANSACTIONS) >= 60
-    assert len(NOT_TRANSACTIONS) >= 15
+    assert len(TRANSACTIONS) >= 80
+    assert len(NOT_TRANSACTIONS) >= 25
+
+
+def test_every_family_has_at_least_three_wordings():
+    counts = Counter(case.family for case in TRANSACTIONS)
+    assert set(counts) == set(FAMILIES)
+    short = {family: counts[family] for family in FAMILIES if counts[family] < 3}
+    assert not short, f"families with fewer than three wordings: {short}"
+
+
+def test_every_wording_says_where_it_comes_from_and_names_are_unique():
+    assert all(case.source.strip() for case in TRANSACTIONS)
+    names = [case.name for case in TRANSACTIONS] + [name for name, _, _ in NOT_TRANSACTIONS]
+    assert len(names) == len(set(names))
+
+
+def test_business_side_balances_name_their_account_and_the_table_covers_each():
+    seen = {case.expected["balance_account"] for case in TRANSACTIONS}
+    assert seen == BALANCE_ACCOUNTS | {None}
+    for case in TRANSACTIONS:
+        assert (case.expected["balance"] is None) == (case.expected["balance_account"] is None)
 
 
 @pytest.mark.parametrize("case", TRANSACTIONS, ids=lambda case: case.name)
@@ -171,6 +194,37 @@ def test_hostile_repetition_stays_fast():
     with pytest.raises(NotATransaction, match="unrecognised"):
         parse_sms(hostile)
     assert time.perf_counter() - started < 0.05
+
+
+def test_hostile_business_side_text_stays_fast():
+    # The payer and the account are both lazy; neither may cross the phrase that ends it.
+    head = "BH45UU225 Confirmed. on 5/4/11 at 2:45 PM Ksh950.00 received from X"
+    for filler in (" account number", " Account Number 1 new", " x"):
+        hostile = (head + filler * 200)[:2000]
+        started = time.perf_counter()
+        with pytest.raises(NotATransaction, match="unrecognised"):
+            parse_sms(hostile)
+        assert time.perf_counter() - started < 0.05
+
+
+def test_a_greeting_before_the_receipt_changes_nothing_else():
+    plain = TRANSACTIONS[0].text
+    assert parse_sms("Dear Customer, " + plain) == parse_sms(plain)
+
+
+_GREETING = st.text(st.sampled_from("abcdefgHIJKLMN !,.:-"), min_size=1, max_size=40).filter(
+    lambda text: "confirmed" not in text.lower()
+)
+# Ads as phones show them: words, links, USSD codes, figures. The alphabet cannot spell "balance is" or
+# "cost", so no ad can carry a second balance or cost.
+_AD = st.text(st.sampled_from("abcdefgHIJKLMN *#/:.,0123456789"), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=st.sampled_from(TRANSACTIONS), greeting=_GREETING, ad=_AD)
+def test_greetings_before_and_ads_after_a_confirmation_change_nothing(case, greeting, ad):
+    # A greeting is digit-free and short; an ad starts with a word after the message's own last word.
+    assert parse_sms(f"{greeting} {case.text} Ad {ad}").to_dict() == case.expected
 
 
 def _mutate(rng: random.Random, text: str) -> str:

@@ -1,9 +1,24 @@
-"""Recording transactions read from SMS: once per receipt per app, with the newest balance kept."""
+"""Recording transactions read from SMS: once per receipt per app, with the newest balance kept.
+
+Which balance is the newest: SMS reach the gateway late and out of order, and a few shapes (Fuliza
+notices, short reversals) print no time, so they are dated by their arrival, which may be long after
+they happened. Balances are therefore ranked, per account (M-PESA wallet, Pochi, Till, PayBill):
+- a message with its own time ranks at that time;
+- a timeless message ranks TIMELESS_SLACK before its arrival, and below a timed message of the same rank.
+A balance replaces the kept one only if it ranks strictly later. So a timeless balance never overrules
+a timed one whose message time is at or after (its arrival - TIMELESS_SLACK): only a timed balance
+clearly older than its arrival gives way to it; a timed balance replaces a timeless one unless its
+own time is before that timeless one's arrival - TIMELESS_SLACK; two timed balances of the same minute
+keep the first seen. checkBalance says whether `as_of` is the message's time or its arrival.
+The rule assumes a phone forwards each SMS as it lands; an old export uploaded at once makes its
+timeless messages look as new as the upload, which is why checkBalance shows `time_from`.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -16,6 +31,10 @@ from mpesa_gateway.personal.models import ExtractRequest
 from mpesa_gateway.sms import NotATransaction, ParsedSms, parse_sms
 from mpesa_gateway.store.transactions import TransactionStore
 
+# How long a forwarded SMS may take to reach the gateway: a timed balance from within this margin before
+# a timeless message's arrival may be the newer one, so it is trusted over it.
+TIMELESS_SLACK: Final = timedelta(minutes=10)
+
 
 class PersonalService:
     def __init__(self, transactions: TransactionStore) -> None:
@@ -26,9 +45,10 @@ class PersonalService:
 
         The few shapes that print no time (Fuliza notices, short reversals) take the time they arrived.
         """
+        arrived = nairobi_now()
         if request.message is not None:
             try:
-                return self._record(app, parse_sms(request.message, received_at=nairobi_now()))
+                return self._record(app, parse_sms(request.message), arrived)
             except NotATransaction as error:
                 raise NotProcessable(
                     f"Not a completed M-Pesa transaction: {error.reason}", field="message"
@@ -36,7 +56,7 @@ class PersonalService:
         results: list[dict[str, Any]] = []
         for index, text in enumerate(request.messages or []):
             try:
-                results.append(self._record(app, parse_sms(text, received_at=nairobi_now())))
+                results.append(self._record(app, parse_sms(text), arrived))
             except NotATransaction as error:
                 results.append(
                     {"index": index, "error": {"code": NotProcessable.code, "message": error.reason}}
@@ -49,14 +69,23 @@ class PersonalService:
             raise NotFound("No SMS with a balance has been recorded for this app yet", field="balance")
         return balance
 
-    def _record(self, app: PaymentApp, parsed: ParsedSms) -> dict[str, Any]:
+    def _record(self, app: PaymentApp, parsed: ParsedSms, arrived: datetime) -> dict[str, Any]:
+        timed = parsed.transaction_time is not None
+        if not timed:
+            parsed = replace(parsed, transaction_time=arrived)
         details = parsed.to_dict()
         created = self._transactions.create(_transaction(app, parsed, details))
         if created:
             metrics.add_metric(name="SmsTransactionRecorded", unit=MetricUnit.Count, value=1)
-            if parsed.balance is not None:
+            if parsed.balance is not None and parsed.balance_account is not None:
                 self._transactions.record_balance(
-                    app.app_id, details["balance"], parsed.transaction_time, parsed.transaction_id
+                    app.app_id,
+                    details["balance"],
+                    parsed.transaction_time,
+                    parsed.transaction_id,
+                    account=parsed.balance_account,
+                    timed=timed,
+                    ranked_at=parsed.transaction_time if timed else arrived - TIMELESS_SLACK,
                 )
         return {**details, "already_recorded": not created}
 

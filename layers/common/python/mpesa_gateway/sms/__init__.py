@@ -1,10 +1,12 @@
 """M-PESA confirmation SMS to structured transactions (pure: no AWS, no I/O)."""
 
 from mpesa_gateway.sms.parser import (
+    BALANCE_ACCOUNTS,
     CURRENCY,
     EAT,
     STATUS_COMPLETED,
     TRANSACTION_TYPES,
+    BalanceAccount,
     NotATransaction,
     ParsedSms,
     TransactionType,
@@ -12,10 +14,12 @@ from mpesa_gateway.sms.parser import (
 )
 
 __all__ = [
+    "BALANCE_ACCOUNTS",
     "CURRENCY",
     "EAT",
     "STATUS_COMPLETED",
     "TRANSACTION_TYPES",
+    "BalanceAccount",
     "NotATransaction",
     "ParsedSms",
     "TransactionType",

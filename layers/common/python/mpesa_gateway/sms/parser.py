@@ -4,7 +4,11 @@ Pure on purpose (standard library only): the Lambdas, the CLI and the benchmark 
 it must never touch the network or AWS. Speed matters because whole SMS exports (tens of thousands of
 messages) are parsed at once, so the design is: collapse whitespace once, match one precompiled
 header, dispatch on the first words of the body with plain string checks, then run exactly one
-precompiled pattern for that shape plus two small searches (balance, cost) over the tail.
+precompiled pattern for that shape plus small searches (balance, cost) over the tail.
+
+Refusing beats guessing: a text whose shape is unknown, whose required fields are missing or whose
+figures contradict each other (two different balances or costs) is refused with a reason, never read
+half-way. A transaction that is read is read whole.
 """
 
 from __future__ import annotations
@@ -39,6 +43,12 @@ TransactionType = Literal[
 ]
 TRANSACTION_TYPES: Final[frozenset[str]] = frozenset(get_args(TransactionType))
 
+# Whose balance an SMS reports: the M-PESA wallet, or one of the business accounts that a Pochi la
+# Biashara ("New business balance"), Till ("New Account balance") or PayBill ("New Utility balance")
+# owner is told about. They are different pots of money, so they are never compared with each other.
+BalanceAccount = Literal["mpesa", "pochi", "till", "paybill"]
+BALANCE_ACCOUNTS: Final[frozenset[str]] = frozenset(get_args(BalanceAccount))
+
 # A confirmation plus Safaricom's footer is a few hundred characters, and a phone joins at most about
 # ten 160-character segments. Anything longer is not one SMS; refusing it up front bounds the work
 # any hostile text can cause.
@@ -67,7 +77,8 @@ class ParsedSms:
     Counterparty accounts hold the number the SMS shows (phone, masked phone, paybill, till, agent),
     or the counterparty's name when the SMS shows no number, so they are never blank when a
     counterparty exists. `transaction_time` is None only for the few shapes that print no time
-    (Fuliza notices, short reversals) when the caller gave no `received_at`.
+    (Fuliza notices, short reversals) when the caller gave no `received_at`. `balance_account` says
+    whose balance `balance` is (None when the SMS gives no balance).
     """
 
     transaction_id: str
@@ -80,6 +91,7 @@ class ParsedSms:
     payee_account: str = ""
     account_number: str = ""
     balance: Decimal | None = None
+    balance_account: BalanceAccount | None = None
     transaction_cost: Decimal | None = None
     # Reversals only: the receipt of the transaction that was undone.
     reversed_transaction_id: str | None = None
@@ -100,6 +112,7 @@ class ParsedSms:
             "account_number": self.account_number,
             "transaction_time": self.transaction_time.isoformat() if self.transaction_time else None,
             "balance": None if self.balance is None else f"{self.balance:.2f}",
+            "balance_account": self.balance_account,
             "transaction_cost": None if self.transaction_cost is None else f"{self.transaction_cost:.2f}",
             "reversed_transaction_id": self.reversed_transaction_id,
             "status": self.status,
@@ -122,7 +135,11 @@ _ON_WHEN = rf"\s+on\s*{_WHEN}"
 
 # Receipt: 9 (older) or 10 upper-case alphanumerics with at least one letter, then "Confirmed"
 # in any case, with or without a space or a period after it.
-_HEADER = re.compile(r"(?=[0-9]*[A-Z])(?P<receipt>[A-Z0-9]{9,10})\s*(?i:confirmed)[.,]?\s*")
+_RECEIPT_CONFIRMED = r"(?=[0-9]*[A-Z])(?P<receipt>[A-Z0-9]{9,10})\s*(?i:confirmed)[.,]?\s*"
+_HEADER = re.compile(_RECEIPT_CONFIRMED)
+# Some senders put a greeting before the confirmation ("Congratulations! TJ56H6J1WU confirmed.You have
+# received ..."). Allowed only when short and free of digits, so no amount or receipt can hide in it.
+_GREETED_HEADER = re.compile(r"[^0-9]{1,60}?[\s.,!:;-]" + _RECEIPT_CONFIRMED)
 
 _I = re.IGNORECASE
 _LEAD_AMOUNT = re.compile(_amount("amount") + r"\s*", _I)
@@ -154,6 +171,18 @@ _AGENT = re.compile(
     r"(?=\.?\s*new m-pesa balance|\.?$)",
     _I,
 )
+# What a Till or PayBill owner receives: the time first, the payer as number then name (PayBill: name then
+# number) and, for a PayBill, the account the payer typed. "Confirmed on <date>" reads the same way.
+# The balance sentence must follow, so an ad after the account number cannot become part of it. The
+# party cannot run over "Account Number", and the account cannot run over " New ", which keeps the two
+# lazy groups linear on hostile text.
+_BUSINESS_RECEIVED = re.compile(
+    rf"on\s*{_WHEN}\s*{_amount('amount')}\s*received\s+from\s+"
+    r"(?P<party>(?:(?!\.?\s*account\s+(?:number|no\b)).)+?)\.?"
+    r"(?:\s*account\s+(?:number|no\.?)\s*:?\s*(?P<account>(?:(?!\s+new\s).)+?)\.?)?"
+    r"(?=\s*(?:new\s+)?(?:account|utility|business)\s+balance\s+is)",
+    _I,
+)
 _AIRTIME_BOUGHT = re.compile(
     rf"you bought\s*{_amount('amount')}\s*of airtime(?:\s+for\s+(?P<account>\+?[0-9][0-9*]+))?" + _ON_WHEN,
     _I,
@@ -182,18 +211,28 @@ _BALANCE_CHECK = re.compile(
     _I,
 )
 
-# The wallet balance after the transaction. Not "M-Shwari balance", "KCB M-PESA Account balance" or
-# "Fuliza M-PESA limit": those are other accounts, and the first match after the main part wins.
-_WALLET_BALANCE = re.compile(
+# The balance after the transaction. For the wallet, not "M-Shwari balance", "KCB M-PESA Account balance"
+# or "Fuliza M-PESA limit": those are other accounts, and the first match after the main part wins.
+# A business owner's account is named ("New business balance", "New Account balance", "New Utility
+# balance", or "Account balance is" opening a sentence) and says which account the figure is for.
+_BALANCE = re.compile(
     r"(?:(?<!kcb )(?<!fuliza )m-pesa (?:account )?balance (?:is|was)|your account balance is(?: now)?"
-    r"|m-pesa account\s*:|new balance is)\s*(?:(?:ksh|kes)\.?)?\s*(?P<amount>[0-9][0-9,]*(?:\.[0-9]{1,2})?)",
+    r"|m-pesa account\s*:|new balance is|new (?P<business>business|account|utility) balance is"
+    r"|(?<=\.)\s*(?P<sentence>account) balance is)"
+    r"\s*(?:(?:ksh|kes)\.?)?\s*(?P<amount>[0-9][0-9,]*(?:\.[0-9]{1,2})?)",
     _I,
 )
+_BUSINESS_ACCOUNTS: Final[dict[str, BalanceAccount]] = {
+    "business": "pochi",
+    "account": "till",
+    "utility": "paybill",
+}
 _COST = re.compile(r"transaction cost,?\s*" + _amount("amount"), _I)
 
 # A number at the end ("JOHN DOE 0712345678", "KCB BANK 522522", "JANE 0707***979") or at the start
 # ("501901 - KCB Money Transfer Services") of a counterparty; masked digits are kept as printed.
-_NUMBER = r"\+?[0-9][0-9*]{3,14}[0-9]"
+# Phones are also printed in groups ("0711 111 111"); those are read without the spaces.
+_NUMBER = r"(?:0[17][0-9]{2} [0-9]{3} [0-9]{3}|\+?[0-9][0-9*]{3,14}[0-9])"
 _TRAILING_NUMBER = re.compile(rf"(?P<name>.+?)(?:\s*-\s*|\s+)(?P<number>{_NUMBER})")
 _LEADING_NUMBER = re.compile(rf"(?P<number>{_NUMBER})(?:\s*-\s*|\s+)(?P<name>.+)")
 _ONLY_NUMBER = re.compile(_NUMBER)
@@ -212,7 +251,7 @@ def parse_sms(text: str, *, received_at: datetime | None = None) -> ParsedSms:
     # One pass in C turns newlines, tabs, non-breaking and doubled spaces into single spaces, so no
     # pattern below has to allow for them.
     flat = " ".join(text.split())
-    header = _HEADER.match(flat)
+    header = _HEADER.match(flat) or _GREETED_HEADER.match(flat)
     if header is not None:
         parsed = _dispatch(header["receipt"], flat, header.end(), received_at)
         if parsed is not None:
@@ -332,11 +371,29 @@ def _fuliza_repayment(
     )
 
 
-def _agent(receipt: str, body: str, start: int, received_at: datetime | None) -> ParsedSms | None:
-    """Withdrawal at, or cash deposit with, an agent: both open with "on <date> at <time>"."""
+def _time_first(receipt: str, body: str, start: int, received_at: datetime | None) -> ParsedSms | None:
+    """Agent withdrawals and deposits, and what a Till or PayBill owner receives, open with the time."""
     match = _AGENT.match(body, start)
+    if match is not None:
+        return _agent(receipt, body, match)
+    match = _BUSINESS_RECEIVED.match(body, start)
     if match is None:
         return None
+    name, number = _split_party(match["party"])
+    return _build(
+        receipt,
+        "received",
+        _money(match["amount"]),
+        body,
+        match,
+        payer_name=name,
+        payer_account=number or name,
+        account_number=match["account"] or "",
+    )
+
+
+def _agent(receipt: str, body: str, match: re.Match[str]) -> ParsedSms:
+    """Withdrawal at, or cash deposit with, an agent."""
     name, number = _split_party(match["party"])
     amount = _money(match["amount"])
     if match["kind"].lower() == "withdraw":
@@ -366,6 +423,8 @@ def _reversal(receipt: str, body: str, start: int, received_at: datetime | None)
     match = _REVERSAL.match(body, start)
     if match is None:
         return None
+    if match["amount"] and match["amount2"] and _money(match["amount"]) != _money(match["amount2"]):
+        raise NotATransaction("contradictory amounts in one reversal: refusing to pick one")
     raw = match["amount"] or match["amount2"]
     # The short form ("Transaction X has been reversed. Your account balance is now ...") gives no amount.
     amount = _money(raw) if raw else _ZERO
@@ -438,7 +497,7 @@ def _balance_check(receipt: str, body: str, start: int, received_at: datetime | 
 _BY_OPENING: Final[tuple[tuple[tuple[str, ...], _Handler], ...]] = (
     (("ksh", "kes"), _amount_first),
     (("you have ",), _verb_first),
-    (("on",), _agent),
+    (("on",), _time_first),
     (("you bought",), _airtime),
     (("transaction ", "reversal of"), _reversal),
     (("fuliza m-pesa amount",), _fuliza),
@@ -475,14 +534,17 @@ def _build(
     cost: Decimal | None = _UNSET,
     reversed_transaction_id: str | None = None,
 ) -> ParsedSms:
-    """Add time, balance and cost (searched only after the main part, so names cannot fool them)."""
+    """Add time, balance and cost (searched only after the main part, so names cannot fool them).
+
+    A second, different balance or cost for the same account in one message is a contradiction: the
+    message is refused rather than one figure guessed.
+    """
     tail = match.end()
+    account: BalanceAccount | None = "mpesa" if balance is not _UNSET and balance is not None else None
     if balance is _UNSET:
-        found = _WALLET_BALANCE.search(body, tail)
-        balance = _money(found["amount"]) if found else None
+        balance, account = _balance(body, tail)
     if cost is _UNSET:
-        found = _COST.search(body, tail)
-        cost = _money(found["amount"]) if found else None
+        cost = _cost(body, tail)
     return ParsedSms(
         transaction_id=receipt,
         type=kind,
@@ -494,9 +556,33 @@ def _build(
         payee_account=payee_account,
         account_number=account_number,
         balance=balance,
+        balance_account=account,
         transaction_cost=cost,
         reversed_transaction_id=reversed_transaction_id,
     )
+
+
+def _balance(body: str, tail: int) -> tuple[Decimal | None, BalanceAccount | None]:
+    """The first balance after the main part and whose it is; a different one for that account refuses."""
+    figures = [(_account_of(found), _money(found["amount"])) for found in _BALANCE.finditer(body, tail)]
+    if not figures:
+        return None, None
+    account, balance = figures[0]
+    if any(other == account and value != balance for other, value in figures[1:]):
+        raise NotATransaction("contradictory balances in one message: refusing to pick one")
+    return balance, account
+
+
+def _account_of(found: re.Match[str]) -> BalanceAccount:
+    named = found["business"] or found["sentence"]
+    return _BUSINESS_ACCOUNTS[named.lower()] if named else "mpesa"
+
+
+def _cost(body: str, tail: int) -> Decimal | None:
+    costs = {_money(found["amount"]) for found in _COST.finditer(body, tail)}
+    if len(costs) > 1:
+        raise NotATransaction("contradictory transaction costs in one message: refusing to pick one")
+    return costs.pop() if costs else None
 
 
 def _when(match: re.Match[str], received_at: datetime | None) -> datetime | None:
@@ -535,13 +621,13 @@ def _split_party(party: str) -> tuple[str, str]:
     if party[-1:].isdigit():
         found = _TRAILING_NUMBER.fullmatch(party)
         if found is not None:
-            return found["name"], found["number"]
+            return found["name"], found["number"].replace(" ", "")
         if _ONLY_NUMBER.fullmatch(party):
-            return "", party
+            return "", party.replace(" ", "")
     elif party[:1].isdigit():
         found = _LEADING_NUMBER.fullmatch(party)
         if found is not None:
-            return found["name"], found["number"]
+            return found["name"], found["number"].replace(" ", "")
     return party, ""
 
 

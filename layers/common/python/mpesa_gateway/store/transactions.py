@@ -91,7 +91,17 @@ class TransactionStore(Protocol):
     def page_for_app(
         self, app_id: str, criteria: ListCriteria, limit: int, start: dict[str, str] | None
     ) -> tuple[list[Transaction], dict[str, str] | None]: ...
-    def record_balance(self, app_id: str, balance: str, as_of: datetime | None, source: str) -> None: ...
+    def record_balance(
+        self,
+        app_id: str,
+        balance: str,
+        as_of: datetime | None,
+        source: str,
+        *,
+        account: str = "mpesa",
+        timed: bool = True,
+        ranked_at: datetime | None = None,
+    ) -> None: ...
     def latest_balance(self, app_id: str) -> dict[str, Any] | None: ...
     def save_callback(self, callback: RawCallback) -> None: ...
     def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None: ...
@@ -451,27 +461,64 @@ class DynamoTransactionStore:
                 break
         return found, start
 
-    def record_balance(self, app_id: str, balance: str, as_of: datetime | None, source: str) -> None:
-        """Keep an app's balance if it is newer than the one kept (SMS can arrive out of order)."""
-        when = (as_of or _now()).isoformat()
+    def record_balance(
+        self,
+        app_id: str,
+        balance: str,
+        as_of: datetime | None,
+        source: str,
+        *,
+        account: str = "mpesa",
+        timed: bool = True,
+        ranked_at: datetime | None = None,
+    ) -> None:
+        """Keep an app's balance of one account if it ranks after the one kept (SMS arrive out of order).
+
+        A balance ranks by `ranked_at` (default: `as_of`, default: now), and at the same instant a timed
+        one (`timed`: `as_of` is the message's own time) ranks after a timeless one. The caller decides
+        how far back a timeless balance ranks; one conditional write keeps the highest rank. Balances kept
+        before ranks existed are compared by `as_of`, as they were then.
+        """
+        when = as_of or _now()
+        ranked = f"{(ranked_at or when).astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{int(timed)}"
         conditionally(
             lambda: self._table.put_item(
                 Item={
                     "pk": f"BALANCE#{app_id}",
-                    "sk": "LATEST",
+                    "sk": "LATEST" if account == "mpesa" else f"LATEST#{account}",
                     "balance": balance,
-                    "as_of": when,
+                    "as_of": when.isoformat(),
                     "source": source,
+                    "account": account,
+                    "timed": timed,
+                    "ranked": ranked,
                 },
-                ConditionExpression=Attr("as_of").not_exists() | Attr("as_of").lt(when),
+                ConditionExpression=Attr("ranked").lt(ranked)
+                | (
+                    Attr("ranked").not_exists()
+                    & (Attr("as_of").not_exists() | Attr("as_of").lt(when.isoformat()))
+                ),
             )
         )
 
     def latest_balance(self, app_id: str) -> dict[str, Any] | None:
-        item = self._table.get_item(Key={"pk": f"BALANCE#{app_id}", "sk": "LATEST"}, ConsistentRead=True).get(
-            "Item"
-        )
-        return {key: item[key] for key in ("balance", "as_of", "source")} if item else None
+        """The M-PESA wallet's kept balance (else the latest-ranked account's), with every account's."""
+        items = self._table.query(
+            KeyConditionExpression=Key("pk").eq(f"BALANCE#{app_id}"), ConsistentRead=True
+        ).get("Items", [])
+        if not items:
+            return None
+        accounts = [
+            {
+                "account": item.get("account", "mpesa"),
+                **{key: item[key] for key in ("balance", "as_of", "source")},
+                "time_from": "message" if item.get("timed", True) else "arrival",
+            }
+            for item in items
+        ]
+        wallet = next((kept for kept in accounts if kept["account"] == "mpesa"), None)
+        newest = max(zip(items, accounts, strict=True), key=lambda pair: str(pair[0].get("ranked", "")))[1]
+        return {**(wallet or newest), "accounts": accounts}
 
     def save_callback(self, callback: RawCallback) -> None:
         """Durably, before anything else: Safaricom never sends a callback twice on purpose."""
