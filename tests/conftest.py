@@ -18,11 +18,30 @@ os.environ.update(
 )
 
 # Imported after the environment is set, as on Lambda.
+import threading
+
 from aws_lambda_powertools.utilities import parameters
+from moto.core.botocore_stubber import BotocoreStubber
 
 from local.dynamodb_local import DynamoDBLocal
 from mpesa_gateway import config, runtime
 from mpesa_gateway.store import dynamo
+
+# moto's in-process backend is not thread-safe: two threads (a test and the simulator delivering a
+# callback, or racing token caches) can break its conditional writes or crash it with "dictionary
+# changed size during iteration". DynamoDB serialises each item's writes; so does this lock, for moto.
+_MOTO_CALLS = threading.RLock()
+_moto_call = BotocoreStubber.__call__
+
+
+def _one_moto_call_at_a_time(
+    self: BotocoreStubber, event_name: str, request: object, **kwargs: object
+) -> object:
+    with _MOTO_CALLS:
+        return _moto_call(self, event_name, request, **kwargs)  # type: ignore[arg-type]
+
+
+BotocoreStubber.__call__ = _one_moto_call_at_a_time  # type: ignore[method-assign]
 
 
 def reset_gateway_caches() -> None:
