@@ -79,8 +79,9 @@ class Settings:
             reconcile_after_seconds=int(env.get("RECONCILE_AFTER_SECONDS", "90")),
             stk_recheck_seconds=int(env.get("STK_RECHECK_SECONDS", "60")),
             payout_recheck_seconds=int(env.get("PAYOUT_RECHECK_SECONDS", "300")),
-            # Callbacks come within minutes of the prompt's 60 s life; half an hour is generous.
-            stk_max_age_seconds=int(env.get("STK_MAX_AGE_SECONDS", "1800")),
+            # Callbacks come within minutes of the prompt's 60 s life, and a late one still overrules an
+            # expiry; after ten minutes the gateway stops asking.
+            stk_max_age_seconds=int(env.get("STK_MAX_AGE_SECONDS", "600")),
             payout_max_age_seconds=int(env.get("PAYOUT_MAX_AGE_SECONDS", "86400")),
             callback_grace_seconds=int(env.get("CALLBACK_GRACE_SECONDS", "30")),
             reconcile_batch=int(env.get("RECONCILE_BATCH", "200")),
