@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +19,7 @@ from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.settling import settle_by_evidence
 from mpesa_gateway.store.transactions import DynamoTransactionStore, Settlement
 from tests.integration.dynamodb_backends import gateway_tables
+from tests.integration.test_transaction_store import pending
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -41,23 +41,10 @@ def store(
 
 
 def new_transaction(store: DynamoTransactionStore, kind: TransactionType) -> str:
-    now = datetime.now(UTC)
-    transaction_id = f"txn_{uuid.uuid4().hex}"
-    store.create(
-        Transaction(
-            transaction_id=transaction_id,
-            app_id="demo-express",
-            merchant_id="demo",
-            type=kind,
-            amount=10,
-            phone_number="254712345678",
-            reference="ORDER-1",
-            description="Test",
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    return transaction_id
+    """A fresh pending transaction of `kind` per example (the store's table lives for the whole test)."""
+    transaction = pending(f"txn_{uuid.uuid4().hex}").model_copy(update={"type": kind})
+    store.create(transaction)
+    return transaction.transaction_id
 
 
 def evidence(
