@@ -190,8 +190,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{APP_PREFIX}/registerUrls", REGISTER_URLS, Auth.MERCHANT),
     Route("POST", "/api/c2b_register.php", C2B_REGISTER_PHP, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/simulateTransaction", SIMULATE_TRANSACTION, Auth.MERCHANT),
-    Route("ANY", f"{APP_PREFIX}/validateTransaction", VALIDATE_TRANSACTION, Auth.CALLBACK),
-    Route("ANY", f"{APP_PREFIX}/callback/confirmation", C2B_CONFIRMATION, Auth.CALLBACK),
+    Route("POST", f"{APP_PREFIX}/validateTransaction", VALIDATE_TRANSACTION, Auth.CALLBACK),
+    Route("POST", f"{APP_PREFIX}/callback/confirmation", C2B_CONFIRMATION, Auth.CALLBACK),
     Route("GET", f"{APP_PREFIX}/transactions", LIST_TRANSACTIONS, Auth.MERCHANT),
     Route("GET", f"{APP_PREFIX}/transactions/{{transaction}}", GET_TRANSACTION, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/extractTransaction", EXTRACT_TRANSACTION, Auth.MERCHANT),
@@ -199,8 +199,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{APP_PREFIX}/sendMoney", SEND_MONEY, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/reverseTransaction/{{transaction}}", REVERSE_TRANSACTION, Auth.MERCHANT),
     Route("GET", f"{APP_PREFIX}/getTransactionStatus/{{transaction}}", TRANSACTION_STATUS, Auth.MERCHANT),
-    Route("ANY", f"{APP_PREFIX}/callback/result", PAYOUT_RESULT, Auth.CALLBACK),
-    Route("ANY", f"{APP_PREFIX}/callback/timeout", PAYOUT_TIMEOUT, Auth.CALLBACK),
+    Route("POST", f"{APP_PREFIX}/callback/result", PAYOUT_RESULT, Auth.CALLBACK),
+    Route("POST", f"{APP_PREFIX}/callback/timeout", PAYOUT_TIMEOUT, Auth.CALLBACK),
 )
 
 

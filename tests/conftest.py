@@ -25,6 +25,7 @@ from moto.core.botocore_stubber import BotocoreStubber
 
 from local.dynamodb_local import DynamoDBLocal
 from mpesa_gateway import config, runtime
+from mpesa_gateway.api import GatewayResolver
 from mpesa_gateway.store import dynamo
 
 # moto's in-process backend is not thread-safe: two threads (a test and the simulator delivering a
@@ -42,6 +43,14 @@ def _one_moto_call_at_a_time(
 
 
 BotocoreStubber.__call__ = _one_moto_call_at_a_time  # type: ignore[method-assign]
+
+
+def _contract_broken(self: GatewayResolver, error: Exception) -> object:
+    raise AssertionError(f"An answer does not match its documented model: {error}")
+
+
+# In production an answer that breaks its model still goes out (and is alarmed on); in tests it fails.
+GatewayResolver._broken_contract = _contract_broken  # type: ignore[method-assign,assignment]
 
 
 def reset_gateway_caches() -> None:

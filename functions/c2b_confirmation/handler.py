@@ -1,14 +1,11 @@
-"""ANY /api/pay/{payment_app}/callback/confirmation?secret=...: a C2B payment went through."""
+"""POST /api/pay/{payment_app}/callback/confirmation?secret=...: a C2B payment went through."""
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-
-from mpesa_gateway.api import ApiResponse, endpoint, path_parameter, query_parameter
+from mpesa_gateway.api import daraja_callback, lambda_handler
 from mpesa_gateway.runtime import c2b_service
 
-
-@endpoint
-def handler(event: APIGatewayProxyEvent) -> ApiResponse:
-    ack = c2b_service().confirm(
-        path_parameter(event, "payment_app"), query_parameter(event, "secret"), event.decoded_body
-    )
-    return ApiResponse(200, ack)
+app = daraja_callback(
+    "/api/pay/<payment_app>/callback/confirmation",
+    summary="Daraja's C2B confirmation: a customer paid the app's short code",
+    receive=lambda app_id, secret, body: c2b_service().confirm(app_id, secret, body),
+)
+handler = lambda_handler(app)

@@ -1,14 +1,35 @@
 """GET /api/pay/{payment_app}/checkPaymentRequestStatus/{transaction}."""
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.event_handler import Response
 
-from mpesa_gateway.api import ApiResponse, endpoint, merchant_id, path_parameter
+from mpesa_gateway.answers import PaymentStatusAnswer
+from mpesa_gateway.api import (
+    MERCHANT,
+    Data,
+    GatewayResolver,
+    PaymentAppId,
+    TransactionReference,
+    documented,
+    lambda_handler,
+    merchant_id,
+)
 from mpesa_gateway.runtime import express_service
 
+app = GatewayResolver()
 
-@endpoint
-def handler(event: APIGatewayProxyEvent) -> ApiResponse:
-    status = express_service().payment_status(
-        path_parameter(event, "payment_app"), merchant_id(event), path_parameter(event, "transaction")
-    )
-    return ApiResponse(200, {"data": status})
+
+@app.get(
+    "/api/pay/<payment_app>/checkPaymentRequestStatus/<transaction>",
+    summary="An STK push's status; while it is pending, Daraja is asked (at most every 3 s)",
+    tags=["M-Pesa Express"],
+    security=MERCHANT,
+    responses=documented(Data[PaymentStatusAnswer], errors=(403, 404)),
+)
+def payment_status(
+    payment_app: PaymentAppId, transaction: TransactionReference
+) -> Response[Data[PaymentStatusAnswer]]:
+    status = express_service().payment_status(payment_app, merchant_id(app.current_event), transaction)
+    return app.answer(200, {"data": status})
+
+
+handler = lambda_handler(app)

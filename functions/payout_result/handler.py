@@ -1,14 +1,11 @@
-"""ANY /api/pay/{payment_app}/callback/result?secret=...: Daraja's result for a tracked request."""
+"""POST /api/pay/{payment_app}/callback/result?secret=...: Daraja's result for a tracked request."""
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-
-from mpesa_gateway.api import ApiResponse, endpoint, path_parameter, query_parameter
+from mpesa_gateway.api import daraja_callback, lambda_handler
 from mpesa_gateway.runtime import result_service
 
-
-@endpoint
-def handler(event: APIGatewayProxyEvent) -> ApiResponse:
-    ack = result_service().result(
-        path_parameter(event, "payment_app"), query_parameter(event, "secret"), event.decoded_body
-    )
-    return ApiResponse(200, ack)
+app = daraja_callback(
+    "/api/pay/<payment_app>/callback/result",
+    summary="Daraja's result for a payout, reversal, status or balance request",
+    receive=lambda app_id, secret, body: result_service().result(app_id, secret, body),
+)
+handler = lambda_handler(app)

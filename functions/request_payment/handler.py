@@ -1,21 +1,49 @@
 """POST /api/pay/{payment_app}/requestPayment: send an STK push (replayed per Idempotency-Key)."""
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from typing import Annotated
 
-from mpesa_gateway import idempotency
-from mpesa_gateway.api import ApiResponse, endpoint, json_body, merchant_id, path_parameter, public_base_url
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from mpesa_gateway.answers import PaymentRequestAnswer
+from mpesa_gateway.api import (
+    MERCHANT,
+    Data,
+    GatewayResolver,
+    IdempotencyKey,
+    PaymentAppId,
+    documented,
+    lambda_handler,
+    merchant_id,
+    public_base_url,
+)
 from mpesa_gateway.express import operations
 from mpesa_gateway.express.models import PaymentRequest
 
+app = GatewayResolver()
 
-@endpoint
-def handler(event: APIGatewayProxyEvent) -> ApiResponse:
-    request = json_body(event, PaymentRequest)
+
+@app.post(
+    "/api/pay/<payment_app>/requestPayment",
+    summary="Send an STK push: the customer confirms the payment on their phone",
+    tags=["M-Pesa Express"],
+    security=MERCHANT,
+    responses=documented(Data[PaymentRequestAnswer], pending=True, errors=(403, 409, 424, 503)),
+)
+def request_payment(
+    payment_app: PaymentAppId,
+    request: Annotated[PaymentRequest, Body()],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[Data[PaymentRequestAnswer]]:
+    event = app.current_event
     status, data = operations.request_payment(
-        app_id=path_parameter(event, "payment_app"),
+        app_id=payment_app,
         merchant_id=merchant_id(event),
         request=request,
         base_url=public_base_url(event),
-        idempotency_key=idempotency.parse_key(event.headers.get(idempotency.HEADER)),
+        idempotency_key=idempotency_key,
     )
-    return ApiResponse(status, {"data": data})
+    return app.answer(status, {"data": data})
+
+
+handler = lambda_handler(app)

@@ -1,33 +1,62 @@
 """POST /api/pay/{payment_app}/reverseTransaction/{transaction}: ask Daraja to reverse a payment."""
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from mpesa_gateway import idempotency
-from mpesa_gateway.api import ApiResponse, endpoint, json_body, merchant_id, path_parameter, public_base_url
+from mpesa_gateway.answers import AsyncRequestAnswer
+from mpesa_gateway.api import (
+    MERCHANT,
+    Data,
+    GatewayResolver,
+    IdempotencyKey,
+    PaymentAppId,
+    TransactionReference,
+    documented,
+    lambda_handler,
+    merchant_id,
+    public_base_url,
+)
 from mpesa_gateway.models import Operation
 from mpesa_gateway.payouts.models import ReversalRequest
 from mpesa_gateway.runtime import account_service, app_directory
 
+app = GatewayResolver()
 
-@endpoint
-def handler(event: APIGatewayProxyEvent) -> ApiResponse:
+
+@app.post(
+    "/api/pay/<payment_app>/reverseTransaction/<transaction>",
+    summary="Ask Daraja to reverse a completed transaction (one reversal at a time per transaction)",
+    tags=["Account"],
+    security=MERCHANT,
+    responses=documented(Data[AsyncRequestAnswer], pending=True, errors=(403, 404, 409, 424, 503)),
+)
+def reverse_transaction(
+    payment_app: PaymentAppId,
+    transaction: TransactionReference,
+    request: Annotated[ReversalRequest | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[Data[AsyncRequestAnswer]]:
+    event = app.current_event
     merchant = merchant_id(event)
-    app = app_directory().for_merchant(
-        path_parameter(event, "payment_app"), merchant, Operation.REVERSE_TRANSACTION
-    )
-    request = json_body(event, ReversalRequest) if event.body else ReversalRequest()
-    reference = path_parameter(event, "transaction")
+    found = app_directory().for_merchant(payment_app, merchant, Operation.REVERSE_TRANSACTION)
+    reversal = request or ReversalRequest()
 
-    def reverse(scope: str | None) -> tuple[int, dict]:
-        tracked = account_service().reverse(app, reference, request, public_base_url(event), scope)
+    def reverse(scope: str | None) -> tuple[int, dict[str, Any]]:
+        tracked = account_service().reverse(found, transaction, reversal, public_base_url(event), scope)
         return tracked.http_status, tracked.data()
 
     status, data = idempotency.replayed(
-        key=idempotency.parse_key(event.headers.get(idempotency.HEADER)),
+        key=idempotency_key,
         merchant_id=merchant,
         operation="reverseTransaction",
-        app_id=app.app_id,
-        payload={"transaction": reference, **request.model_dump(mode="json")},
+        app_id=found.app_id,
+        payload={"transaction": transaction, **reversal.model_dump(mode="json")},
         run=reverse,
     )
-    return ApiResponse(status, {"data": data})
+    return app.answer(status, {"data": data})
+
+
+handler = lambda_handler(app)

@@ -1,30 +1,61 @@
 """POST /api/pay/{payment_app}/sendMoney: B2C or B2B by the app's driver (replayed per Idempotency-Key)."""
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from mpesa_gateway import idempotency
-from mpesa_gateway.api import ApiResponse, endpoint, json_body, merchant_id, path_parameter, public_base_url
+from mpesa_gateway.answers import AsyncRequestAnswer
+from mpesa_gateway.api import (
+    MERCHANT,
+    Data,
+    GatewayResolver,
+    IdempotencyKey,
+    PaymentAppId,
+    documented,
+    lambda_handler,
+    merchant_id,
+    public_base_url,
+    validate,
+)
 from mpesa_gateway.models import Operation
+from mpesa_gateway.payouts.models import Payout
 from mpesa_gateway.payouts.service import REQUEST_MODELS
 from mpesa_gateway.runtime import app_directory, payout_service
 
+app = GatewayResolver()
 
-@endpoint
-def handler(event: APIGatewayProxyEvent) -> ApiResponse:
+
+@app.post(
+    "/api/pay/<payment_app>/sendMoney",
+    summary="Pay a phone number (MpesaKeB2C apps) or another business (MpesaKeB2B apps)",
+    tags=["Payouts"],
+    security=MERCHANT,
+    responses=documented(Data[AsyncRequestAnswer], pending=True, errors=(403, 409, 424, 503)),
+)
+def send_money(
+    payment_app: PaymentAppId, payout: Annotated[Payout, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Data[AsyncRequestAnswer]]:
+    event = app.current_event
     merchant = merchant_id(event)
-    app = app_directory().for_merchant(path_parameter(event, "payment_app"), merchant, Operation.SEND_MONEY)
-    request = json_body(event, REQUEST_MODELS[app.driver])
+    found = app_directory().for_merchant(payment_app, merchant, Operation.SEND_MONEY)
+    # The body's shape must be the one this app's driver sends (a B2C app pays phone numbers).
+    request = validate(REQUEST_MODELS[found.driver], payout.model_dump(exclude_unset=True))
 
-    def send(scope: str | None) -> tuple[int, dict]:
-        tracked = payout_service().send_money(app, request, public_base_url(event), scope)
+    def send(scope: str | None) -> tuple[int, dict[str, Any]]:
+        tracked = payout_service().send_money(found, request, public_base_url(event), scope)
         return tracked.http_status, tracked.data()
 
     status, data = idempotency.replayed(
-        key=idempotency.parse_key(event.headers.get(idempotency.HEADER)),
+        key=idempotency_key,
         merchant_id=merchant,
         operation="sendMoney",
-        app_id=app.app_id,
+        app_id=found.app_id,
         payload=request.model_dump(mode="json"),
         run=send,
     )
-    return ApiResponse(status, {"data": data})
+    return app.answer(status, {"data": data})
+
+
+handler = lambda_handler(app)

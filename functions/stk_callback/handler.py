@@ -1,14 +1,11 @@
 """POST /api/pay/{payment_app}/callback?secret=...: Safaricom's STK callback."""
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-
-from mpesa_gateway.api import ApiResponse, endpoint, path_parameter, query_parameter
+from mpesa_gateway.api import daraja_callback, lambda_handler
 from mpesa_gateway.runtime import express_service
 
-
-@endpoint
-def handler(event: APIGatewayProxyEvent) -> ApiResponse:
-    ack = express_service().handle_callback(
-        path_parameter(event, "payment_app"), query_parameter(event, "secret"), event.decoded_body
-    )
-    return ApiResponse(200, ack)
+app = daraja_callback(
+    "/api/pay/<payment_app>/callback",
+    summary="Safaricom's STK callback: the push's outcome",
+    receive=lambda app_id, secret, body: express_service().handle_callback(app_id, secret, body),
+)
+handler = lambda_handler(app)

@@ -1,12 +1,19 @@
 """POST /api/stk_push.php: the first seed's STK push, over the same logic as requestPayment."""
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from typing import Annotated
 
-from mpesa_gateway import idempotency
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from mpesa_gateway.answers import PaymentRequestAnswer
 from mpesa_gateway.api import (
-    ApiResponse,
-    endpoint,
-    form_or_json_body,
+    MERCHANT,
+    BodyKind,
+    GatewayResolver,
+    IdempotencyKey,
+    Seed,
+    documented,
+    lambda_handler,
     merchant_id,
     public_base_url,
     seed_envelope,
@@ -16,17 +23,30 @@ from mpesa_gateway.express.models import LegacyStkPushRequest
 from mpesa_gateway.models import Operation
 from mpesa_gateway.runtime import app_directory
 
+app = GatewayResolver(error_envelope=seed_envelope, body=BodyKind.JSON_OR_FORM)
 
-@endpoint(error_envelope=seed_envelope)
-def handler(event: APIGatewayProxyEvent) -> ApiResponse:
-    legacy = form_or_json_body(event, LegacyStkPushRequest)
+
+@app.post(
+    "/api/stk_push.php",
+    summary="The first seed's STK push (a form or JSON body); errors carry the HTTP status too",
+    tags=["Seed routes"],
+    security=MERCHANT,
+    responses=documented(Seed[PaymentRequestAnswer], pending=True, errors=(403, 409, 415, 424, 503)),
+)
+def stk_push(
+    legacy: Annotated[LegacyStkPushRequest, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Seed[PaymentRequestAnswer]]:
+    event = app.current_event
     merchant = merchant_id(event)
-    app = app_directory().named_or_first(legacy.app, merchant, Operation.REQUEST_PAYMENT)
+    payment_app = app_directory().named_or_first(legacy.app, merchant, Operation.REQUEST_PAYMENT)
     status, data = operations.request_payment(
-        app_id=app.app_id,
+        app_id=payment_app.app_id,
         merchant_id=merchant,
         request=legacy.payment(),
         base_url=public_base_url(event),
-        idempotency_key=idempotency.parse_key(event.headers.get(idempotency.HEADER)),
+        idempotency_key=idempotency_key,
     )
-    return ApiResponse(status, seed_envelope(status, {"response": data}))
+    return app.answer(status, seed_envelope(status, {"response": data}))
+
+
+handler = lambda_handler(app)

@@ -1,14 +1,11 @@
-"""ANY /api/pay/{payment_app}/validateTransaction?secret=...: Daraja asks whether to accept a C2B payment."""
+"""POST /api/pay/{payment_app}/validateTransaction?secret=...: Daraja asks whether to accept a C2B payment."""
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-
-from mpesa_gateway.api import ApiResponse, endpoint, path_parameter, query_parameter
+from mpesa_gateway.api import daraja_callback, lambda_handler
 from mpesa_gateway.runtime import c2b_service
 
-
-@endpoint
-def handler(event: APIGatewayProxyEvent) -> ApiResponse:
-    answer = c2b_service().validate(
-        path_parameter(event, "payment_app"), query_parameter(event, "secret"), event.decoded_body
-    )
-    return ApiResponse(200, answer)
+app = daraja_callback(
+    "/api/pay/<payment_app>/validateTransaction",
+    summary="Daraja's C2B validation request: accepted or refused by the app's rules",
+    receive=lambda app_id, secret, body: c2b_service().validate(app_id, secret, body),
+)
+handler = lambda_handler(app)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from infra.routes import ROUTES, Auth, Route
-from mpesa_gateway.api import MAX_QUERY_PARAMETER_LENGTH, PATH_PARAMETERS
+from mpesa_gateway.api import MAX_QUERY_PARAMETER_LENGTH, PATH_RULES
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.inputs import MAX_JSON_DEPTH
 from tests.integration.conftest import Gateway
@@ -92,7 +92,7 @@ def assert_refused(answer: Any, status: int, *named: str) -> None:
 
 def test_the_sweep_covers_every_route():
     assert {route.path for route in ROUTES if "{payment_app}" in route.path} == set(APP_OF_ROUTE)
-    assert {name for route in ROUTES for name in PARAMETERS.findall(route.path)} == set(PATH_PARAMETERS)
+    assert {name for route in ROUTES for name in PARAMETERS.findall(route.path)} == set(PATH_RULES)
 
 
 # Each spelling is refused by the pattern: too long, a dot, an encoded newline, a bidi override.

@@ -25,7 +25,9 @@ VALID_REQUESTS: dict[str, dict] = {
     "/api/pay/{payment_app}/transactions/{transaction}": {},
     "/api/pay/{payment_app}/extractTransaction": {"json": {"message": "x"}},
     "/api/pay/{payment_app}/checkBalance": {},
-    "/api/pay/{payment_app}/sendMoney": {"json": {"phone_number": "0712345678", "amount": 100}},
+    "/api/pay/{payment_app}/sendMoney": {
+        "json": {"phone_number": "0712345678", "amount": 100, "command_id": "BusinessPayment"}
+    },
     "/api/pay/{payment_app}/reverseTransaction/{transaction}": {},
     "/api/pay/{payment_app}/getTransactionStatus/{transaction}": {},
 }

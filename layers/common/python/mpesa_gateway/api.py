@@ -1,26 +1,35 @@
-"""HTTP plumbing every API handler shares: event in, JSON out, errors as the stable error body.
+"""HTTP plumbing every API handler shares: a Powertools resolver per Lambda, the stable error body.
 
-API Gateway routes each operation to its own Lambda (see infra/routes.py), so handlers do not route;
-they parse with these helpers, call the layer's logic and return an ApiResponse.
+API Gateway routes each operation to its own Lambda (see infra/routes.py); each handler module declares
+its one route on a resolver from `resolver()` with typed parameters, request and response models, so the
+same declaration validates requests and documents the route in the OpenAPI document (infra/openapi.py).
+Validation errors, domain errors and anything unexpected all leave as {"error": {"code", "message", ...}}.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import wraps
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+    ResponseValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mpesa_gateway import budget, idempotency
+from mpesa_gateway.answers import CallbackAck
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import (
     GatewayError,
@@ -39,28 +48,91 @@ from mpesa_gateway.inputs import (
 )
 from mpesa_gateway.observability import logger, metrics, traced
 
+T = TypeVar("T")
 Model = TypeVar("Model", bound=BaseModel)
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+JSON_CONTENT_TYPE = "application/json"
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-# What each path parameter of infra/routes.py may hold, checked before it reaches a key or a log line.
-PATH_PARAMETERS: dict[str, tuple[re.Pattern[str], str]] = {
-    "payment_app": (ID_PATTERN, ID_RULE),
-    "transaction": (REFERENCE_PATTERN, REFERENCE_RULE),
-}
+ErrorEnvelope = Callable[[int, dict[str, Any]], dict[str, Any]]
 # Callback secrets are 64 hex characters; no query parameter the gateway reads is longer than a cursor.
 MAX_QUERY_PARAMETER_LENGTH = 2048
+# What a path parameter must look like, said in words when it does not (pydantic would quote a regex).
+PATH_RULES = {"payment_app": ID_RULE, "transaction": REFERENCE_RULE}
+# Where the resolver keeps the status a route meant to answer, should its body break its own model.
+_INTENDED_STATUS = "intended_status"
+
+# Path, query and header parameters, declared once for every route that takes them.
+PaymentAppId = Annotated[
+    str, Path(pattern=f"^{ID_PATTERN.pattern}$", description=f"The payment app: {ID_RULE}")
+]
+TransactionReference = Annotated[
+    str,
+    Path(
+        pattern=f"^{REFERENCE_PATTERN.pattern}$",
+        description="The gateway's transaction id (txn_…), an STK CheckoutRequestID (ws_CO_…) or an M-Pesa "
+        f"receipt: {REFERENCE_RULE}",
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        pattern=idempotency.KEY_PATTERN,
+        description=f"Replays the first answer for 24 hours instead of acting twice: {idempotency.KEY_RULE}",
+    ),
+]
+CallbackSecret = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_QUERY_PARAMETER_LENGTH,
+        description="The payment app's callback secret, part of the URL the gateway gave Daraja",
+    ),
+]
 
 
-@dataclass(frozen=True)
-class ApiResponse:
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, machine-readable: see docs/result-codes.md")
+    message: str = Field(description="What went wrong, for a person")
+    field: str | None = Field(default=None, description="The input the error is about, if one is")
+    fields: list[dict[str, str]] | None = Field(
+        default=None, description="Each invalid input: {'field', 'problem'}"
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error the gateway answers (a 4xx or 5xx), on every route."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: ErrorDetail
+
+
+class Data(BaseModel, Generic[T]):
+    """The merchant routes' envelope: the answer under "data"."""
+
+    data: T
+
+
+class Seed(BaseModel, Generic[T]):
+    """The first seed's PHP-style routes' envelope: the HTTP status, and the answer under "response"."""
+
     status: int
-    body: dict[str, Any]
+    response: T
 
 
-ErrorEnvelope = Callable[[int, dict[str, Any]], dict[str, Any]]
+class BodyKind(StrEnum):
+    JSON = "json"
+    JSON_OR_FORM = "json-or-form"  # the seed's PHP-style routes: an HTML form's fields, read as JSON
+    RAW = "raw"  # Daraja's callbacks: stored as they came, whatever they are, and parsed by the service
 
 
-def _plain(status: int, body: dict[str, Any]) -> dict[str, Any]:
+# Who may call a route, as the OpenAPI document names it (schemes in infra/openapi.py).
+MERCHANT = [{"merchantBearer": []}]
+CALLBACK = [{"callbackSecret": []}]
+CLIENT = [{"clientBasic": []}]
+
+
+def plain(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
@@ -69,128 +141,195 @@ def seed_envelope(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, **body}
 
 
-def endpoint(
-    operation: Callable[[APIGatewayProxyEvent], ApiResponse] | None = None,
-    *,
-    error_envelope: ErrorEnvelope = _plain,
-) -> Any:
-    """Wrap an operation as a Lambda handler with Powertools context, metrics and error mapping.
+class GatewayResolver(APIGatewayRestResolver):
+    """A validating resolver whose every failure is the gateway's error body, in its `error_envelope`.
 
-    Use bare (`@endpoint`) or with an envelope for routes whose errors wrap the stable error body
-    (`@endpoint(error_envelope=...)`), as the seed's token and .php routes do.
-    """
+    `body` says what request bodies the route takes (see BodyKind)."""
 
-    def wrap(operation: Callable[[APIGatewayProxyEvent], ApiResponse]) -> LambdaHandler:
-        @wraps(operation)
-        def run(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-            idempotency.register_invocation(context)
-            try:
-                with budget.invocation(context):
-                    answer = operation(APIGatewayProxyEvent(event))
-            except GatewayError as error:
-                logger.info("request refused", extra={"code": error.code, "status": error.status})
-                answer = ApiResponse(error.status, error_envelope(error.status, error.to_body()))
-            except Exception:
-                # The detail goes to the logs only: callers get a stable body that leaks nothing.
-                logger.exception("unhandled error")
-                metrics.add_metric(name="UnhandledError", unit=MetricUnit.Count, value=1)
-                body = {"error": {"code": "internal_error", "message": "Internal error"}}
-                answer = ApiResponse(500, error_envelope(500, body))
-            # Answers by class (Http2xx, Http4xx, Http5xx): the API's health at a glance per service.
-            metrics.add_metric(name=f"Http{answer.status // 100}xx", unit=MetricUnit.Count, value=1)
-            return _proxy_response(answer)
+    def __init__(self, *, error_envelope: ErrorEnvelope = plain, body: BodyKind = BodyKind.JSON) -> None:
+        super().__init__(
+            enable_validation=True,
+            # A body that breaks its own documented model is caught below, never a silent 500.
+            response_validation_error_http_code=500,
+            json_body_deserializer=_json_object,
+        )
+        self.error_envelope = error_envelope
+        self.body = body
+        self.exception_handler(GatewayError)(self.refused)
+        self.exception_handler(RequestUnsupportedContentType)(self._unsupported_type)
+        self.exception_handler(RequestValidationError)(self._invalid)
+        # Looked up at each call, so tests can make a broken contract fail loudly instead.
+        self.exception_handler(ResponseValidationError)(lambda error: self._broken_contract(error))
+        self.exception_handler(Exception)(self._unexpected)
+        self.not_found(self._no_route)
 
-        with_metrics = metrics.log_metrics(traced(run))
-        return logger.inject_lambda_context(
-            with_metrics, correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+    def answer(self, status: int, body: Mapping[str, Any] | BaseModel) -> Response[Any]:
+        """The route's answer with its status; the resolver checks the body against the route's model."""
+        self.context[_INTENDED_STATUS] = status
+        return Response(status, JSON_CONTENT_TYPE, body)
+
+    def refused(self, error: GatewayError) -> Response[Any]:
+        logger.info("request refused", extra={"code": error.code, "status": error.status})
+        return Response(error.status, JSON_CONTENT_TYPE, self.error_envelope(error.status, error.to_body()))
+
+    def _unsupported_type(self, _: RequestUnsupportedContentType) -> Response[Any]:
+        return self.refused(UnsupportedMediaType(f"The request body must be {self._accepted_types()}"))
+
+    def _invalid(self, error: RequestValidationError) -> Response[Any]:
+        return self.refused(invalid_request(error.errors()))
+
+    def _broken_contract(self, error: ResponseValidationError) -> Response[Any]:
+        # The operation ran (a push may be on its way): its answer goes out as it is, never a 5xx that
+        # would leave the merchant unsure, and the mismatch with the documented model is alarmed on.
+        logger.error("answer does not match its documented model", extra={"problems": error.errors()})
+        metrics.add_metric(name="ResponseContractBroken", unit=MetricUnit.Count, value=1)
+        return Response(self.context.get(_INTENDED_STATUS, 200), JSON_CONTENT_TYPE, error.body)
+
+    def _unexpected(self, _: Exception) -> Response[Any]:
+        # The detail goes to the logs only: callers get a stable body that leaks nothing.
+        logger.exception("unhandled error")
+        metrics.add_metric(name="UnhandledError", unit=MetricUnit.Count, value=1)
+        body = {"error": {"code": "internal_error", "message": "Internal error"}}
+        return Response(500, JSON_CONTENT_TYPE, self.error_envelope(500, body))
+
+    def _no_route(self, _: Exception) -> Response[Any]:
+        return self.refused(RouteNotFound("No such route"))
+
+    def _accepted_types(self) -> str:
+        return (
+            f"{JSON_CONTENT_TYPE} or {FORM_CONTENT_TYPE}"
+            if self.body is BodyKind.JSON_OR_FORM
+            else JSON_CONTENT_TYPE
         )
 
-    return wrap(operation) if operation is not None else wrap
+    def checked_body(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The event with its body bounded, of an accepted type, and a form body turned into JSON."""
+        if self.body is BodyKind.RAW:
+            return event  # stored as it came, however large or odd: the service bounds what it keeps
+        proxy = APIGatewayProxyEvent(event)
+        raw = proxy.decoded_body or ""
+        limit = get_settings().max_body_bytes
+        if len(raw.encode()) > limit:
+            raise PayloadTooLarge(f"The request body exceeds {limit} bytes")
+        content_type = (proxy.headers.get("Content-Type") or "").lower()
+        if not raw.strip() or not content_type or "json" in content_type:
+            return event
+        if not (self.body is BodyKind.JSON_OR_FORM and content_type.startswith(FORM_CONTENT_TYPE)):
+            raise UnsupportedMediaType(f"The request body must be {self._accepted_types()}")
+        headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+        return {
+            **event,
+            "headers": {**headers, "Content-Type": JSON_CONTENT_TYPE},
+            "multiValueHeaders": None,
+            "body": json.dumps(dict(parse_qsl(raw, keep_blank_values=True))),
+            "isBase64Encoded": False,
+        }
 
 
-def _proxy_response(answer: ApiResponse) -> dict[str, Any]:
-    return {
-        "statusCode": answer.status,
-        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
-        "body": json.dumps(answer.body, default=str),
-    }
+class RouteNotFound(GatewayError):
+    status = 404
+    code = "route_not_found"
 
 
-def json_body(event: APIGatewayProxyEvent, model: type[Model]) -> Model:
-    """The body parsed as JSON and validated by `model`; errors name the offending field."""
-    return validate(model, _payload(event, accept_form=False))
+def lambda_handler(app: GatewayResolver) -> LambdaHandler:
+    """A route resolver as a Lambda entry point: Powertools context, metrics, the invocation deadline."""
+
+    def run(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        idempotency.register_invocation(context)
+        with budget.invocation(context):
+            try:
+                response = app.resolve(app.checked_body(event), context)
+            except GatewayError as error:  # refused before routing: the body itself is unacceptable
+                refusal = app.refused(error)
+                response = {
+                    "statusCode": refusal.status_code,
+                    "headers": {"Content-Type": JSON_CONTENT_TYPE},
+                    "body": json.dumps(refusal.body),
+                    "isBase64Encoded": False,
+                }
+        # Answers by class (Http2xx, Http4xx, Http5xx): the API's health at a glance per service.
+        metrics.add_metric(name=f"Http{int(response['statusCode']) // 100}xx", unit=MetricUnit.Count, value=1)
+        response.setdefault("headers", {})["Cache-Control"] = "no-store"
+        return response
+
+    with_metrics = metrics.log_metrics(traced(run))
+    return logger.inject_lambda_context(
+        with_metrics, correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+    )
 
 
-def form_or_json_body(event: APIGatewayProxyEvent, model: type[Model], *, allow_empty: bool = False) -> Model:
-    """As json_body, also accepting an HTML form body (the seed's PHP-style routes take both)."""
-    return validate(model, _payload(event, accept_form=True, allow_empty=allow_empty))
-
-
-def _payload(event: APIGatewayProxyEvent, *, accept_form: bool, allow_empty: bool = False) -> dict[str, Any]:
-    raw = event.decoded_body or ""
-    limit = get_settings().max_body_bytes
-    if len(raw.encode()) > limit:
-        raise PayloadTooLarge(f"The request body exceeds {limit} bytes")
-    if not raw.strip():
-        if allow_empty:
-            return {}
-        raise InvalidRequest("The request body is empty; a JSON object is required")
-    content_type = (event.headers.get("Content-Type") or "").lower()
-    if accept_form and content_type.startswith(FORM_CONTENT_TYPE):
-        return dict(parse_qsl(raw, keep_blank_values=True))
-    if content_type and "json" not in content_type:
-        accepted = f"application/json or {FORM_CONTENT_TYPE}" if accept_form else "application/json"
-        raise UnsupportedMediaType(f"The request body must be {accepted}")
+def _json_object(raw: str) -> Any:
+    """The body's JSON, refused with a reason when it is not JSON or nests too deeply."""
     try:
-        payload = load_json(raw)
+        return load_json(raw)
     except NestedTooDeeply as error:
         raise InvalidRequest(f"The request body is {error}") from None
     except ValueError as error:
         # JSONDecodeError says where; the others (an integer of thousands of digits) say what.
         problem = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
         raise InvalidRequest(f"The request body is not valid JSON: {problem}") from None
-    if not isinstance(payload, dict):
-        raise InvalidRequest("The request body must be a JSON object")
-    return payload
 
 
-def validate(model: type[Model], payload: dict[str, Any]) -> Model:
+def invalid_request(problems: Any) -> InvalidRequest:
+    """pydantic's (or the resolver's) validation errors as one 400 naming each field and its problem."""
+    fields = [{"field": _field(problem["loc"]), "problem": _reason(problem)} for problem in problems]
+    summary = "; ".join(f"{p['field']}: {p['problem']}" for p in fields)
+    return InvalidRequest(f"Invalid request: {summary}", fields=fields)
+
+
+def _field(location: Any) -> str:
+    """("body", "amount") is "amount", ("path", "payment_app") is "payment_app", ("body",) is "body"."""
+    parts = [str(part) for part in location]
+    if parts[:1] == ["header"] and len(parts) > 1:
+        return parts[1].title()  # headers arrive lower-cased: idempotency-key is Idempotency-Key
+    if parts[:1] in (["body"], ["path"], ["query"]) and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+# What pydantic says about the body as a whole, said for a merchant reading the error.
+_BODY_PROBLEMS = {
+    "missing": "the request body is empty; a JSON object is required",
+    "model_attributes_type": "the request body must be a JSON object",
+    "dict_type": "the request body must be a JSON object",
+    "model_type": "the request body must be a JSON object",
+}
+
+
+def _reason(problem: Mapping[str, Any]) -> str:
+    location = tuple(problem.get("loc", ()))
+    kind, where, name = problem["type"], location[:1], str(location[-1]) if location else ""
+    if kind == "extra_forbidden":
+        reason = "is not a known field"
+    elif location == ("body",) and kind in _BODY_PROBLEMS:
+        reason = _BODY_PROBLEMS[kind]
+    elif where == ("path",) and kind == "string_pattern_mismatch":
+        reason = f"the path parameter {name} must be {PATH_RULES.get(name, 'well formed')}"
+    elif where == ("query",):
+        reason = f"the query parameter {name}: {problem['msg']}"
+    elif where == ("header",) and name.lower() == idempotency.HEADER.lower():
+        reason = f"must be {idempotency.KEY_RULE}"
+    else:
+        reason = str(problem["msg"]).removeprefix("Value error, ")
+    return reason
+
+
+def validate(model: type[Model], payload: Mapping[str, Any]) -> Model:
+    """`payload` validated by `model`; errors name the offending field, as the resolver's do."""
     try:
         return model.model_validate(payload)
     except ValidationError as error:
-        problems = [
-            {"field": ".".join(str(part) for part in problem["loc"]) or "body", "problem": _reason(problem)}
-            for problem in error.errors(include_url=False, include_input=False)
-        ]
-        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-        raise InvalidRequest(f"Invalid request: {summary}", fields=problems) from None
+        raise invalid_request(error.errors(include_url=False, include_input=False)) from None
 
 
-def _reason(problem: Any) -> str:
-    if problem["type"] == "extra_forbidden":
-        return "is not a known field"
-    return str(problem["msg"]).removeprefix("Value error, ")
-
-
-def path_parameter(event: APIGatewayProxyEvent, name: str) -> str:
-    value = (event.path_parameters or {}).get(name)
-    if not value:
-        raise InvalidRequest(f"The path parameter {name} is missing", field=name)
-    pattern, rule = PATH_PARAMETERS[name]
-    # fullmatch: "$" would let a trailing newline through. The value is not echoed: it may be huge.
-    if not pattern.fullmatch(value):
-        raise InvalidRequest(f"The path parameter {name} must be {rule}", field=name)
-    return value
-
-
-def query_parameter(event: APIGatewayProxyEvent, name: str) -> str | None:
-    """A query string parameter, bounded before anything hashes, compares or stores it."""
-    value = event.get_query_string_value(name)
-    if value is not None and len(value) > MAX_QUERY_PARAMETER_LENGTH:
-        raise InvalidRequest(
-            f"The query parameter {name} is longer than {MAX_QUERY_PARAMETER_LENGTH} characters", field=name
-        )
-    return value
+def refuse_undeclared_query(event: APIGatewayProxyEvent, model: type[BaseModel]) -> None:
+    """A query parameter the route does not know is refused, not ignored: a typo (`limt`, `sort`)
+    would otherwise silently answer something else than was asked."""
+    known = {field.alias or name for name, field in model.model_fields.items()}
+    unknown = sorted(set(event.query_string_parameters or {}) - known)
+    if unknown:
+        fields = [{"field": name, "problem": "is not a known query parameter"} for name in unknown]
+        raise InvalidRequest(f"Unknown query parameters: {', '.join(unknown)}", fields=fields)
 
 
 def merchant_id(event: APIGatewayProxyEvent) -> str:
@@ -208,3 +347,61 @@ def public_base_url(event: APIGatewayProxyEvent) -> str:
         return configured.rstrip("/")
     context = event.request_context
     return f"https://{context.domain_name}/{context.stage}"
+
+
+def documented(
+    ok: type[BaseModel], *, status: int = 200, pending: bool = False, errors: tuple[int, ...] = ()
+) -> dict[int, OpenAPIResponse]:
+    """A route's answers for the OpenAPI document: its success (and 202 pending) and its errors."""
+    responses: dict[int, OpenAPIResponse] = {
+        status: {"description": "Done", "content": {JSON_CONTENT_TYPE: {"model": ok}}}
+    }
+    if pending:
+        responses[202] = {
+            "description": "Daraja's answer never came: the request may still be carried out; it stays "
+            "PENDING until its callback or a status query settles it. Do not resend it.",
+            "content": {JSON_CONTENT_TYPE: {"model": ok}},
+        }
+    for code in sorted({400, 500, *errors}):
+        responses[code] = {
+            "description": ERROR_DESCRIPTIONS[code],
+            "content": {JSON_CONTENT_TYPE: {"model": ErrorBody}},
+        }
+    return responses
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: the error names each field and its problem; nothing changed",
+    401: "Missing or invalid credentials",
+    403: "These credentials may not use this payment app (or callback secret is wrong)",
+    404: "No such transaction in this payment app",
+    409: "The Idempotency-Key is in use or was used for another request, or a reversal is on its way",
+    413: "The request body is too large",
+    415: "The request body must be JSON",
+    422: "Well-formed input that cannot be acted on",
+    424: "Daraja refused the request: nothing reached the customer",
+    429: "Too many requests",
+    500: "Internal error: nothing about it is disclosed",
+    503: "Daraja could not be reached: the request was not sent",
+}
+
+
+CallbackReceiver = Callable[[str, str | None, str | None], Mapping[str, Any]]
+
+
+def daraja_callback(path: str, *, summary: str, receive: CallbackReceiver) -> GatewayResolver:
+    """The resolver of a route Daraja calls back on: `receive(app_id, secret, raw body)` stores the body
+    as it came and answers Daraja's acknowledgement."""
+    app = GatewayResolver(body=BodyKind.RAW)
+
+    @app.post(
+        path,
+        summary=summary,
+        tags=["Daraja callbacks"],
+        security=CALLBACK,
+        responses=documented(CallbackAck, errors=(403, 413)),
+    )
+    def callback(payment_app: PaymentAppId, secret: CallbackSecret = None) -> Response[CallbackAck]:
+        return app.answer(200, receive(payment_app, secret, app.current_event.decoded_body))
+
+    return app

@@ -6,7 +6,6 @@ of the request so that reusing a key for a different request is refused rather t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -23,10 +22,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mpesa_gateway.config import get_settings
-from mpesa_gateway.errors import IdempotencyConflict, InvalidRequest
+from mpesa_gateway.errors import IdempotencyConflict
 
 HEADER = "Idempotency-Key"
-_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-.:]{1,128}$")
+# Checked by the routes that take the header (mpesa_gateway.api.IdempotencyKey), before anything runs.
+KEY_PATTERN = r"^[A-Za-z0-9_\-.:]{1,128}$"
+KEY_RULE = "1-128 characters of letters, digits, '_', '-', '.' or ':'"
 _REPLAY_WINDOW_SECONDS = 24 * 3600
 
 Answer = dict[str, Any]
@@ -42,16 +43,6 @@ CONFIG = IdempotencyConfig(
 
 def register_invocation(context: LambdaContext) -> None:
     CONFIG.register_lambda_context(context)
-
-
-def parse_key(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if not _KEY_PATTERN.match(value):
-        raise InvalidRequest(
-            f"{HEADER} must be 1-128 characters of letters, digits, '_', '-', '.' or ':'", field=HEADER
-        )
-    return value
 
 
 def scope(*, key: str | None, merchant_id: str, operation: str, app_id: str) -> str | None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from mpesa_gateway.models import Amount, Msisdn
 
@@ -51,3 +51,15 @@ class ReversalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     remarks: Remarks = "Reversal"
+
+
+def _payout_kind(body: Any) -> str:
+    """Which payout a body describes: a business's short code makes it B2B, else B2C."""
+    fields = body if isinstance(body, dict) else vars(body)
+    return "b2b" if "receiver_short_code" in fields else "b2c"
+
+
+# sendMoney's body, as documented and first validated: the app's driver then says which it must be.
+Payout = Annotated[
+    Annotated[B2CRequest, Tag("b2c")] | Annotated[B2BRequest, Tag("b2b")], Discriminator(_payout_kind)
+]

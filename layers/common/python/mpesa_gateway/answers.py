@@ -1,0 +1,173 @@
+"""What the API answers: one model per answer shape, the contract docs/openapi.json is generated from.
+
+Every route's resolver checks its answer against these before it leaves (see api.GatewayResolver), so
+a field added to an answer without its model here is caught by the tests, and alarmed on in production.
+Fields in Daraja's spelling are Daraja's own values, passed through; the rest are the gateway's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    create_model,
+    model_serializer,
+)
+
+from mpesa_gateway.models import Transaction, TransactionStatus
+
+
+class Answer(BaseModel):
+    """An answer's fields are exactly these: nothing undocumented leaves the gateway. What a service
+    left out stays out (an absent field is not sent as null), as Daraja's own answers do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_serializer(mode="wrap")
+    def _as_given(self, serialize: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        given = self.model_fields_set | set(self.model_extra or {})
+        return {name: value for name, value in serialize(self).items() if name in given}
+
+
+TRANSACTION_ID = Field(description="The gateway's id for this request; use it to ask for its status")
+UNKNOWN_OUTCOME = (
+    "Without Daraja's answer: what the gateway knows (for 202, the request may still be carried out and "
+    "must not be resent)"
+)
+
+# A transaction as merchants see it: every stored field but the owning merchant's id.
+TransactionView: type[BaseModel] = create_model(
+    "TransactionView",
+    __doc__="A transaction of any type, as the gateway tracks it.",
+    **{
+        name: (field.annotation, field)
+        for name, field in Transaction.model_fields.items()
+        if name != "merchant_id"
+    },  # type: ignore[call-overload]
+)
+
+
+class TransactionPage(Answer):
+    data: list[TransactionView]  # type: ignore[valid-type]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
+
+
+class PaymentRequestAnswer(Answer):
+    """requestPayment: Daraja's acceptance of the push, or (202, or a replay) what the gateway knows."""
+
+    transaction_id: str = TRANSACTION_ID
+    MerchantRequestID: str | None = None
+    CheckoutRequestID: str | None = Field(default=None, description="Daraja's id of the push (ws_CO_…)")
+    ResponseCode: str | None = None
+    ResponseDescription: str
+    CustomerMessage: str | None = None
+    status: TransactionStatus | None = Field(default=None, description=UNKNOWN_OUTCOME)
+
+
+class AsyncRequestAnswer(Answer):
+    """sendMoney, reverseTransaction, getTransactionStatus, checkBalance: Daraja's acceptance of the
+    request (its result comes later, to the gateway), or (202, or a replay) what the gateway knows."""
+
+    transaction_id: str = TRANSACTION_ID
+    ConversationID: str | None = None
+    OriginatorConversationID: str | None = None
+    ResponseCode: str | None = None
+    ResponseDescription: str
+    status: TransactionStatus | None = Field(default=None, description=UNKNOWN_OUTCOME)
+
+
+class PaymentStatusAnswer(Answer):
+    """checkPaymentRequestStatus: the seed's Daraja-style fields and the gateway's own."""
+
+    ResponseCode: str
+    ResponseDescription: str
+    MerchantRequestID: str | None
+    CheckoutRequestID: str | None
+    ResultCode: str | None = Field(description="Daraja's result: 0 paid, 1032 cancelled, 1037 unreachable, …")
+    ResultDesc: str | None
+    transaction_id: str
+    status: TransactionStatus
+    amount: int
+    phone_number: str
+    reference: str
+    receipt_number: str | None
+    transaction_date: datetime | None
+    settled_by: str | None = Field(description="How the status was learnt: callback, query, request, expiry…")
+    error: str | None = Field(description="Why the outcome was uncertain, if it was")
+    conflict: str | None = Field(description="Evidence that contradicted the status, if any")
+
+
+class DarajaAcknowledgement(Answer):
+    """registerUrls and simulateTransaction: Daraja's synchronous answer."""
+
+    ConversationID: str
+    OriginatorConversationID: str
+    ResponseDescription: str
+
+
+class CallbackAck(Answer):
+    """What Daraja expects back from a callback, a confirmation or a validation request."""
+
+    ResultCode: int | str = Field(description="0 accepted; a C2B validation refusal is C2B00011-C2B00016")
+    ResultDesc: str
+    ThirdPartyTransID: str | None = None
+
+
+class SmsTransaction(Answer):
+    """One transaction read from an M-Pesa confirmation SMS; amounts are exact two-place strings."""
+
+    transaction_id: str = Field(description="The M-Pesa receipt")
+    type: str
+    amount: str = Field(description="Exact, two places")
+    currency: str
+    payer_name: str
+    payer_account: str
+    payee_name: str
+    payee_account: str
+    account_number: str
+    transaction_time: datetime | None
+    balance: str | None
+    balance_account: str | None
+    transaction_cost: str | None
+    reversed_transaction_id: str | None
+    status: str
+    already_recorded: bool = Field(description="True when this receipt was recorded before")
+
+
+class SmsRefusal(Answer):
+    """A message of a batch that is not a completed transaction, and why."""
+
+    index: int
+    error: dict[str, str]
+
+
+class AccountBalance(Answer):
+    """One account's newest balance, and where its time came from."""
+
+    account: str = Field(description="mpesa (the wallet), or the business account the SMS named")
+    balance: str = Field(description="Exact, two places")
+    as_of: datetime
+    source: str = Field(description="The receipt of the SMS that gave it")
+    time_from: str = Field(description="message (its own time) or arrival (it printed none)")
+
+
+class PersonalBalance(AccountBalance):
+    """checkBalance on an MpesaKePersonal app: the wallet's balance (else the newest), and every account's."""
+
+    accounts: list[AccountBalance]
+    currency: str
+
+
+class TokenAnswer(Answer):
+    """An OAuth 2.0 client-credentials token (the seed's `success` and `token` too)."""
+
+    success: bool
+    token: str
+    access_token: str
+    token_type: str
+    expires_in: int
