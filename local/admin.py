@@ -7,7 +7,7 @@ import sys
 
 from local.aws import endpoint_environment, gateway_environment
 from local.dev import HOST, Ports
-from mpesa_gateway.admin.cli import main
+from admin.cli import main
 
 
 def configure_environment() -> None:

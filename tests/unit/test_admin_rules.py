@@ -8,8 +8,8 @@ from dataclasses import fields
 
 import pytest
 
-from mpesa_gateway.admin.cli import build_parser, gather_credentials, main
-from mpesa_gateway.admin.service import (
+from admin.cli import build_parser, gather_credentials, main
+from admin.service import (
     C2B_RULE_FIELDS,
     FORBIDDEN_URL_WORDS,
     C2BRuleOptions,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mpesa_gateway.admin.service import C2BRuleOptions, merge_c2b_rules
+from admin.service import C2BRuleOptions, merge_c2b_rules
 from mpesa_gateway.c2b.models import C2BPayment
 from mpesa_gateway.c2b.patterns import fullmatches
 from mpesa_gateway.c2b.validation import decide, payment_problem

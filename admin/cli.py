@@ -1,6 +1,6 @@
 """The operators' command line: argparse in front of AdminService, JSON results on stdout.
 
-    python -m mpesa_gateway.admin [--stack NAME] [--region REGION] {merchants,apps} COMMAND ...
+    python -m admin [--stack NAME] [--region REGION] {merchants,apps} COMMAND ...
 
 Without --stack it acts on what the environment names, as the Lambdas do (REGISTRY_TABLE,
 APP_SECRET_PREFIX, APP_SECRETS_KMS_KEY_ID). Exit codes: 0 done; 2 bad input; 1 not found, already
@@ -24,8 +24,8 @@ from typing import Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mpesa_gateway.admin.callbacks import CallbackAdmin
-from mpesa_gateway.admin.service import (
+from admin.callbacks import CallbackAdmin
+from admin.service import (
     C2B_COMMANDS,
     C2B_RULE_FIELDS,
     CREDENTIAL_FIELDS,
@@ -38,11 +38,11 @@ from mpesa_gateway.admin.service import (
     Target,
     option_name,
 )
-from mpesa_gateway.admin.signing_keys import SigningKeyAdmin
+from admin.signing_keys import SigningKeyAdmin
 from mpesa_gateway.errors import GatewayError, InvalidRequest
 from mpesa_gateway.models import C2BApiVersion, C2BResponseType, Driver
 
-PROG = "python -m mpesa_gateway.admin"
+PROG = "python -m admin"
 # Fields that may come from an environment variable, so that the value stays out of shell history.
 SECRET_FIELDS = ("consumer_secret", "passkey", "initiator_password", "security_credential")
 
