@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from mpesa_gateway.errors import InvalidRequest
-from mpesa_gateway.store.transactions import DynamoTransactionStore
+from admin.models import InvalidField
+from mpesa_gateway.store.transactions import DynamoTransactionStore, RawCallback
 
 MAX_LISTED = 200
 
@@ -14,10 +12,7 @@ class CallbackAdmin:
     def __init__(self, transactions_table: str) -> None:
         self._store = DynamoTransactionStore(transactions_table)
 
-    def recent(self, app_id: str, outcome: str | None, limit: int) -> list[dict[str, Any]]:
+    def recent(self, app_id: str, outcome: str | None, limit: int) -> list[RawCallback]:
         if not 1 <= limit <= MAX_LISTED:
-            raise InvalidRequest(f"--limit must be between 1 and {MAX_LISTED}", field="limit")
-        return [
-            callback.model_dump(mode="json")
-            for callback in self._store.recent_callbacks(app_id, outcome, limit)
-        ]
+            raise InvalidField("limit", f"`limit` must be between 1 and {MAX_LISTED}")
+        return self._store.recent_callbacks(app_id, outcome, limit)

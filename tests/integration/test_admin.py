@@ -14,7 +14,9 @@ import pytest
 from moto import mock_aws
 
 from admin.cli import main
-from admin.service import AdminService, AlreadyExists, NewApp, Target
+from admin.models import NewApp
+from admin.service import AdminService, AlreadyExists
+from admin.target import Target
 from local.aws import create_signing_keys, create_tables, gateway_environment
 from local.demo import APPS, DEMO_INITIATOR_PASSWORD, MERCHANTS, SANDBOX_PASSKEY, seed
 from mpesa_gateway import runtime
