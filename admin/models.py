@@ -48,7 +48,8 @@ class InvalidField(InvalidRequest, ValueError):
 
 
 def invalid_request(error: ValidationError) -> InvalidRequest:
-    """A model's first complaint as InvalidRequest: the field it names and why, never the value given."""
+    """A model's first complaint as InvalidRequest naming the field; pydantic's copy of the input (maybe a
+    secret) is left out."""
     first = error.errors(include_url=False)[0]
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, InvalidRequest):
