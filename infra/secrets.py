@@ -79,7 +79,7 @@ class SigningKeySecret(Construct):
         self.secret = secretsmanager.Secret(
             self,
             "Secret",
-            description="Merchant token signing keys (rotate: python -m mpesa_gateway.admin signing-keys)",
+            description="Merchant token signing keys (rotate: python -m admin signing-keys)",
             encryption_key=key,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template=json.dumps({"active": "k1"}),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
+from admin.cli import main
 from local.aws import endpoint_environment, gateway_environment
 from local.dev import HOST, Ports
-from mpesa_gateway.admin.cli import main
 
 
 def configure_environment() -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mpesa_gateway.admin.service import AdminService, CredentialStore, NewApp
+from admin.models import NewApp
+from admin.service import AdminService, CredentialStore
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.models import Driver
 from mpesa_gateway.store.app_secrets import AppSecretStore

@@ -13,11 +13,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from admin.cli import main
+from admin.models import NewApp
+from admin.service import AdminService, AlreadyExists
+from admin.target import Target
 from local.aws import create_signing_keys, create_tables, gateway_environment
 from local.demo import APPS, DEMO_INITIATOR_PASSWORD, MERCHANTS, SANDBOX_PASSKEY, seed
 from mpesa_gateway import runtime
-from mpesa_gateway.admin.cli import main
-from mpesa_gateway.admin.service import AdminService, AlreadyExists, NewApp, Target
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import AppForbidden, CallbackForbidden, InvalidRequest, NotFound

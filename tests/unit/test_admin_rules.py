@@ -4,38 +4,49 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import fields
+from typing import Any
 
 import pytest
 
-from mpesa_gateway.admin.cli import build_parser, gather_credentials, main
-from mpesa_gateway.admin.service import (
+from admin.cli import build_parser, gather_credentials, main, spelled
+from admin.models import (
     C2B_RULE_FIELDS,
-    FORBIDDEN_URL_WORDS,
+    AppChanges,
     C2BRuleOptions,
-    Target,
-    check_app_id,
-    check_credential_fields,
+    CredentialValues,
+    NewApp,
+    NewMerchant,
     check_credentials,
-    check_id,
-    check_short_code,
-    check_webhook_url,
     credential_status,
-    merge_c2b_rules,
-    parse_driver,
-    parse_stk_type,
 )
+from admin.service import merge_c2b_rules
+from admin.target import Target
 from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.c2b.service import FORBIDDEN_URL_WORDS
 from mpesa_gateway.errors import InvalidRequest, NotFound
 from mpesa_gateway.models import C2BValidationRules, DarajaCredentials, Driver, LipaCommand, PaymentApp
 
 KEYS = {"consumer_key": "ck", "consumer_secret": "cs"}
 
 
+def new_app(**values: Any) -> NewApp:
+    """A valid MpesaKePersonal app `shop` of merchant `m`, with the values given instead."""
+    return NewApp.parse(**{"app_id": "shop", "merchant_id": "m", "driver": Driver.PERSONAL, **values})
+
+
+def new_c2b_app(**values: Any) -> NewApp:
+    return new_app(**{"driver": Driver.C2B, "short_code": "600984", "credentials": KEYS, **values})
+
+
+def check_app_id(value: str) -> str:
+    return new_app(app_id=value).app_id
+
+
 @pytest.mark.parametrize("value", ["a", "0", "shop", "shop-1", "a" * 40, "a-b-c", "1shop9"])
 def test_valid_ids(value: str):
     assert check_app_id(value) == value
-    assert check_id("merchant id", value) == value
+    assert NewMerchant.parse(merchant_id=value, name="Shop").merchant_id == value
+    assert new_app(merchant_id=value).merchant_id == value
 
 
 @pytest.mark.parametrize(
@@ -62,24 +73,39 @@ def test_forbidden_words_are_found_in_any_case_and_named_precisely(value: str, w
         check_app_id(value)
 
 
+@pytest.mark.parametrize("value", ["", "-shop", "Shop", "shop_1", "a" * 41, "shop\n"])
+def test_invalid_merchant_ids(value: str):
+    with pytest.raises(InvalidRequest) as raised:
+        NewMerchant.parse(merchant_id=value, name="Shop")
+    assert raised.value.details["field"] == "merchant_id"
+
+
 def test_merchant_ids_do_not_go_into_callback_urls():
-    assert check_id("merchant id", "mpesa-shop") == "mpesa-shop"
+    assert NewMerchant.parse(merchant_id="mpesa-shop", name="M").merchant_id == "mpesa-shop"
+    assert new_app(merchant_id="mpesa-shop").merchant_id == "mpesa-shop"
 
 
 @pytest.mark.parametrize("value", ["12345", "174379", "1234567"])
 def test_valid_short_codes(value: str):
-    assert check_short_code(value) == value
+    assert new_c2b_app(short_code=value).short_code == value
 
 
 @pytest.mark.parametrize("value", ["1234", "12345678", "12a45", " 12345", "", "١٢٣٤٥"])
 def test_invalid_short_codes(value: str):
-    with pytest.raises(InvalidRequest, match="--short-code must be 5 to 7 digits"):
-        check_short_code(value)
+    with pytest.raises(InvalidRequest, match="`short_code` must be 5 to 7 digits") as raised:
+        new_c2b_app(short_code=value)
+    assert raised.value.details == {"field": "short_code"}
 
 
-def test_till_number_errors_name_the_till_option():
-    with pytest.raises(InvalidRequest, match="--till-number"):
-        check_short_code("12", "till_number")
+def test_till_number_errors_name_the_till_field():
+    with pytest.raises(InvalidRequest, match="`till_number`") as raised:
+        AppChanges.parse(till_number="12")
+    assert raised.value.details == {"field": "till_number"}
+
+
+def test_only_personal_apps_go_without_a_short_code():
+    with pytest.raises(InvalidRequest, match="MpesaKeC2B apps need `short_code`"):
+        new_app(driver=Driver.C2B, credentials=KEYS)
 
 
 @pytest.mark.parametrize(
@@ -92,7 +118,7 @@ def test_till_number_errors_name_the_till_option():
     ],
 )
 def test_accepted_webhook_urls(url: str):
-    assert check_webhook_url(url) == url
+    assert AppChanges.parse(webhook_url=url).webhook_url == url
 
 
 @pytest.mark.parametrize(
@@ -109,7 +135,7 @@ def test_accepted_webhook_urls(url: str):
 )
 def test_refused_webhook_urls(url: str):
     with pytest.raises(InvalidRequest) as raised:
-        check_webhook_url(url)
+        AppChanges.parse(webhook_url=url)
     assert raised.value.details == {"field": "webhook_url"}
 
 
@@ -130,16 +156,18 @@ def test_complete_credentials_per_driver(driver: Driver, values: dict[str, str])
 @pytest.mark.parametrize(
     ("driver", "values", "named"),
     [
-        (Driver.EXPRESS, KEYS, "--passkey"),
-        (Driver.EXPRESS, {"consumer_secret": "cs", "passkey": "pk"}, "--consumer-key"),
-        (Driver.C2B, {"consumer_key": "ck"}, "--consumer-secret"),
-        (Driver.B2C, KEYS, "--initiator-name"),
-        (Driver.B2B, {**KEYS, "initiator_name": "api"}, "--security-credential or --initiator-password"),
+        (Driver.EXPRESS, KEYS, "`passkey`"),
+        (Driver.EXPRESS, {"consumer_secret": "cs", "passkey": "pk"}, "`consumer_key`"),
+        (Driver.C2B, {"consumer_key": "ck"}, "`consumer_secret`"),
+        (Driver.B2C, KEYS, "`initiator_name`"),
+        (Driver.B2B, {**KEYS, "initiator_name": "api"}, "`security_credential` or `initiator_password`"),
     ],
 )
 def test_missing_credentials_are_named(driver: Driver, values: dict[str, str], named: str):
     with pytest.raises(InvalidRequest, match=named):
         check_credentials(driver, values)
+    with pytest.raises(InvalidRequest, match=named):
+        new_app(driver=driver, short_code="600000", credentials=values)
 
 
 def test_personal_apps_take_no_daraja_credentials():
@@ -159,8 +187,17 @@ def test_personal_apps_take_no_daraja_credentials():
 )
 def test_credential_fields_must_be_known_non_empty_strings(values: dict, field: str):
     with pytest.raises(InvalidRequest) as raised:
-        check_credential_fields(values)
+        CredentialValues.parse(**values)
     assert raised.value.details == {"field": field}
+    with pytest.raises(InvalidRequest) as raised:
+        AppChanges.parse(credentials=values)
+    assert raised.value.details == {"field": field}
+
+
+def test_refused_credentials_are_not_repeated():
+    with pytest.raises(InvalidRequest) as raised:
+        AppChanges.parse(credentials={"passkey": 174379})
+    assert "174379" not in raised.value.message
 
 
 def test_credential_status_never_shows_values():
@@ -175,12 +212,13 @@ def test_credential_status_never_shows_values():
 
 
 def test_drivers_and_stk_types():
-    assert parse_driver("MpesaKeB2C") is Driver.B2C
-    assert parse_stk_type("buygoods") is LipaCommand.BUY_GOODS
-    with pytest.raises(InvalidRequest, match="MpesaKeExpress"):
-        parse_driver("express")
+    assert new_app(driver="MpesaKePersonal").driver is Driver.PERSONAL
+    assert AppChanges.parse(stk_type="buygoods").stk_type is LipaCommand.BUY_GOODS
+    with pytest.raises(InvalidRequest, match="MpesaKeExpress") as raised:
+        new_app(driver="express")
+    assert raised.value.details == {"field": "driver"}
     with pytest.raises(InvalidRequest, match="paybill or buygoods"):
-        parse_stk_type("till")
+        AppChanges.parse(stk_type="till")
 
 
 def test_target_from_stack_outputs():
@@ -208,7 +246,7 @@ def test_target_from_environment():
 
     assert target == Target("reg", "mpesa-gateway/apps/", "alias/gw")
     assert Target.from_env({"REGISTRY_TABLE": "reg", "APP_SECRETS_KMS_KEY_ID": ""}).kms_key_id is None
-    with pytest.raises(InvalidRequest, match="--stack"):
+    with pytest.raises(InvalidRequest, match="`stack`"):
         Target.from_env({})
 
 
@@ -304,19 +342,32 @@ def test_the_daraja_factory_is_not_reached_without_consumer_credentials():
 
 
 def test_every_c2b_rule_option_sets_a_model_field_and_has_a_cli_option():
-    assert set(C2B_RULE_FIELDS) == {option.name for option in fields(C2BRuleOptions)}
+    assert set(C2B_RULE_FIELDS) == set(C2BRuleOptions.model_fields)
     assert set(C2B_RULE_FIELDS.values()) <= set(C2BValidationRules.model_fields)
     args = build_parser().parse_args(["apps", "update", "a", "--c2b-min-amount", "7"])
-    assert {f"c2b_{name}" for name in C2B_RULE_FIELDS} <= set(vars(args))
+    assert set(C2B_RULE_FIELDS) <= set(vars(args))
     assert args.c2b_min_amount == 7
+
+
+def test_messages_name_the_options_of_the_command_typed():
+    parser = build_parser()
+    create = parser.parse_args(["apps", "create", "a", "--merchant", "m", "--driver", "MpesaKeC2B"])
+    merchant = parser.parse_args(["merchants", "create", "m"])
+
+    message = "`merchant_id` and `c2b_min_amount`, `stack`, `unknown`"
+    assert spelled(message, [create.command_parser, parser]) == (
+        "--merchant and --c2b-min-amount, --stack, unknown"
+    )
+    assert spelled("`merchant_id`", [merchant.command_parser, parser]) == "merchant_id"
 
 
 def test_given_c2b_rules_replace_only_their_own():
     current = C2BValidationRules(account_pattern="A.*", min_amount=10, forward_url="https://a.example/v")
 
     merged = merge_c2b_rules(
-        Driver.C2B,
-        C2BRuleOptions(allowed_accounts=["A1", " A2 "], validation_timeout_ms=500, when_unanswered="reject"),
+        C2BRuleOptions(
+            c2b_allowed_accounts=["A1", " A2 "], c2b_validation_timeout_ms=500, c2b_when_unanswered="reject"
+        ),
         current,
     )
 
@@ -333,52 +384,51 @@ def test_given_c2b_rules_replace_only_their_own():
 def test_no_c2b_rule_options_change_nothing_unless_clearing():
     current = C2BValidationRules(min_amount=10)
 
-    assert merge_c2b_rules(Driver.C2B, C2BRuleOptions(), current) is None
-    assert merge_c2b_rules(Driver.C2B, C2BRuleOptions(), current, clear=True) == C2BValidationRules()
-    assert merge_c2b_rules(Driver.C2B, C2BRuleOptions(max_amount=9), None) == C2BValidationRules(max_amount=9)
+    assert merge_c2b_rules(C2BRuleOptions(), current) is None
+    assert merge_c2b_rules(C2BRuleOptions(), current, clear=True) == C2BValidationRules()
+    assert merge_c2b_rules(C2BRuleOptions(c2b_max_amount=9), None) == C2BValidationRules(max_amount=9)
 
 
 @pytest.mark.parametrize(
     ("options", "field"),
     [
-        (C2BRuleOptions(account_pattern="[0-9"), "c2b_account_pattern"),
-        (C2BRuleOptions(account_pattern=""), "c2b_account_pattern"),
-        (C2BRuleOptions(account_pattern="x" * 201), "c2b_account_pattern"),
-        (C2BRuleOptions(allowed_accounts="A1,,A2"), "c2b_allowed_accounts"),
-        (C2BRuleOptions(allowed_accounts=" "), "c2b_allowed_accounts"),
-        (C2BRuleOptions(allowed_accounts=["A1", 7]), "c2b_allowed_accounts"),
-        (C2BRuleOptions(min_amount=0), "c2b_min_amount"),
-        (C2BRuleOptions(max_amount=-5), "c2b_max_amount"),
-        (C2BRuleOptions(min_amount=11, max_amount=10), "c2b_validation"),
-        (C2BRuleOptions(validation_url="http://shop.example/v"), "c2b_validation_url"),
-        (C2BRuleOptions(validation_timeout_ms=99), "c2b_validation_timeout_ms"),
-        (C2BRuleOptions(validation_timeout_ms=6001), "c2b_validation_timeout_ms"),
-        (C2BRuleOptions(when_unanswered="maybe"), "c2b_when_unanswered"),
+        ({"c2b_account_pattern": "[0-9"}, "c2b_account_pattern"),
+        ({"c2b_account_pattern": ""}, "c2b_account_pattern"),
+        ({"c2b_account_pattern": "x" * 201}, "c2b_account_pattern"),
+        ({"c2b_allowed_accounts": "A1,,A2"}, "c2b_allowed_accounts"),
+        ({"c2b_allowed_accounts": " "}, "c2b_allowed_accounts"),
+        ({"c2b_allowed_accounts": ["A1", 7]}, "c2b_allowed_accounts"),
+        ({"c2b_min_amount": 0}, "c2b_min_amount"),
+        ({"c2b_max_amount": -5}, "c2b_max_amount"),
+        ({"c2b_min_amount": 11, "c2b_max_amount": 10}, "c2b_validation"),
+        ({"c2b_validation_url": "http://shop.example/v"}, "c2b_validation_url"),
+        ({"c2b_validation_timeout_ms": 99}, "c2b_validation_timeout_ms"),
+        ({"c2b_validation_timeout_ms": 6001}, "c2b_validation_timeout_ms"),
+        ({"c2b_when_unanswered": "maybe"}, "c2b_when_unanswered"),
     ],
 )
-def test_invalid_c2b_rules_name_the_option(options: C2BRuleOptions, field: str):
+def test_invalid_c2b_rules_name_the_field(options: dict[str, Any], field: str):
+    # Refused by the options' own rules (when parsed) or by C2BValidationRules' (when merged).
     with pytest.raises(InvalidRequest) as raised:
-        merge_c2b_rules(Driver.C2B, options, None)
+        merge_c2b_rules(C2BRuleOptions.parse(**options), None)
 
     assert raised.value.details == {"field": field}
-    option = "--c2b-min-amount" if field == "c2b_validation" else "--" + field.replace("_", "-")
-    assert option in raised.value.message
+    named = "`c2b_min_amount`" if field == "c2b_validation" else f"`{field}`"
+    assert named in raised.value.message
 
 
 def test_c2b_rule_bounds_are_inclusive():
     rules = merge_c2b_rules(
-        Driver.C2B, C2BRuleOptions(min_amount=1, max_amount=1, validation_timeout_ms=6000), None
+        C2BRuleOptions(c2b_min_amount=1, c2b_max_amount=1, c2b_validation_timeout_ms=6000), None
     )
 
     assert (rules.min_amount, rules.max_amount, rules.forward_timeout_ms) == (1, 1, 6000)
-    assert (
-        merge_c2b_rules(Driver.C2B, C2BRuleOptions(validation_timeout_ms=100), None).forward_timeout_ms == 100
-    )
+    assert merge_c2b_rules(C2BRuleOptions(c2b_validation_timeout_ms=100), None).forward_timeout_ms == 100
 
 
 def test_the_validation_url_follows_the_webhook_rule():
-    rules = merge_c2b_rules(Driver.C2B, C2BRuleOptions(validation_url="http://127.0.0.1:8080/v"), None)
+    rules = merge_c2b_rules(C2BRuleOptions(c2b_validation_url="http://127.0.0.1:8080/v"), None)
 
     assert rules.forward_url == "http://127.0.0.1:8080/v"
-    with pytest.raises(InvalidRequest, match="--c2b-validation-url must be an https:// URL"):
-        check_webhook_url("ftp://shop.example/v", "c2b_validation_url")
+    with pytest.raises(InvalidRequest, match="`c2b_validation_url` must be an https:// URL"):
+        C2BRuleOptions.parse(c2b_validation_url="ftp://shop.example/v")

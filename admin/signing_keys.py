@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from pydantic import BaseModel, Field
 
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.tokens import TOKEN_LIFETIME_SECONDS, retired, rotated
@@ -19,20 +20,32 @@ ROTATE_NOTE = (
 RETIRE_NOTE = "Tokens signed with the retired key stop working as soon as the functions see the change."
 
 
+class KeyIds(BaseModel):
+    """Key ids only: the key material never leaves Secrets Manager through this tool."""
+
+    active: str
+    keys: list[str]
+    note: str | None = Field(default=None, exclude_if=lambda value: value is None)
+
+    @classmethod
+    def of(cls, keys: dict[str, str], note: str | None = None) -> KeyIds:
+        return cls(active=keys["active"], keys=sorted(kid for kid in keys if kid != "active"), note=note)
+
+
 class SigningKeyAdmin:
     def __init__(self, secret_id: str, client: Any = None) -> None:
         self._secret_id = secret_id
         self._client = client or boto3.client("secretsmanager")
 
-    def show(self) -> dict[str, Any]:
-        return _view(self._read())
+    def show(self) -> KeyIds:
+        return KeyIds.of(self._read())
 
-    def rotate(self, kid: str | None = None) -> dict[str, Any]:
+    def rotate(self, kid: str | None = None) -> KeyIds:
         kid = kid or f"k{datetime.now(UTC):%Y%m%d%H%M%S}"
-        return {**_view(self._write(rotated, kid)), "note": ROTATE_NOTE}
+        return KeyIds.of(self._write(rotated, kid), ROTATE_NOTE)
 
-    def retire(self, kid: str) -> dict[str, Any]:
-        return {**_view(self._write(retired, kid)), "note": RETIRE_NOTE}
+    def retire(self, kid: str) -> KeyIds:
+        return KeyIds.of(self._write(retired, kid), RETIRE_NOTE)
 
     def _read(self) -> dict[str, str]:
         return json.loads(self._client.get_secret_value(SecretId=self._secret_id)["SecretString"])
@@ -44,8 +57,3 @@ class SigningKeyAdmin:
             raise InvalidRequest(str(error), field="kid") from None
         self._client.put_secret_value(SecretId=self._secret_id, SecretString=json.dumps(keys))
         return keys
-
-
-def _view(keys: dict[str, str]) -> dict[str, Any]:
-    """Key ids only: the key material never leaves Secrets Manager through this tool."""
-    return {"active": keys["active"], "keys": sorted(kid for kid in keys if kid != "active")}

@@ -1,13 +1,15 @@
 """The operators' command line: argparse in front of AdminService, JSON results on stdout.
 
-    python -m mpesa_gateway.admin [--stack NAME] [--region REGION] {merchants,apps} COMMAND ...
+    python -m admin [--stack NAME] [--region REGION] {merchants,apps} COMMAND ...
 
 Without --stack it acts on what the environment names, as the Lambdas do (REGISTRY_TABLE,
 APP_SECRET_PREFIX, APP_SECRETS_KMS_KEY_ID). Exit codes: 0 done; 2 bad input; 1 not found, already
-exists or an AWS error. Errors go to stderr as {"error": {"code", "message", "field"}}.
+exists or an AWS error. Errors go to stderr as {"error": {"code", "message", "field"}}, their messages
+naming the options typed: the service names fields in backticks (`short_code`), spelled here as the
+command's option (--short-code). Flag names live in this module only.
 
 A command group is one `register_<group>(groups)` function listed in COMMAND_GROUPS; each command sets
-`handler(context, args)`, whose JSON-ready result is printed.
+`handler(context, args)`, whose result (pydantic models) is printed as JSON.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
@@ -23,28 +26,32 @@ from typing import Any, TextIO
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
-from mpesa_gateway.admin.callbacks import CallbackAdmin
-from mpesa_gateway.admin.service import (
+from admin.callbacks import CallbackAdmin
+from admin.models import (
     C2B_COMMANDS,
     C2B_RULE_FIELDS,
     CREDENTIAL_FIELDS,
     STK_TYPES,
     WHEN_UNANSWERED,
-    AdminService,
     AppChanges,
-    C2BRuleOptions,
     NewApp,
-    Target,
-    option_name,
 )
-from mpesa_gateway.admin.signing_keys import SigningKeyAdmin
+from admin.service import AdminService
+from admin.signing_keys import SigningKeyAdmin
+from admin.target import Target
 from mpesa_gateway.errors import GatewayError, InvalidRequest
 from mpesa_gateway.models import C2BApiVersion, C2BResponseType, Driver
 
-PROG = "python -m mpesa_gateway.admin"
+PROG = "python -m admin"
 # Fields that may come from an environment variable, so that the value stays out of shell history.
 SECRET_FIELDS = ("consumer_secret", "passkey", "initiator_password", "security_credential")
+
+
+def option_name(field_name: str) -> str:
+    return "--" + field_name.replace("_", "-")
 
 
 class Context:
@@ -74,13 +81,15 @@ class Context:
         return SigningKeyAdmin(self.target.signing_key_secret)
 
 
-Handler = Callable[[Context, argparse.Namespace], Any]
+Result = BaseModel | Sequence[BaseModel]
+Handler = Callable[[Context, argparse.Namespace], Result]
 Subparsers = Any  # argparse's _SubParsersAction is private
 
 
 def _command(commands: Subparsers, name: str, handler: Handler, summary: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=summary, description=summary)
-    parser.set_defaults(handler=handler)
+    # The command's own parser knows its options' spellings, for error messages.
+    parser.set_defaults(handler=handler, command_parser=parser)
     return parser
 
 
@@ -148,7 +157,7 @@ def register_apps(groups: Subparsers) -> None:
         "Create a payment app; prints its new callback secret once",
     )
     create.add_argument("app_id", help="1-40 of a-z, 0-9, '-'; no word Daraja refuses in URLs")
-    create.add_argument("--merchant", required=True, help="the owning merchant's id")
+    create.add_argument("--merchant", dest="merchant_id", required=True, help="the owning merchant's id")
     create.add_argument("--driver", required=True, choices=[driver.value for driver in Driver])
     create.add_argument("--short-code", help="paybill/store number, 5-7 digits (not for MpesaKePersonal)")
     _live_options(create, "sandbox Daraja (the default)")
@@ -355,49 +364,46 @@ def _read_credentials_file(path: str, stdin: TextIO) -> dict[str, Any]:
     return values
 
 
-def _create_app(ctx: Context, args: argparse.Namespace) -> Any:
-    return ctx.admin.create_app(
-        NewApp(
-            app_id=args.app_id,
-            merchant_id=args.merchant,
-            driver=args.driver,
-            short_code=args.short_code,
-            is_live=bool(args.is_live),
-            credentials=gather_credentials(args),
-            stk_type=args.stk_type,
-            till_number=args.till_number,
-            webhook_url=args.webhook_url,
-            c2b_response_type=args.c2b_response_type,
-            c2b_api_version=args.c2b_api_version,
-            c2b_command=args.c2b_command,
-            c2b_rules=_c2b_rules(args),
-        )
+def _create_app(ctx: Context, args: argparse.Namespace) -> Result:
+    request = NewApp.parse(
+        app_id=args.app_id,
+        merchant_id=args.merchant_id,
+        driver=args.driver,
+        short_code=args.short_code,
+        is_live=bool(args.is_live),
+        credentials=gather_credentials(args),
+        stk_type=args.stk_type,
+        till_number=args.till_number,
+        webhook_url=args.webhook_url,
+        c2b_response_type=args.c2b_response_type,
+        c2b_api_version=args.c2b_api_version,
+        c2b_command=args.c2b_command,
+        **_c2b_rules(args),
     )
+    return ctx.admin.create_app(request)
 
 
-def _update_app(ctx: Context, args: argparse.Namespace) -> Any:
-    return ctx.admin.update_app(
-        args.app_id,
-        AppChanges(
-            is_live=args.is_live,
-            webhook_url=args.webhook_url,
-            clear_webhook_url=args.clear_webhook_url,
-            stk_type=args.stk_type,
-            till_number=args.till_number,
-            clear_till_number=args.clear_till_number,
-            c2b_response_type=args.c2b_response_type,
-            c2b_api_version=args.c2b_api_version,
-            c2b_command=args.c2b_command,
-            c2b_rules=_c2b_rules(args),
-            clear_c2b_validation=args.clear_c2b_validation,
-            credentials=gather_credentials(args),
-        ),
+def _update_app(ctx: Context, args: argparse.Namespace) -> Result:
+    changes = AppChanges.parse(
+        is_live=args.is_live,
+        webhook_url=args.webhook_url,
+        clear_webhook_url=args.clear_webhook_url,
+        stk_type=args.stk_type,
+        till_number=args.till_number,
+        clear_till_number=args.clear_till_number,
+        c2b_response_type=args.c2b_response_type,
+        c2b_api_version=args.c2b_api_version,
+        c2b_command=args.c2b_command,
+        clear_c2b_validation=args.clear_c2b_validation,
+        credentials=gather_credentials(args),
+        **_c2b_rules(args),
     )
+    return ctx.admin.update_app(args.app_id, changes)
 
 
-def _c2b_rules(args: argparse.Namespace) -> C2BRuleOptions:
-    # Each rule option's dest is c2b_<C2BRuleOptions field>.
-    return C2BRuleOptions(**{name: getattr(args, f"c2b_{name}") for name in C2B_RULE_FIELDS})
+def _c2b_rules(args: argparse.Namespace) -> dict[str, Any]:
+    # Each rule option's dest is its C2BRuleOptions field.
+    return {name: getattr(args, name) for name in C2B_RULE_FIELDS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -423,21 +429,34 @@ def resolve_target(args: argparse.Namespace) -> Target:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except SystemExit as exit_:
         # argparse exits for --help (0) and usage errors (2); return the code so callers decide.
         return int(exit_.code or 0)
     try:
         result = args.handler(Context(resolve_target(args)), args)
-    except InvalidRequest as error:
-        return _fail(error.to_body(), 2)
     except GatewayError as error:
-        return _fail(error.to_body(), 1)
+        body = error.to_body()
+        body["error"]["message"] = spelled(error.message, [args.command_parser, parser])
+        return _fail(body, 2 if isinstance(error, InvalidRequest) else 1)
     except (ClientError, BotoCoreError) as error:
         return _fail({"error": {"code": "aws_error", "message": str(error)}}, 1)
-    print(json.dumps(result, indent=2))
+    print(json.dumps(to_jsonable_python(result), indent=2))
     return 0
+
+
+def spelled(message: str, parsers: Sequence[argparse.ArgumentParser]) -> str:
+    """`field` as the operator typed it: the option (--short-code), or a positional's name (app_id)."""
+    spellings: dict[str, str] = {}
+    for parser in parsers:
+        # argparse has no public accessor for a parser's arguments.
+        for action in parser._actions:
+            spellings.setdefault(
+                action.dest, action.option_strings[0] if action.option_strings else action.dest
+            )
+    return re.sub(r"`(\w+)`", lambda match: spellings.get(match[1], match[1]), message)
 
 
 def _fail(body: dict[str, Any], code: int) -> int:

@@ -1,0 +1,18 @@
+"""Stored Safaricom callbacks, for operators: above all the unmatched ones, which may be money to trace."""
+
+from __future__ import annotations
+
+from admin.models import InvalidField
+from mpesa_gateway.store.transactions import DynamoTransactionStore, RawCallback
+
+MAX_LISTED = 200
+
+
+class CallbackAdmin:
+    def __init__(self, transactions_table: str) -> None:
+        self._store = DynamoTransactionStore(transactions_table)
+
+    def recent(self, app_id: str, outcome: str | None, limit: int) -> list[RawCallback]:
+        if not 1 <= limit <= MAX_LISTED:
+            raise InvalidField("limit", f"`limit` must be between 1 and {MAX_LISTED}")
+        return self._store.recent_callbacks(app_id, outcome, limit)
