@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from botocore.exceptions import ClientError
 
-from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.store.transactions import DynamoTransactionStore, IdentifierTaken, Settlement
 from tests.integration.dynamodb_backends import BACKENDS, gateway_tables
 
@@ -162,7 +162,7 @@ def test_only_a_completed_transaction_is_reversed_and_only_once(store: DynamoTra
 
 def test_a_receipt_is_added_once_to_a_completion_learnt_without_one(store: DynamoTransactionStore):
     store.create(pending())
-    store.settle("txn_1", COMPLETED.model_copy(update={"receipt_number": None, "settled_by": "query"}))
+    store.settle("txn_1", COMPLETED.model_copy(update={"receipt_number": None, "settled_by": SettledBy.QUERY}))
 
     assert store.add_receipt("txn_1", COMPLETED).receipt_number == "TJK1234567"
     assert store.add_receipt("txn_1", COMPLETED.model_copy(update={"receipt_number": "OTHER"})) is None

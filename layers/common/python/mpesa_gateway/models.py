@@ -194,6 +194,19 @@ class TransactionType(StrEnum):
     BALANCE_QUERY = "BALANCE_QUERY"
 
 
+class SettledBy(StrEnum):
+    """How a transaction's final status was learnt (stored as the value)."""
+
+    CALLBACK = "callback"  # the STK callback
+    QUERY = "query"  # STK Query's answer
+    REQUEST = "request"  # Daraja refused the request, or never got it
+    CONFIRMATION = "confirmation"  # a C2B confirmation
+    RESULT = "result"  # an asynchronous request's own Result
+    STATUS_QUERY = "status_query"  # a Transaction Status result about it
+    EXPIRY = "expiry"  # nothing learnt within the maximum age: the gateway gave up
+    SMS = "sms"  # an M-Pesa confirmation SMS
+
+
 class Transaction(BaseModel):
     """A payment as the gateway tracks it; the table's state machine moves `status`."""
 
@@ -223,9 +236,7 @@ class Transaction(BaseModel):
     paid_amount: str | None = None
     paid_phone_number: str | None = None
     transaction_date: datetime | None = None
-    # How the final status was learnt: "callback", "query", "request" (refused), "confirmation" (C2B),
-    # "result", "status_query" or "expiry".
-    settled_by: str | None = None
+    settled_by: SettledBy | None = None
     # C2B: who paid, the business's balance after it, and what validation decided.
     payer_name: str | None = None
     org_account_balance: str | None = None

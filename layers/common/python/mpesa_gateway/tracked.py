@@ -29,6 +29,7 @@ from mpesa_gateway.ledger import new_transaction_id
 from mpesa_gateway.models import (
     DarajaCredentials,
     PaymentApp,
+    SettledBy,
     Transaction,
     TransactionStatus,
     TransactionType,
@@ -144,7 +145,10 @@ def fail_unsent(
     transactions.settle(
         transaction_id,
         Settlement(
-            status=TransactionStatus.FAILED, result_code=None, result_desc=str(error), settled_by="request"
+            status=TransactionStatus.FAILED,
+            result_code=None,
+            result_desc=str(error),
+            settled_by=SettledBy.REQUEST,
         ),
     )
     if isinstance(error, DarajaNotSent):

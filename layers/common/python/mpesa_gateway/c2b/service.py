@@ -12,7 +12,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.c2b.models import C2BPayment, SimulateRequest
 from mpesa_gateway.c2b.validation import Decision, Forwarder, decide, payment_problem
-from mpesa_gateway.callbacks import applied_safely, callback_url, read_callback, reapplied
+from mpesa_gateway.callbacks import (
+    CallbackKind,
+    CallbackOutcome,
+    applied_safely,
+    callback_url,
+    read_callback,
+    reapplied,
+)
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.errors import (
     DarajaRejected,
@@ -28,6 +35,7 @@ from mpesa_gateway.models import (
     DarajaCredentials,
     LipaCommand,
     PaymentApp,
+    SettledBy,
     Transaction,
     TransactionStatus,
     TransactionType,
@@ -150,7 +158,7 @@ class C2BService:
         app = self._apps.for_callback(app_id, secret)
         body, payment = read_callback(raw_body, C2BPayment)
         callback = new_callback(
-            app.app_id, "c2b_validation", payment.TransID if payment else "UNPARSEABLE", body
+            app.app_id, CallbackKind.C2B_VALIDATION, payment.TransID if payment else "UNPARSEABLE", body
         )
         self._transactions.save_callback(callback)
         if payment is None:
@@ -169,10 +177,10 @@ class C2BService:
         app = self._apps.for_callback(app_id, secret)
         body, payment = read_callback(raw_body, C2BPayment)
         key = payment.TransID if payment else "UNPARSEABLE"
-        callback = new_callback(app.app_id, "c2b_confirmation", key, body)
+        callback = new_callback(app.app_id, CallbackKind.C2B_CONFIRMATION, key, body)
         self._transactions.save_callback(callback)
         if payment is None:
-            self._transactions.mark_callback(callback, "unparseable", None)
+            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
             raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
         applied_safely(lambda: self._record(app, callback, payment), app.app_id)
         return CONFIRMATION_ACK
@@ -197,7 +205,9 @@ class C2BService:
         transaction = _transaction(app, payment, self._validation_of(app.app_id, payment.TransID))
         created = self._transactions.create(transaction)
         self._transactions.mark_callback(
-            callback, "recorded" if created else "duplicate", transaction.transaction_id
+            callback,
+            CallbackOutcome.RECORDED if created else CallbackOutcome.DUPLICATE,
+            transaction.transaction_id,
         )
         if created:
             metrics.add_metric(name="C2BPaymentRecorded", unit=MetricUnit.Count, value=1)
@@ -208,7 +218,7 @@ class C2BService:
         decisions = [
             c.outcome
             for c in self._transactions.callbacks_for(app_id, trans_id)
-            if c.kind == "c2b_validation"
+            if c.kind is CallbackKind.C2B_VALIDATION
         ]
         return decisions[-1] if decisions else None
 
@@ -236,7 +246,7 @@ def _transaction(app: PaymentApp, payment: C2BPayment, validation: str | None) -
         org_account_balance=payment.OrgAccountBalance or None,
         third_party_trans_id=payment.ThirdPartyTransID or None,
         validation=validation or "no validation request",
-        settled_by="confirmation",
+        settled_by=SettledBy.CONFIRMATION,
         created_at=now,
         updated_at=now,
     )

@@ -9,7 +9,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
-from mpesa_gateway.callbacks import applied_safely, callback_url, read_callback, reapplied, stored_as
+from mpesa_gateway.callbacks import (
+    CallbackKind,
+    CallbackOutcome,
+    applied_safely,
+    callback_url,
+    read_callback,
+    reapplied,
+    stored_as,
+)
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import (
     STK_QUERY_PENDING_CODE,
@@ -235,11 +243,11 @@ class ExpressService:
         body, envelope = read_callback(raw_body, StkCallbackEnvelope)
         stk = envelope.Body.stkCallback if envelope else None
         callback = new_callback(
-            app.app_id, "stk_callback", stk.CheckoutRequestID if stk else "UNPARSEABLE", body
+            app.app_id, CallbackKind.STK, stk.CheckoutRequestID if stk else "UNPARSEABLE", body
         )
         self._transactions.save_callback(callback)
         if stk is None:
-            self._transactions.mark_callback(callback, "unparseable", None)
+            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
             raise InvalidRequest("The callback body is not an STK callback (stored for inspection)")
         metrics.add_metric(name="StkCallbackReceived", unit=MetricUnit.Count, value=1)
         applied_safely(lambda: self._apply_callback(app, callback, stk), app.app_id)
@@ -257,7 +265,7 @@ class ExpressService:
             # Another app's push is out of reach: only this app's own pushes can be matched.
             transaction = self._match_orphan(app, stk)
         if transaction is None:
-            self._transactions.mark_callback(callback, "unmatched", None)
+            self._transactions.mark_callback(callback, CallbackOutcome.UNMATCHED, None)
             logger.warning("STK callback for an unknown CheckoutRequestID", extra={"app_id": app.app_id})
             return None
         settlement = outcomes.from_callback(stk)
@@ -278,7 +286,7 @@ class ExpressService:
         try:
             for callback in self._transactions.callbacks_for(app.app_id, checkout_request_id):
                 envelope = stored_as(callback.body, StkCallbackEnvelope)
-                if callback.outcome in {"received", "unmatched"} and envelope:
+                if callback.outcome in {CallbackOutcome.RECEIVED, CallbackOutcome.UNMATCHED} and envelope:
                     transaction = (
                         self._apply_callback(app, callback, envelope.Body.stkCallback) or transaction
                     )
@@ -312,16 +320,16 @@ class ExpressService:
             return None
 
 
-def _doubt(transaction: Transaction, settlement: Settlement) -> str | None:
+def _doubt(transaction: Transaction, settlement: Settlement) -> CallbackOutcome | None:
     """Why a callback cannot settle this transaction as it says, if it cannot."""
     if settlement.status is not TransactionStatus.COMPLETED:
         return None
     if settlement.paid_amount is None:
-        return "success_without_metadata"
+        return CallbackOutcome.SUCCESS_WITHOUT_METADATA
     if settlement.paid_amount != outcomes.money(transaction.amount):
-        return "amount_mismatch"
+        return CallbackOutcome.AMOUNT_MISMATCH
     if settlement.paid_phone_number and settlement.paid_phone_number != transaction.phone_number:
-        return "phone_mismatch"
+        return CallbackOutcome.PHONE_MISMATCH
     return None
 
 
