@@ -21,6 +21,7 @@ from mpesa_gateway.callbacks import (
     reapplied,
 )
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
+from mpesa_gateway.daraja.payloads import C2BSimulateBody, DarajaBody, RegisterUrlBody
 from mpesa_gateway.errors import (
     DarajaRejected,
     DarajaRejectedContent,
@@ -75,13 +76,6 @@ def forbidden_word(url: str) -> str | None:
     return next((word for word in FORBIDDEN_URL_WORDS if word in lowered), None)
 
 
-def c2b_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> dict[str, str]:
-    return {
-        "ValidationURL": callback_url(base_url, app, credentials, "validateTransaction"),
-        "ConfirmationURL": callback_url(base_url, app, credentials, "callback/confirmation"),
-    }
-
-
 class C2BService:
     def __init__(
         self, apps: AppDirectory, transactions: TransactionStore, forward: Forwarder, max_amount: int
@@ -102,39 +96,40 @@ class C2BService:
                 field="PUBLIC_BASE_URL",
             )
         credentials = self._apps.credentials(app)
-        payload = {
-            "ShortCode": app.short_code,
-            "ResponseType": app.c2b_response_type.value,
-            **c2b_urls(base_url, app, credentials),
-        }
-        return self._call_daraja(app, credentials, "register", payload, "the URLs were not registered")
+        body = RegisterUrlBody(
+            ShortCode=app.short_code,
+            ResponseType=app.c2b_response_type,
+            ValidationURL=callback_url(base_url, app, credentials, "validateTransaction"),
+            ConfirmationURL=callback_url(base_url, app, credentials, "callback/confirmation"),
+        )
+        return self._call_daraja(app, credentials, "register", body, "the URLs were not registered")
 
     def simulate(self, app: PaymentApp, request: SimulateRequest) -> dict[str, Any]:
         """Ask the sandbox to play a customer paying the app's short code."""
         if app.is_live:
             raise OperationNotAllowed("simulateTransaction works on sandbox apps only", field="is_live")
         paybill = app.c2b_command is LipaCommand.PAYBILL
-        payload = {
-            "ShortCode": app.short_code,
-            "CommandID": app.c2b_command.value,
-            "Amount": request.amount,
-            "Msisdn": request.phone_number,
-            "BillRefNumber": request.reference if paybill else None,  # tills take no account number
-        }
+        body = C2BSimulateBody(
+            ShortCode=app.short_code,
+            CommandID=app.c2b_command,
+            Amount=request.amount,
+            Msisdn=request.phone_number,
+            BillRefNumber=request.reference if paybill else None,  # tills take no account number
+        )
         credentials = self._apps.credentials(app)
-        return self._call_daraja(app, credentials, "simulate", payload, "no payment was simulated")
+        return self._call_daraja(app, credentials, "simulate", body, "no payment was simulated")
 
     def _call_daraja(
         self,
         app: PaymentApp,
         credentials: DarajaCredentials,
         action: str,
-        payload: dict[str, Any],
+        body: DarajaBody,
         undone: str,
     ) -> dict[str, Any]:
         path = DARAJA_PATHS[action].format(version=app.c2b_api_version.value)
         try:
-            return DarajaAnswer.model_validate(self._apps.daraja(app, credentials).post(path, payload)).data()
+            return DarajaAnswer.model_validate(self._apps.daraja(app, credentials).post(path, body)).data()
         except DarajaError as error:
             raise _refusal(error, action) from None
         except DarajaNotSent:

@@ -26,6 +26,7 @@ from mpesa_gateway.daraja.errors import (
     DarajaOutcomeUnknown,
 )
 from mpesa_gateway.daraja.formats import daraja_timestamp, stk_password
+from mpesa_gateway.daraja.payloads import StkPushBody, StkQueryBody
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.express import outcomes
 from mpesa_gateway.express.models import (
@@ -211,17 +212,19 @@ class ExpressService:
 
     def ask_daraja(self, app: PaymentApp, transaction: Transaction) -> tuple[Transaction, str | None]:
         """STK Query, settling the transaction if the customer has acted; else why it is still pending."""
+        if transaction.checkout_request_id is None:
+            return transaction, "Daraja's CheckoutRequestID is unknown: only the callback can settle it"
         credentials = self._apps.credentials(app)
         timestamp = daraja_timestamp()
-        payload = {
-            "BusinessShortCode": app.short_code,
-            "Password": stk_password(app.short_code, _passkey(credentials), timestamp),
-            "Timestamp": timestamp,
-            "CheckoutRequestID": transaction.checkout_request_id,
-        }
+        query = StkQueryBody(
+            BusinessShortCode=app.short_code,
+            Password=stk_password(app.short_code, _passkey(credentials), timestamp),
+            Timestamp=timestamp,
+            CheckoutRequestID=transaction.checkout_request_id,
+        )
         try:
             answer = StkQueryAnswer.model_validate(
-                self._apps.daraja(app, credentials).post(STK_QUERY_PATH, payload)
+                self._apps.daraja(app, credentials).post(STK_QUERY_PATH, query)
             )
         except DarajaError as error:
             pending = error.error_code == STK_QUERY_PENDING_CODE
@@ -341,18 +344,18 @@ def _passkey(credentials: DarajaCredentials) -> str:
 
 def _push_payload(
     app: PaymentApp, credentials: DarajaCredentials, request: PaymentRequest, callback: str
-) -> dict[str, Any]:
+) -> StkPushBody:
     timestamp = daraja_timestamp()
-    return {
-        "BusinessShortCode": app.short_code,
-        "Password": stk_password(app.short_code, _passkey(credentials), timestamp),
-        "Timestamp": timestamp,
-        "TransactionType": app.stk_transaction_type.value,
-        "Amount": request.amount,
-        "PartyA": request.phone_number,
-        "PartyB": app.till_number or app.short_code,
-        "PhoneNumber": request.phone_number,
-        "CallBackURL": callback,
-        "AccountReference": request.reference,
-        "TransactionDesc": request.description,
-    }
+    return StkPushBody(
+        BusinessShortCode=app.short_code,
+        Password=stk_password(app.short_code, _passkey(credentials), timestamp),
+        Timestamp=timestamp,
+        TransactionType=app.stk_transaction_type,
+        Amount=request.amount,
+        PartyA=request.phone_number,
+        PartyB=app.till_number or app.short_code,
+        PhoneNumber=request.phone_number,
+        CallBackURL=callback,
+        AccountReference=request.reference,
+        TransactionDesc=request.description,
+    )
