@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome, ValidationSummary
 from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
-from mpesa_gateway.store.dynamo import conditionally, from_item, table, to_item, with_retries
+from mpesa_gateway.store.dynamo import conditionally, from_item, storage_errors, table, to_item, with_retries
 
 
 class Settlement(BaseModel):
@@ -154,6 +154,7 @@ def _callback_key(callback: RawCallback) -> dict[str, str]:
     }
 
 
+@storage_errors
 class DynamoTransactionStore:
     def __init__(self, table_name: str) -> None:
         self._table_name = table_name
