@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from mpesa_gateway.c2b.patterns import check_pattern
+from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.phone import normalise_msisdn
 
 Msisdn = Annotated[str, BeforeValidator(normalise_msisdn)]
@@ -166,6 +167,12 @@ class DarajaCredentials(BaseModel):
     # B2C/B2B may keep the initiator password instead of a ready-made security credential.
     initiator_password: SecretStr | None = None
     callback_secret: SecretStr
+
+    def consumer(self) -> tuple[str, str]:
+        """The consumer key and secret Daraja's OAuth takes; a Personal (or half-provisioned) app has none."""
+        if self.consumer_key is None or self.consumer_secret is None:
+            raise InvalidRequest("This payment app has no Daraja consumer credentials", field="consumer_key")
+        return self.consumer_key, self.consumer_secret.get_secret_value()
 
 
 class TransactionStatus(StrEnum):

@@ -101,8 +101,11 @@ class Reconciler:
     def _check_push(self, transaction: Transaction, age: timedelta) -> str:
         app = self._apps.by_id(transaction.app_id)
         interval = self._settings.status_query_interval_seconds
-        asking = app and transaction.checkout_request_id
-        if asking and self._transactions.claim_status_query(transaction.transaction_id, interval):
+        if (
+            app
+            and transaction.checkout_request_id
+            and self._transactions.claim_status_query(transaction.transaction_id, interval)
+        ):
             settled, _ = self._express.ask_daraja(app, transaction)
             if settled.status is not TransactionStatus.PENDING:
                 return settled.status.value

@@ -54,7 +54,7 @@ def from_callback(callback: StkCallback) -> Settlement:
             "receipt_number": str(receipt) if receipt is not None else None,
             "paid_amount": money(metadata.value("Amount")),
             "paid_phone_number": str(phone) if phone is not None else None,
-            "transaction_date": parse_daraja_timestamp(date) if date is not None else None,
+            "transaction_date": parse_daraja_timestamp(str(date)) if date is not None else None,
         }
     )
 
