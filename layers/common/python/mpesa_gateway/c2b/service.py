@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -44,7 +44,8 @@ from mpesa_gateway.models import (
 from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.store.transactions import RawCallback, TransactionStore, new_callback
 
-DARAJA_PATHS = {
+C2BCall = Literal["register", "simulate"]
+DARAJA_PATHS: dict[C2BCall, str] = {
     "register": "/mpesa/c2b/{version}/registerurl",
     "simulate": "/mpesa/c2b/{version}/simulate",
 }
@@ -123,7 +124,7 @@ class C2BService:
         self,
         app: PaymentApp,
         credentials: DarajaCredentials,
-        action: str,
+        action: C2BCall,
         body: DarajaBody,
         undone: str,
     ) -> dict[str, Any]:
