@@ -12,11 +12,11 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from botocore.exceptions import ClientError
 
 from infra.routes import FUNCTIONS_DIR, RECONCILER
 from local.apigw.invoker import Invoker
 from mpesa_gateway.config import get_settings
+from mpesa_gateway.errors import StorageUnavailable
 from mpesa_gateway.ledger import c2b_transaction_id
 from mpesa_gateway.runtime import express_service
 from mpesa_gateway.store.transactions import DynamoTransactionStore, new_callback
@@ -195,7 +195,7 @@ def test_a_storage_failure_after_the_push_was_accepted_is_a_202_with_the_transac
     gateway.rule(msisdn="254712345678", drop_callback=True, callback_delay_ms=100)
 
     def unavailable(*_: Any, **__: Any) -> None:
-        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "TransactWriteItems")
+        raise StorageUnavailable("DynamoDB is down")
 
     with monkeypatch.context() as patch:
         patch.setattr(DynamoTransactionStore, "record_push_accepted", unavailable)
@@ -217,7 +217,7 @@ def test_dynamodb_throttling_after_a_callback_is_stored_is_acknowledged_and_appl
     data = gateway.request_payment(PAYMENT).get_json()["data"]
 
     def throttled(*_: Any, **__: Any) -> None:
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "UpdateItem")
+        raise StorageUnavailable("DynamoDB throttled the update")
 
     with monkeypatch.context() as patch:
         patch.setattr(DynamoTransactionStore, "settle", throttled)
@@ -392,7 +392,7 @@ def test_a_c2b_confirmation_stored_while_dynamodb_throttled_is_recorded_by_the_r
     }
 
     def throttled(*_: Any, **__: Any) -> None:
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutItem")
+        raise StorageUnavailable("DynamoDB throttled the put")
 
     with monkeypatch.context() as patch:
         patch.setattr(DynamoTransactionStore, "create", throttled)

@@ -6,8 +6,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from botocore.exceptions import ClientError
 
 from mpesa_gateway.daraja.token_cache import AccessToken, SharedTokenCache
+from mpesa_gateway.errors import StorageUnavailable
 from mpesa_gateway.store.registry import DynamoTokenStore
 from tests.integration.dynamodb_backends import BACKENDS, gateway_tables
 
@@ -75,3 +77,17 @@ def test_containers_racing_for_a_token_fetch_it_once(store: DynamoTokenStore):
 
     assert len(fetches) == 1
     assert tokens == ["tok-1"] * 8
+
+
+def test_a_throttled_lease_raises_the_stores_error_not_botocores(
+    store: DynamoTokenStore, monkeypatch: pytest.MonkeyPatch
+):
+    def throttled(operation: str, params: dict):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, operation)
+
+    monkeypatch.setattr(store._table.meta.client, "_make_api_call", throttled)
+
+    with pytest.raises(StorageUnavailable) as raised:
+        store.try_lease(KEY, "a", NOW, NOW + 10, replacing=None)
+
+    assert isinstance(raised.value.__cause__, ClientError)

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
-from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.errors import StorageConflict, StorageError, StorageUnavailable
+from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.store.transactions import DynamoTransactionStore, IdentifierTaken, Settlement
 from tests.integration.dynamodb_backends import BACKENDS, gateway_tables
 
@@ -162,8 +163,50 @@ def test_only_a_completed_transaction_is_reversed_and_only_once(store: DynamoTra
 
 def test_a_receipt_is_added_once_to_a_completion_learnt_without_one(store: DynamoTransactionStore):
     store.create(pending())
-    store.settle("txn_1", COMPLETED.model_copy(update={"receipt_number": None, "settled_by": "query"}))
+    by_query = COMPLETED.model_copy(update={"receipt_number": None, "settled_by": SettledBy.QUERY})
+    store.settle("txn_1", by_query)
 
     assert store.add_receipt("txn_1", COMPLETED).receipt_number == "TJK1234567"
     assert store.add_receipt("txn_1", COMPLETED.model_copy(update={"receipt_number": "OTHER"})) is None
     assert store.get("txn_1").receipt_number == "TJK1234567"
+
+
+def test_a_write_whose_condition_fails_unexpectedly_raises_a_storage_conflict(store: DynamoTransactionStore):
+    with pytest.raises(StorageConflict) as raised:
+        store.note_error("txn_missing", "outcome unknown")
+
+    assert isinstance(raised.value.__cause__, ClientError)  # kept for the logs, never raised as such
+
+
+def test_throttling_that_outlasts_the_retries_raises_storage_unavailable(
+    store: DynamoTransactionStore, monkeypatch: pytest.MonkeyPatch
+):
+    store.create(pending("txn_1"))
+    monkeypatch.setattr(store._table.meta.client, "_make_api_call", throttled_always)
+
+    with pytest.raises(StorageUnavailable):
+        store.settle("txn_1", CANCELLED)
+
+
+def test_an_unreachable_table_raises_storage_unavailable(
+    store: DynamoTransactionStore, monkeypatch: pytest.MonkeyPatch
+):
+    def unreachable(operation: str, params: dict):
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    monkeypatch.setattr(store._table.meta.client, "_make_api_call", unreachable)
+
+    with pytest.raises(StorageUnavailable):
+        store.get("txn_1")
+
+
+def test_another_dynamodb_refusal_raises_a_storage_error(store: DynamoTransactionStore):
+    with pytest.raises(StorageError) as raised:
+        store.create(pending("x" * 3000))  # the partition key is over DynamoDB's 2048 bytes
+
+    assert not isinstance(raised.value, StorageConflict | StorageUnavailable)
+    assert isinstance(raised.value.__cause__, ClientError)
+
+
+def throttled_always(operation: str, params: dict):
+    raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, operation)

@@ -13,12 +13,26 @@ import requests
 from mpesa_gateway import budget
 from mpesa_gateway.daraja.client import OAUTH_PATH, DarajaClient, Timeouts, pooled_session
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
+from mpesa_gateway.daraja.payloads import StkPushBody
 from mpesa_gateway.daraja.token_cache import AccessToken, SharedTokenCache, cache_key
 from tests.unit.fakes import Answer, InMemoryTokenStore, ScriptedDaraja, scripted_daraja
 
 CONSUMER_KEY, CONSUMER_SECRET = "consumer-key", "consumer-secret"
 PUSH = "/mpesa/stkpush/v1/processrequest"
-PAYLOAD = {"BusinessShortCode": "174379", "Amount": 1, "PartyA": "254708374149"}
+SENT = {
+    "BusinessShortCode": "174379",
+    "Password": "cGFzcw==",
+    "Timestamp": "20260315143000",
+    "TransactionType": "CustomerPayBillOnline",
+    "Amount": 1,
+    "PartyA": "254708374149",
+    "PartyB": "174379",
+    "PhoneNumber": "254708374149",
+    "CallBackURL": "https://gateway.example/callback",
+    "AccountReference": "INV001",
+    "TransactionDesc": "Test",
+}
+PAYLOAD = StkPushBody.model_validate(SENT)
 ACCEPTED = {
     "MerchantRequestID": "29115-34620561-1",
     "CheckoutRequestID": "ws_CO_191220191020363925",
@@ -108,7 +122,7 @@ def test_a_product_post_sends_the_bearer_token_and_json(
     posts = daraja.seen("POST", PUSH)
     assert [request.headers["authorization"] for request in posts] == ["Bearer tok-1", "Bearer tok-1"]
     assert all(request.headers["content-type"] == "application/json" for request in posts)
-    assert all(request.json() == PAYLOAD for request in posts)
+    assert all(request.json() == SENT for request in posts)
     assert len(daraja.seen("GET", OAUTH_PATH)) == 1  # the token is reused, not fetched per call
 
 

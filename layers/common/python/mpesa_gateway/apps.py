@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from mpesa_gateway.daraja.client import DarajaClient
-from mpesa_gateway.errors import AppForbidden, CallbackForbidden, InvalidRequest, OperationNotAllowed
+from mpesa_gateway.errors import AppForbidden, CallbackForbidden, OperationNotAllowed
 from mpesa_gateway.models import ALLOWED_DRIVERS, DarajaCredentials, Operation, PaymentApp
 from mpesa_gateway.secrets import matches_sha256
 
@@ -67,7 +67,5 @@ class AppDirectory:
         return self._load_credentials(app.app_id)
 
     def daraja(self, app: PaymentApp, credentials: DarajaCredentials) -> DarajaClient:
-        # The factory needs both halves; a Personal app (or a half-provisioned one) has neither.
-        if credentials.consumer_key is None or credentials.consumer_secret is None:
-            raise InvalidRequest("This payment app has no Daraja consumer credentials", field="consumer_key")
+        credentials.consumer()  # the factory needs both halves: refused here without them
         return self._daraja_factory(app, credentials)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, NewType, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
@@ -21,6 +22,48 @@ Model = TypeVar("Model", bound=BaseModel)
 _KEPT_CHARACTERS = 10_000
 # Daraja's callbacks are a few kilobytes; a larger body is kept as unparseable (a DynamoDB item holds 400 KB).
 MAX_CALLBACK_CHARACTERS = 64 * 1024
+
+
+class CallbackKind(StrEnum):
+    """Which of Safaricom's calls a stored callback is (stored as the value)."""
+
+    STK = "stk_callback"
+    C2B_VALIDATION = "c2b_validation"
+    C2B_CONFIRMATION = "c2b_confirmation"
+    RESULT = "result"
+    TIMEOUT = "timeout"
+
+
+class CallbackOutcome(StrEnum):
+    """What became of a stored callback (stored as the value)."""
+
+    RECEIVED = "received"  # stored, not yet handled: the reconciler re-applies it
+    UNPARSEABLE = "unparseable"
+    UNKNOWN_APP = "unknown_app"  # its app was deleted before it could be re-applied
+    UNMATCHED = "unmatched"  # no transaction of this app is what it is about
+    NOT_REAPPLIED = "not_reapplied"  # a validation request whose answer was due long ago
+    # Its evidence, applied to the transaction it is about (see settling.settle_by_evidence).
+    APPLIED = "applied"
+    RECEIPT_ADDED = "receipt_added"
+    DUPLICATE = "duplicate"
+    OVERRULED = "overruled"
+    CONFLICT = "conflict"
+    # An STK callback not provably what the gateway asked for: kept pending for a status query.
+    SUCCESS_WITHOUT_METADATA = "success_without_metadata"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    PHONE_MISMATCH = "phone_mismatch"
+    # A queue timeout: noted on its pending request, or late for a final one.
+    TIMEOUT_NOTED = "timeout_noted"
+    LATE = "late"
+    # A C2B confirmation: recorded as a transaction, or not this app's money.
+    RECORDED = "recorded"
+    SHORT_CODE_MISMATCH = "short_code_mismatch"
+    INVALID_AMOUNT = "invalid_amount"
+
+
+# A C2B validation request's outcome is its decision in words ("accepted 0: the app's rules pass"),
+# which the payment's confirmation later copies onto its transaction.
+ValidationSummary = NewType("ValidationSummary", str)
 
 
 def callback_url(base_url: str, app: PaymentApp, credentials: DarajaCredentials, route: str) -> str:
@@ -79,6 +122,7 @@ def reapplied(
     app = apps.by_id(callback.app_id)
     parsed = stored_as(callback.body, model)
     if app is None or parsed is None:
-        transactions.mark_callback(callback, "unparseable" if app else "unknown_app", None)
+        outcome = CallbackOutcome.UNPARSEABLE if app else CallbackOutcome.UNKNOWN_APP
+        transactions.mark_callback(callback, outcome, None)
         return
     apply(app, parsed)

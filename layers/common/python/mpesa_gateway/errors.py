@@ -121,3 +121,17 @@ class DarajaTimeout(GatewayError):
 
     status = 504
     code = "daraja_timeout"
+
+
+# The stores' errors. Not GatewayErrors: a failure of the gateway's own storage is answered like any
+# unexpected error (500, details in the logs only), and callbacks are acknowledged once stored.
+class StorageError(Exception):
+    """The gateway's storage failed a read or write (botocore's error is the cause)."""
+
+
+class StorageUnavailable(StorageError):
+    """Throttled, a server error, or unreachable: the same call may succeed a moment later."""
+
+
+class StorageConflict(StorageError):
+    """A write's condition did not hold where the store expected it to (e.g. the item is gone)."""

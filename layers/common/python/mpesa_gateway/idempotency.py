@@ -100,8 +100,11 @@ def replayed(
 def _idempotent_runner() -> Callable[..., Answer]:
     persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
 
-    @idempotent_function(data_keyword_argument="scope", persistence_store=persistence, config=CONFIG)
     def run_once(*, scope: Answer, run: Callable[[], Answer]) -> Answer:
         return run()
 
-    return run_once
+    # Powertools' decorator is untyped; the function it returns takes and answers what run_once does.
+    runner: Callable[..., Answer] = idempotent_function(
+        data_keyword_argument="scope", persistence_store=persistence, config=CONFIG
+    )(run_once)
+    return runner

@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import json
 import uuid
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -101,15 +101,18 @@ def _encode_cursor(key: dict[str, str]) -> str:
 def _decode_cursor(cursor: str, app_id: str) -> dict[str, str]:
     """The resume key, if it is one this app's listing could have produced."""
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        key: object = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         key = None
-    valid = (
+    if not _is_resume_key(key, app_id):
+        raise InvalidRequest("cursor is not one this listing gave out", field="cursor")
+    return key
+
+
+def _is_resume_key(key: object, app_id: str) -> TypeGuard[dict[str, str]]:
+    return (
         isinstance(key, dict)
         and set(key) == _CURSOR_KEYS
         and all(isinstance(value, str) for value in key.values())
         and key["gsi1pk"] == f"APP#{app_id}"
     )
-    if not valid:
-        raise InvalidRequest("cursor is not one this listing gave out", field="cursor")
-    return key

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from mpesa_gateway.c2b.patterns import check_pattern
+from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.phone import normalise_msisdn
 
 Msisdn = Annotated[str, BeforeValidator(normalise_msisdn)]
@@ -167,6 +168,12 @@ class DarajaCredentials(BaseModel):
     initiator_password: SecretStr | None = None
     callback_secret: SecretStr
 
+    def consumer(self) -> tuple[str, str]:
+        """The consumer key and secret Daraja's OAuth takes; a Personal (or half-provisioned) app has none."""
+        if self.consumer_key is None or self.consumer_secret is None:
+            raise InvalidRequest("This payment app has no Daraja consumer credentials", field="consumer_key")
+        return self.consumer_key, self.consumer_secret.get_secret_value()
+
 
 class TransactionStatus(StrEnum):
     PENDING = "PENDING"
@@ -192,6 +199,19 @@ class TransactionType(StrEnum):
     REVERSAL = "REVERSAL"
     STATUS_QUERY = "STATUS_QUERY"
     BALANCE_QUERY = "BALANCE_QUERY"
+
+
+class SettledBy(StrEnum):
+    """How a transaction's final status was learnt (stored as the value)."""
+
+    CALLBACK = "callback"  # the STK callback
+    QUERY = "query"  # STK Query's answer
+    REQUEST = "request"  # Daraja refused the request, or never got it
+    CONFIRMATION = "confirmation"  # a C2B confirmation
+    RESULT = "result"  # an asynchronous request's own Result
+    STATUS_QUERY = "status_query"  # a Transaction Status result about it
+    EXPIRY = "expiry"  # nothing learnt within the maximum age: the gateway gave up
+    SMS = "sms"  # an M-Pesa confirmation SMS
 
 
 class Transaction(BaseModel):
@@ -223,9 +243,7 @@ class Transaction(BaseModel):
     paid_amount: str | None = None
     paid_phone_number: str | None = None
     transaction_date: datetime | None = None
-    # How the final status was learnt: "callback", "query", "request" (refused), "confirmation" (C2B),
-    # "result", "status_query" or "expiry".
-    settled_by: str | None = None
+    settled_by: SettledBy | None = None
     # C2B: who paid, the business's balance after it, and what validation decided.
     payer_name: str | None = None
     org_account_balance: str | None = None

@@ -21,9 +21,10 @@ from mpesa_gateway import budget
 from mpesa_gateway.account.service import AccountService
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.c2b.service import C2BService
+from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome
 from mpesa_gateway.config import Settings
 from mpesa_gateway.express.service import ExpressService
-from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.results import ResultService
 from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore
@@ -78,15 +79,15 @@ class Reconciler:
             return "error"
 
     def _reapply(self, callback: RawCallback) -> str:
-        if callback.kind == "stk_callback":
+        if callback.kind is CallbackKind.STK:
             self._express.reapply(callback)
-        elif callback.kind in ("result", "timeout"):
+        elif callback.kind in (CallbackKind.RESULT, CallbackKind.TIMEOUT):
             self._results.reapply(callback)
-        elif callback.kind == "c2b_confirmation":
+        elif callback.kind is CallbackKind.C2B_CONFIRMATION:
             self._c2b.reapply(callback)
         else:
             # A C2B validation's answer was due within seconds: it cannot be given now; kept for people.
-            self._transactions.mark_callback(callback, "not_reapplied", None)
+            self._transactions.mark_callback(callback, CallbackOutcome.NOT_REAPPLIED, None)
         return "reapplied"
 
     def _check(self, transaction: Transaction) -> str:
@@ -100,8 +101,11 @@ class Reconciler:
     def _check_push(self, transaction: Transaction, age: timedelta) -> str:
         app = self._apps.by_id(transaction.app_id)
         interval = self._settings.status_query_interval_seconds
-        asking = app and transaction.checkout_request_id
-        if asking and self._transactions.claim_status_query(transaction.transaction_id, interval):
+        if (
+            app
+            and transaction.checkout_request_id
+            and self._transactions.claim_status_query(transaction.transaction_id, interval)
+        ):
             settled, _ = self._express.ask_daraja(app, transaction)
             if settled.status is not TransactionStatus.PENDING:
                 return settled.status.value
@@ -138,7 +142,7 @@ class Reconciler:
             status=TransactionStatus.EXPIRED,
             result_code=None,
             result_desc=f"Expired: {why}",
-            settled_by="expiry",
+            settled_by=SettledBy.EXPIRY,
         )
         settled = self._transactions.settle(transaction.transaction_id, expired)
         return TransactionStatus.EXPIRED.value if settled else "settled_meanwhile"

@@ -6,12 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from mpesa_gateway.apps import AppDirectory
-from mpesa_gateway.callbacks import applied_safely, read_callback, reapplied
+from mpesa_gateway.callbacks import (
+    CallbackKind,
+    CallbackOutcome,
+    applied_safely,
+    read_callback,
+    reapplied,
+)
 from mpesa_gateway.daraja.formats import NAIROBI, parse_daraja_timestamp
 from mpesa_gateway.daraja.results import DarajaResult, ResultEnvelope, parse_account_balance
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX
-from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.models import PaymentApp, SettledBy, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.observability import logger
 from mpesa_gateway.settling import settle_by_evidence
 from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
@@ -29,12 +35,12 @@ class ResultService:
         self._transactions = transactions
 
     def result(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
-        app, callback, result = self._receive(app_id, secret, raw_body, "result")
+        app, callback, result = self._receive(app_id, secret, raw_body, CallbackKind.RESULT)
         applied_safely(lambda: self._apply_stored(app, callback, result), app.app_id)
         return ACK
 
     def timeout(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
-        app, callback, result = self._receive(app_id, secret, raw_body, "timeout")
+        app, callback, result = self._receive(app_id, secret, raw_body, CallbackKind.TIMEOUT)
         applied_safely(lambda: self._apply_stored(app, callback, result), app.app_id)
         return ACK
 
@@ -47,8 +53,8 @@ class ResultService:
     def _apply_stored(self, app: PaymentApp, callback: RawCallback, result: DarajaResult) -> None:
         transaction = self._match(app, result)
         if transaction is None:
-            outcome = "unmatched"
-        elif callback.kind == "timeout":
+            outcome = CallbackOutcome.UNMATCHED
+        elif callback.kind is CallbackKind.TIMEOUT:
             outcome = self._note_timeout(transaction)
         else:
             outcome = self._apply(app, transaction, result)
@@ -56,14 +62,14 @@ class ResultService:
             callback, outcome, transaction.transaction_id if transaction else None
         )
 
-    def _note_timeout(self, transaction: Transaction) -> str:
+    def _note_timeout(self, transaction: Transaction) -> CallbackOutcome:
         if transaction.status is not TransactionStatus.PENDING:
-            return "late"
+            return CallbackOutcome.LATE
         self._transactions.note_error(transaction.transaction_id, QUEUE_TIMEOUT_NOTE)
-        return "timeout_noted"
+        return CallbackOutcome.TIMEOUT_NOTED
 
     def _receive(
-        self, app_id: str, secret: str | None, raw_body: str | None, kind: str
+        self, app_id: str, secret: str | None, raw_body: str | None, kind: CallbackKind
     ) -> tuple[PaymentApp, RawCallback, DarajaResult]:
         """The app, the stored raw callback, and the parsed Result; stored before anything else."""
         app = self._apps.for_callback(app_id, secret)
@@ -73,7 +79,7 @@ class ResultService:
         callback = new_callback(app.app_id, kind, key or "UNKEYED", body)
         self._transactions.save_callback(callback)
         if result is None:
-            self._transactions.mark_callback(callback, "unparseable", None)
+            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
             raise InvalidRequest(f"The body is not a Daraja {kind} (stored for inspection)")
         return app, callback, result
 
@@ -88,13 +94,13 @@ class ResultService:
             return None
         return found
 
-    def _apply(self, app: PaymentApp, transaction: Transaction, result: DarajaResult) -> str:
+    def _apply(self, app: PaymentApp, transaction: Transaction, result: DarajaResult) -> CallbackOutcome:
         parameters = result.parameters()
         settlement = Settlement(
             status=TransactionStatus.COMPLETED if result.succeeded else TransactionStatus.FAILED,
             result_code=result.result_code,
             result_desc=result.ResultDesc,
-            settled_by="result",
+            settled_by=SettledBy.RESULT,
             # A failure's TransactionID is a placeholder (NLJ0000000), never a receipt.
             receipt_number=(result.TransactionID or _text(parameters.get("TransactionReceipt")))
             if result.succeeded
@@ -109,7 +115,7 @@ class ResultService:
         _, outcome = settle_by_evidence(self._transactions, transaction.transaction_id, settlement)
         about = transaction.related_transaction_id
         if (
-            outcome == "applied"
+            outcome is CallbackOutcome.APPLIED
             and not result.succeeded
             and transaction.type is TransactionType.REVERSAL
             and about
@@ -142,7 +148,7 @@ class ResultService:
             status=TransactionStatus.COMPLETED,
             result_code=0,
             result_desc="Completed (by transaction status query)",
-            settled_by="status_query",
+            settled_by=SettledBy.STATUS_QUERY,
             receipt_number=_text(parameters.get("ReceiptNo")),
         )
         asked_about = self._transactions.get(transaction_id)

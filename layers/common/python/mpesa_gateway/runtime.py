@@ -56,10 +56,11 @@ def pooled_session_once() -> requests.Session:
 
 def daraja_client(app: PaymentApp, credentials: DarajaCredentials) -> DarajaClient:
     settings = get_settings()
+    consumer_key, consumer_secret = credentials.consumer()
     return DarajaClient(
         settings.daraja_live_url if app.is_live else settings.daraja_sandbox_url,
-        credentials.consumer_key,
-        credentials.consumer_secret.get_secret_value(),
+        consumer_key,
+        consumer_secret,
         session=pooled_session_once(),
         tokens=token_cache(),
         timeouts=Timeouts(settings.daraja_connect_timeout_seconds, settings.daraja_read_timeout_seconds),

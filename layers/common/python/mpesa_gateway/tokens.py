@@ -30,7 +30,7 @@ class SigningKeys(BaseModel):
     @classmethod
     def from_secret(cls, value: dict[str, str]) -> SigningKeys:
         keys = {kid: key for kid, key in value.items() if kid != "active"}
-        return cls(active=value["active"], keys=keys)
+        return cls.model_validate({"active": value["active"], "keys": keys})
 
     def key(self, kid: str) -> bytes | None:
         found = self.keys.get(kid)

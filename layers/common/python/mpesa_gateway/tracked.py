@@ -17,6 +17,7 @@ from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.callbacks import callback_url
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
+from mpesa_gateway.daraja.payloads import ResultBody, ResultUrls
 from mpesa_gateway.daraja.security import security_credential
 from mpesa_gateway.errors import (
     DarajaRejected,
@@ -29,6 +30,7 @@ from mpesa_gateway.ledger import new_transaction_id
 from mpesa_gateway.models import (
     DarajaCredentials,
     PaymentApp,
+    SettledBy,
     Transaction,
     TransactionStatus,
     TransactionType,
@@ -105,11 +107,11 @@ def earlier_attempt(transactions: TransactionStore, requested: Transaction) -> T
     return earlier
 
 
-# Builds the Daraja payload from the transaction id (OriginatorConversationID) and the two callback URLs.
-PayloadBuilder = Callable[[str, dict[str, str]], dict[str, Any]]
+# Builds the Daraja body from the transaction id (OriginatorConversationID) and the two callback URLs.
+BodyBuilder = Callable[[str, ResultUrls], ResultBody]
 
 
-def result_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> dict[str, str]:
+def result_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> ResultUrls:
     return {
         "ResultURL": callback_url(base_url, app, credentials, "callback/result"),
         "QueueTimeOutURL": callback_url(base_url, app, credentials, "callback/timeout"),
@@ -144,7 +146,10 @@ def fail_unsent(
     transactions.settle(
         transaction_id,
         Settlement(
-            status=TransactionStatus.FAILED, result_code=None, result_desc=str(error), settled_by="request"
+            status=TransactionStatus.FAILED,
+            result_code=None,
+            result_desc=str(error),
+            settled_by=SettledBy.REQUEST,
         ),
     )
     if isinstance(error, DarajaNotSent):
@@ -171,7 +176,7 @@ class TrackedRequests:
         *,
         kind: TransactionType,
         path: str,
-        payload: PayloadBuilder,
+        body: BodyBuilder,
         base_url: str,
         what: str,
         amount: int = 0,
@@ -185,7 +190,7 @@ class TrackedRequests:
         the Idempotency-Key by callers that take one, so a retry finds its first attempt."""
         credentials = self._apps.credentials(app)
         transaction_id = transaction_id or new_transaction_id()
-        body = payload(
+        request = body(
             transaction_id, result_urls(base_url, app, credentials)
         )  # may refuse: nothing written yet
         now = datetime.now(UTC)
@@ -207,7 +212,7 @@ class TrackedRequests:
         if not self._transactions.create(transaction):
             return Tracked(transaction=earlier_attempt(self._transactions, transaction), accepted=None)
         try:
-            accepted = AsyncAccepted.model_validate(self._apps.daraja(app, credentials).post(path, body))
+            accepted = AsyncAccepted.model_validate(self._apps.daraja(app, credentials).post(path, request))
         except (DarajaOutcomeUnknown, ValidationError) as error:
             # The result or timeout callback, or a Transaction Status query, settles it.
             return Tracked(transaction=kept_pending(self._transactions, transaction, error), accepted=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from mpesa_gateway.daraja.payloads import AccountBalanceBody, ResultUrls, ReversalBody, TransactionStatusBody
 from mpesa_gateway.errors import GatewayError, InvalidRequest, ReversalInFlight
 from mpesa_gateway.ledger import Ledger, new_transaction_id
 from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
@@ -15,7 +16,6 @@ from mpesa_gateway.tracked import Tracked, TrackedRequests
 REVERSAL_PATH = "/mpesa/reversal/v1/request"
 STATUS_PATH = "/mpesa/transactionstatus/v1/query"
 BALANCE_PATH = "/mpesa/accountbalance/v1/query"
-SHORT_CODE_IDENTIFIER = "4"
 # Requests Daraja answers later, which carry the gateway's id as their OriginatorConversationID.
 _SENT_TO_DARAJA = frozenset({TransactionType.B2C, TransactionType.B2B, TransactionType.REVERSAL})
 # Only payments move money; a reversal, status or balance request has nothing to undo.
@@ -43,7 +43,8 @@ class AccountService:
             raise InvalidRequest(
                 f"A {original.type.value} request moves no money and cannot be reversed", field="transaction"
             )
-        if original.status is not TransactionStatus.COMPLETED or not original.receipt_number:
+        receipt = original.receipt_number
+        if original.status is not TransactionStatus.COMPLETED or not receipt:
             raise InvalidRequest(
                 f"Only a completed transaction with a receipt can be reversed ({original.status.value})",
                 field="transaction",
@@ -51,7 +52,9 @@ class AccountService:
         reversal_id = new_transaction_id(idempotency_scope)
         self._claim_reversal(original, reversal_id)
         try:
-            tracked = self._send_reversal(app, original, request, base_url, reversal_id)
+            tracked = self._send_reversal(
+                app, original, receipt=receipt, request=request, base_url=base_url, reversal_id=reversal_id
+            )
         except GatewayError:
             # Refused or never sent (or bad configuration): nothing is on its way.
             self._transactions.release_reversal(original.transaction_id, reversal_id)
@@ -75,33 +78,32 @@ class AccountService:
         self,
         app: PaymentApp,
         original: Transaction,
+        *,
+        receipt: str,
         request: ReversalRequest,
         base_url: str,
         reversal_id: str,
     ) -> Tracked:
         name, credential = self._tracked.initiator(app)
 
-        def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
-            return {
-                "Initiator": name,
-                "SecurityCredential": credential,
+        def body(transaction_id: str, urls: ResultUrls) -> ReversalBody:
+            return ReversalBody(
+                Initiator=name,
+                SecurityCredential=credential,
                 # As for B2B: the gateway's id, so a reversal whose answer was lost can still be asked about.
-                "OriginatorConversationID": transaction_id,
-                "CommandID": "TransactionReversal",
-                "TransactionID": original.receipt_number,
-                "Amount": _exact_amount(original),
-                "ReceiverParty": app.short_code,
-                "RecieverIdentifierType": "11",  # Safaricom's spelling and value for reversals
-                "Remarks": request.remarks,
-                "Occasion": "",
+                OriginatorConversationID=transaction_id,
+                TransactionID=receipt,
+                Amount=_exact_amount(original),
+                ReceiverParty=app.short_code,
+                Remarks=request.remarks,
                 **urls,
-            }
+            )
 
         return self._tracked.start(
             app,
             kind=TransactionType.REVERSAL,
             path=REVERSAL_PATH,
-            payload=payload,
+            body=body,
             base_url=base_url,
             what="reversal",
             transaction_id=reversal_id,
@@ -121,25 +123,22 @@ class AccountService:
             )
         name, credential = self._tracked.initiator(app)
 
-        def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
-            return {
-                "Initiator": name,
-                "SecurityCredential": credential,
-                "CommandID": "TransactionStatusQuery",
-                "TransactionID": original.receipt_number or "",
-                "OriginalConversationID": conversation or "",
-                "PartyA": app.short_code,
-                "IdentifierType": SHORT_CODE_IDENTIFIER,
-                "Remarks": "Status",
-                "Occasion": "",
+        def body(transaction_id: str, urls: ResultUrls) -> TransactionStatusBody:
+            return TransactionStatusBody(
+                Initiator=name,
+                SecurityCredential=credential,
+                TransactionID=original.receipt_number or "",
+                OriginalConversationID=conversation or "",
+                PartyA=app.short_code,
+                Remarks="Status",
                 **urls,
-            }
+            )
 
         return self._tracked.start(
             app,
             kind=TransactionType.STATUS_QUERY,
             path=STATUS_PATH,
-            payload=payload,
+            body=body,
             base_url=base_url,
             what="status query",
             **_about(original),
@@ -148,22 +147,20 @@ class AccountService:
     def balance(self, app: PaymentApp, base_url: str) -> Tracked:
         name, credential = self._tracked.initiator(app)
 
-        def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
-            return {
-                "Initiator": name,
-                "SecurityCredential": credential,
-                "CommandID": "AccountBalance",
-                "PartyA": app.short_code,
-                "IdentifierType": SHORT_CODE_IDENTIFIER,
-                "Remarks": "Balance",
+        def body(transaction_id: str, urls: ResultUrls) -> AccountBalanceBody:
+            return AccountBalanceBody(
+                Initiator=name,
+                SecurityCredential=credential,
+                PartyA=app.short_code,
+                Remarks="Balance",
                 **urls,
-            }
+            )
 
         return self._tracked.start(
             app,
             kind=TransactionType.BALANCE_QUERY,
             path=BALANCE_PATH,
-            payload=payload,
+            body=body,
             base_url=base_url,
             what="balance query",
         )

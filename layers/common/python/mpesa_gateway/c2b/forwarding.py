@@ -16,7 +16,7 @@ import json
 import socket
 import ssl
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import certifi
@@ -108,7 +108,8 @@ def _post(connection: socket.socket, netloc: str, target: str, payload: bytes, d
     connection.settimeout(_remaining(deadline))
     connection.sendall(request)
     answer = _read(connection, deadline)
-    response = http.client.HTTPResponse(_Recorded(answer), method="POST")
+    # http.client reads the answer through the socket's makefile() only, which _Recorded provides.
+    response = http.client.HTTPResponse(cast("socket.socket", _Recorded(answer)), method="POST")
     response.begin()
     # Anything but a 2xx (a redirect included) is no answer: the app's default decides.
     if not 200 <= response.status < 300:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -12,8 +12,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.c2b.models import C2BPayment, SimulateRequest
 from mpesa_gateway.c2b.validation import Decision, Forwarder, decide, payment_problem
-from mpesa_gateway.callbacks import applied_safely, callback_url, read_callback, reapplied
+from mpesa_gateway.callbacks import (
+    CallbackKind,
+    CallbackOutcome,
+    applied_safely,
+    callback_url,
+    read_callback,
+    reapplied,
+)
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
+from mpesa_gateway.daraja.payloads import C2BSimulateBody, DarajaBody, RegisterUrlBody
 from mpesa_gateway.errors import (
     DarajaRejected,
     DarajaRejectedContent,
@@ -28,6 +36,7 @@ from mpesa_gateway.models import (
     DarajaCredentials,
     LipaCommand,
     PaymentApp,
+    SettledBy,
     Transaction,
     TransactionStatus,
     TransactionType,
@@ -35,7 +44,8 @@ from mpesa_gateway.models import (
 from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.store.transactions import RawCallback, TransactionStore, new_callback
 
-DARAJA_PATHS = {
+C2BCall = Literal["register", "simulate"]
+DARAJA_PATHS: dict[C2BCall, str] = {
     "register": "/mpesa/c2b/{version}/registerurl",
     "simulate": "/mpesa/c2b/{version}/simulate",
 }
@@ -67,13 +77,6 @@ def forbidden_word(url: str) -> str | None:
     return next((word for word in FORBIDDEN_URL_WORDS if word in lowered), None)
 
 
-def c2b_urls(base_url: str, app: PaymentApp, credentials: DarajaCredentials) -> dict[str, str]:
-    return {
-        "ValidationURL": callback_url(base_url, app, credentials, "validateTransaction"),
-        "ConfirmationURL": callback_url(base_url, app, credentials, "callback/confirmation"),
-    }
-
-
 class C2BService:
     def __init__(
         self, apps: AppDirectory, transactions: TransactionStore, forward: Forwarder, max_amount: int
@@ -94,39 +97,40 @@ class C2BService:
                 field="PUBLIC_BASE_URL",
             )
         credentials = self._apps.credentials(app)
-        payload = {
-            "ShortCode": app.short_code,
-            "ResponseType": app.c2b_response_type.value,
-            **c2b_urls(base_url, app, credentials),
-        }
-        return self._call_daraja(app, credentials, "register", payload, "the URLs were not registered")
+        body = RegisterUrlBody(
+            ShortCode=app.short_code,
+            ResponseType=app.c2b_response_type,
+            ValidationURL=callback_url(base_url, app, credentials, "validateTransaction"),
+            ConfirmationURL=callback_url(base_url, app, credentials, "callback/confirmation"),
+        )
+        return self._call_daraja(app, credentials, "register", body, "the URLs were not registered")
 
     def simulate(self, app: PaymentApp, request: SimulateRequest) -> dict[str, Any]:
         """Ask the sandbox to play a customer paying the app's short code."""
         if app.is_live:
             raise OperationNotAllowed("simulateTransaction works on sandbox apps only", field="is_live")
         paybill = app.c2b_command is LipaCommand.PAYBILL
-        payload = {
-            "ShortCode": app.short_code,
-            "CommandID": app.c2b_command.value,
-            "Amount": request.amount,
-            "Msisdn": request.phone_number,
-            "BillRefNumber": request.reference if paybill else None,  # tills take no account number
-        }
+        body = C2BSimulateBody(
+            ShortCode=app.short_code,
+            CommandID=app.c2b_command,
+            Amount=request.amount,
+            Msisdn=request.phone_number,
+            BillRefNumber=request.reference if paybill else None,  # tills take no account number
+        )
         credentials = self._apps.credentials(app)
-        return self._call_daraja(app, credentials, "simulate", payload, "no payment was simulated")
+        return self._call_daraja(app, credentials, "simulate", body, "no payment was simulated")
 
     def _call_daraja(
         self,
         app: PaymentApp,
         credentials: DarajaCredentials,
-        action: str,
-        payload: dict[str, Any],
+        action: C2BCall,
+        body: DarajaBody,
         undone: str,
     ) -> dict[str, Any]:
         path = DARAJA_PATHS[action].format(version=app.c2b_api_version.value)
         try:
-            return DarajaAnswer.model_validate(self._apps.daraja(app, credentials).post(path, payload)).data()
+            return DarajaAnswer.model_validate(self._apps.daraja(app, credentials).post(path, body)).data()
         except DarajaError as error:
             raise _refusal(error, action) from None
         except DarajaNotSent:
@@ -150,7 +154,7 @@ class C2BService:
         app = self._apps.for_callback(app_id, secret)
         body, payment = read_callback(raw_body, C2BPayment)
         callback = new_callback(
-            app.app_id, "c2b_validation", payment.TransID if payment else "UNPARSEABLE", body
+            app.app_id, CallbackKind.C2B_VALIDATION, payment.TransID if payment else "UNPARSEABLE", body
         )
         self._transactions.save_callback(callback)
         if payment is None:
@@ -169,10 +173,10 @@ class C2BService:
         app = self._apps.for_callback(app_id, secret)
         body, payment = read_callback(raw_body, C2BPayment)
         key = payment.TransID if payment else "UNPARSEABLE"
-        callback = new_callback(app.app_id, "c2b_confirmation", key, body)
+        callback = new_callback(app.app_id, CallbackKind.C2B_CONFIRMATION, key, body)
         self._transactions.save_callback(callback)
         if payment is None:
-            self._transactions.mark_callback(callback, "unparseable", None)
+            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
             raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
         applied_safely(lambda: self._record(app, callback, payment), app.app_id)
         return CONFIRMATION_ACK
@@ -197,7 +201,9 @@ class C2BService:
         transaction = _transaction(app, payment, self._validation_of(app.app_id, payment.TransID))
         created = self._transactions.create(transaction)
         self._transactions.mark_callback(
-            callback, "recorded" if created else "duplicate", transaction.transaction_id
+            callback,
+            CallbackOutcome.RECORDED if created else CallbackOutcome.DUPLICATE,
+            transaction.transaction_id,
         )
         if created:
             metrics.add_metric(name="C2BPaymentRecorded", unit=MetricUnit.Count, value=1)
@@ -208,7 +214,7 @@ class C2BService:
         decisions = [
             c.outcome
             for c in self._transactions.callbacks_for(app_id, trans_id)
-            if c.kind == "c2b_validation"
+            if c.kind is CallbackKind.C2B_VALIDATION
         ]
         return decisions[-1] if decisions else None
 
@@ -236,7 +242,7 @@ def _transaction(app: PaymentApp, payment: C2BPayment, validation: str | None) -
         org_account_balance=payment.OrgAccountBalance or None,
         third_party_trans_id=payment.ThirdPartyTransID or None,
         validation=validation or "no validation request",
-        settled_by="confirmation",
+        settled_by=SettledBy.CONFIRMATION,
         created_at=now,
         updated_at=now,
     )

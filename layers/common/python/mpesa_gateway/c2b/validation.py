@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from mpesa_gateway.c2b.models import C2BPayment
 from mpesa_gateway.c2b.patterns import fullmatches
+from mpesa_gateway.callbacks import CallbackOutcome, ValidationSummary
 from mpesa_gateway.models import C2BValidationRules, PaymentApp
 
-ACCEPTED = "0"
-INVALID_ACCOUNT = "C2B00012"
-INVALID_AMOUNT = "C2B00013"
-INVALID_SHORT_CODE = "C2B00015"
-OTHER_ERROR = "C2B00016"
-_REJECTION_CODES = re.compile(r"^C2B0001[1-6]$")
+
+class ValidationCode(StrEnum):
+    """The ResultCode of a validation answer, as Daraja lists them: accepted, or why not."""
+
+    ACCEPTED = "0"
+    INVALID_MSISDN = "C2B00011"
+    INVALID_ACCOUNT = "C2B00012"
+    INVALID_AMOUNT = "C2B00013"
+    INVALID_KYC_DETAILS = "C2B00014"
+    INVALID_SHORT_CODE = "C2B00015"
+    OTHER_ERROR = "C2B00016"
+
+
+_REJECTION_CODES = frozenset(ValidationCode) - {ValidationCode.ACCEPTED}
 # Daraja documents BillRefNumber as at most 20 characters; a pattern never sees a longer one.
 MAX_ACCOUNT_LENGTH = 20
 _CENTS = Decimal("0.01")
@@ -27,30 +36,35 @@ _CENTS = Decimal("0.01")
 class Refusal:
     """Not this app's money: the code validation answers with, the outcome a confirmation is stored with."""
 
-    result_code: str
-    outcome: str
+    result_code: ValidationCode
+    outcome: CallbackOutcome
     reason: str
 
 
 @dataclass(frozen=True)
 class Decision:
-    result_code: str
+    result_code: ValidationCode
     reason: str
     third_party_trans_id: str | None = None
 
     @property
     def accepted(self) -> bool:
-        return self.result_code == ACCEPTED
+        return self.result_code is ValidationCode.ACCEPTED
 
     def answer(self) -> dict[str, str]:
         """What Daraja expects back, within its deadline."""
-        body = {"ResultCode": self.result_code, "ResultDesc": "Accepted" if self.accepted else "Rejected"}
+        body = {
+            "ResultCode": self.result_code.value,
+            "ResultDesc": "Accepted" if self.accepted else "Rejected",
+        }
         if self.third_party_trans_id:
             body["ThirdPartyTransID"] = self.third_party_trans_id
         return body
 
-    def summary(self) -> str:
-        return f"{'accepted' if self.accepted else 'rejected'} {self.result_code}: {self.reason}"
+    def summary(self) -> ValidationSummary:
+        return ValidationSummary(
+            f"{'accepted' if self.accepted else 'rejected'} {self.result_code.value}: {self.reason}"
+        )
 
 
 # Posts the payment to the merchant's URL within the timeout; returns its JSON answer, or None.
@@ -66,18 +80,30 @@ def payment_problem(app: PaymentApp, payment: C2BPayment, max_amount: int) -> Re
     """Why a payment is not money paid to this app: validation rejects it, a confirmation is not recorded."""
     if payment.BusinessShortCode not in {app.short_code, app.till_number}:
         return Refusal(
-            INVALID_SHORT_CODE, "short_code_mismatch", "the short code is not this app's (nor its till)"
+            ValidationCode.INVALID_SHORT_CODE,
+            CallbackOutcome.SHORT_CODE_MISMATCH,
+            "the short code is not this app's (nor its till)",
         )
     amount = payment.amount
     if amount is None or amount <= 0:
-        return Refusal(INVALID_AMOUNT, "invalid_amount", "the amount is not a positive number")
+        return Refusal(
+            ValidationCode.INVALID_AMOUNT,
+            CallbackOutcome.INVALID_AMOUNT,
+            "the amount is not a positive number",
+        )
     # Compared before quantize, which fails on amounts of more digits than Decimal's precision.
     if amount > max_amount:
         return Refusal(
-            INVALID_AMOUNT, "invalid_amount", f"above M-Pesa's per-transaction maximum of {max_amount}"
+            ValidationCode.INVALID_AMOUNT,
+            CallbackOutcome.INVALID_AMOUNT,
+            f"above M-Pesa's per-transaction maximum of {max_amount}",
         )
     if amount != amount.quantize(_CENTS):
-        return Refusal(INVALID_AMOUNT, "invalid_amount", "the amount has fractions of a cent")
+        return Refusal(
+            ValidationCode.INVALID_AMOUNT,
+            CallbackOutcome.INVALID_AMOUNT,
+            "the amount has fractions of a cent",
+        )
     return None
 
 
@@ -92,9 +118,9 @@ def _by_rules(app: PaymentApp, payment: C2BPayment, max_amount: int) -> Decision
 
 def _amount_problem(rules: C2BValidationRules, amount: Decimal) -> Decision | None:
     if rules.min_amount is not None and amount < rules.min_amount:
-        return Decision(INVALID_AMOUNT, f"below the minimum of {rules.min_amount}")
+        return Decision(ValidationCode.INVALID_AMOUNT, f"below the minimum of {rules.min_amount}")
     if rules.max_amount is not None and amount > rules.max_amount:
-        return Decision(INVALID_AMOUNT, f"above the maximum of {rules.max_amount}")
+        return Decision(ValidationCode.INVALID_AMOUNT, f"above the maximum of {rules.max_amount}")
     return None
 
 
@@ -103,28 +129,31 @@ def _account_problem(rules: C2BValidationRules, account: str) -> Decision | None
         # The payer types the account: bounded, and matched by RE2 in linear time whatever the pattern.
         if len(account) > MAX_ACCOUNT_LENGTH:
             return Decision(
-                INVALID_ACCOUNT, f"the account number is longer than {MAX_ACCOUNT_LENGTH} characters"
+                ValidationCode.INVALID_ACCOUNT,
+                f"the account number is longer than {MAX_ACCOUNT_LENGTH} characters",
             )
         if not fullmatches(rules.account_pattern, account):
-            return Decision(INVALID_ACCOUNT, "the account number does not match the app's pattern")
+            return Decision(
+                ValidationCode.INVALID_ACCOUNT, "the account number does not match the app's pattern"
+            )
     allowed = {value.casefold() for value in rules.allowed_accounts or ()}
     if rules.allowed_accounts is not None and account.casefold() not in allowed:
-        return Decision(INVALID_ACCOUNT, "the account number is not among the app's accounts")
+        return Decision(ValidationCode.INVALID_ACCOUNT, "the account number is not among the app's accounts")
     return None
 
 
 def _by_merchant(rules: C2BValidationRules, payment: C2BPayment, forward: Forwarder) -> Decision:
     if rules.forward_url is None:
-        return Decision(ACCEPTED, "the app's rules pass")
+        return Decision(ValidationCode.ACCEPTED, "the app's rules pass")
     answer = forward(rules.forward_url, payment.model_dump(), rules.forward_timeout_ms / 1000)
     code = str(answer.get("ResultCode")) if isinstance(answer, dict) else None
     third_party = answer.get("ThirdPartyTransID") if isinstance(answer, dict) else None
     third_party = str(third_party) if third_party else None
-    if code == ACCEPTED:
-        return Decision(ACCEPTED, "the merchant accepted", third_party)
-    if code and _REJECTION_CODES.match(code):
-        return Decision(code, "the merchant rejected", third_party)
+    if code == ValidationCode.ACCEPTED:
+        return Decision(ValidationCode.ACCEPTED, "the merchant accepted", third_party)
+    if code in _REJECTION_CODES:
+        return Decision(ValidationCode(code), "the merchant rejected", third_party)
     # No (usable) answer in time: the app's configured default stands in for the merchant.
     if rules.accept_when_unanswered:
-        return Decision(ACCEPTED, "the merchant did not answer; accepted by default")
-    return Decision(OTHER_ERROR, "the merchant did not answer; rejected by default")
+        return Decision(ValidationCode.ACCEPTED, "the merchant did not answer; accepted by default")
+    return Decision(ValidationCode.OTHER_ERROR, "the merchant did not answer; rejected by default")

@@ -18,6 +18,7 @@ from mpesa_gateway.daraja.errors import (
     DarajaNotSent,
     DarajaOutcomeUnknown,
 )
+from mpesa_gateway.daraja.payloads import DarajaBody
 from mpesa_gateway.daraja.token_cache import AccessToken, SharedTokenCache, cache_key
 
 OAUTH_PATH = "/oauth/v1/generate"
@@ -80,11 +81,12 @@ class DarajaClient:
         self._timeouts = timeouts
         self._token_key = cache_key(self._base_url, consumer_key)
 
-    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def post(self, path: str, body: DarajaBody) -> dict[str, Any]:
         """POST a product request; a rejected token is refreshed once and the call retried once.
 
         The retry is safe: Daraja refused the first attempt before doing anything with it.
         """
+        payload = body.as_json()
         token = self._tokens.get(self._token_key, self._fetch_token)
         try:
             return self._post_with(token, path, payload)

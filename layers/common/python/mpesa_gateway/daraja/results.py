@@ -20,7 +20,7 @@ class KeyValue(BaseModel):
 def _listed(value: Any) -> Any:
     """{"ResultParameter": {...}} and {"ResultParameter": [{...}]} alike become a list."""
     if isinstance(value, dict):
-        inner = next(iter(value.values()), [])
+        inner: Any = next(iter(value.values()), [])
         return inner if isinstance(inner, list) else [inner]
     return value if isinstance(value, list) else []
 

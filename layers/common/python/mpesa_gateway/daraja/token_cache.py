@@ -95,15 +95,15 @@ class SharedTokenCache:
         while True:
             now = self._clock()
             current = self._store.read(key)
-            usable = current is not None and current.value != rejected
-            if usable and current.is_valid(now, self._margin):
-                return self._remember(key, current)
+            usable = current if current is not None and current.value != rejected else None
+            if usable and usable.is_valid(now, self._margin):
+                return self._remember(key, usable)
             replacing = current.value if current else None
             if self._store.try_lease(key, self._owner, now, now + self._lease_seconds, replacing):
                 return self._fetch_and_share(key, fetch)
             # Someone else is refreshing: a token still inside its life beats waiting for theirs.
-            if usable and current.is_valid(now):
-                return current.value
+            if usable and usable.is_valid(now):
+                return usable.value
             if now >= deadline:
                 raise DarajaNotSent("timed out waiting for another caller to refresh the Daraja token")
             self._sleep(self._poll_seconds)

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from mpesa_gateway.daraja.formats import parse_daraja_timestamp
 from mpesa_gateway.express.models import StkCallback
-from mpesa_gateway.models import TransactionStatus
+from mpesa_gateway.models import SettledBy, TransactionStatus
 from mpesa_gateway.store.transactions import Settlement
 
 _STATUS_BY_RESULT_CODE = {
@@ -42,7 +42,7 @@ def from_callback(callback: StkCallback) -> Settlement:
         status=status_for(callback.ResultCode),
         result_code=callback.ResultCode,
         result_desc=callback.ResultDesc,
-        settled_by="callback",
+        settled_by=SettledBy.CALLBACK,
     )
     if metadata is None:
         return settlement
@@ -54,7 +54,7 @@ def from_callback(callback: StkCallback) -> Settlement:
             "receipt_number": str(receipt) if receipt is not None else None,
             "paid_amount": money(metadata.value("Amount")),
             "paid_phone_number": str(phone) if phone is not None else None,
-            "transaction_date": parse_daraja_timestamp(date) if date is not None else None,
+            "transaction_date": parse_daraja_timestamp(str(date)) if date is not None else None,
         }
     )
 
@@ -64,5 +64,8 @@ def from_query(result_code: int, result_desc: str) -> Settlement | None:
     if result_code not in _STATUS_BY_RESULT_CODE and result_code not in _FAILURE_CODES:
         return None
     return Settlement(
-        status=status_for(result_code), result_code=result_code, result_desc=result_desc, settled_by="query"
+        status=status_for(result_code),
+        result_code=result_code,
+        result_desc=result_desc,
+        settled_by=SettledBy.QUERY,
     )

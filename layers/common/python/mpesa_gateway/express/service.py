@@ -9,7 +9,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 from mpesa_gateway.apps import AppDirectory
-from mpesa_gateway.callbacks import applied_safely, callback_url, read_callback, reapplied, stored_as
+from mpesa_gateway.callbacks import (
+    CallbackKind,
+    CallbackOutcome,
+    applied_safely,
+    callback_url,
+    read_callback,
+    reapplied,
+    stored_as,
+)
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import (
     STK_QUERY_PENDING_CODE,
@@ -18,6 +26,7 @@ from mpesa_gateway.daraja.errors import (
     DarajaOutcomeUnknown,
 )
 from mpesa_gateway.daraja.formats import daraja_timestamp, stk_password
+from mpesa_gateway.daraja.payloads import StkPushBody, StkQueryBody
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.express import outcomes
 from mpesa_gateway.express.models import (
@@ -203,17 +212,19 @@ class ExpressService:
 
     def ask_daraja(self, app: PaymentApp, transaction: Transaction) -> tuple[Transaction, str | None]:
         """STK Query, settling the transaction if the customer has acted; else why it is still pending."""
+        if transaction.checkout_request_id is None:
+            return transaction, "Daraja's CheckoutRequestID is unknown: only the callback can settle it"
         credentials = self._apps.credentials(app)
         timestamp = daraja_timestamp()
-        payload = {
-            "BusinessShortCode": app.short_code,
-            "Password": stk_password(app.short_code, _passkey(credentials), timestamp),
-            "Timestamp": timestamp,
-            "CheckoutRequestID": transaction.checkout_request_id,
-        }
+        query = StkQueryBody(
+            BusinessShortCode=app.short_code,
+            Password=stk_password(app.short_code, _passkey(credentials), timestamp),
+            Timestamp=timestamp,
+            CheckoutRequestID=transaction.checkout_request_id,
+        )
         try:
             answer = StkQueryAnswer.model_validate(
-                self._apps.daraja(app, credentials).post(STK_QUERY_PATH, payload)
+                self._apps.daraja(app, credentials).post(STK_QUERY_PATH, query)
             )
         except DarajaError as error:
             pending = error.error_code == STK_QUERY_PENDING_CODE
@@ -235,11 +246,11 @@ class ExpressService:
         body, envelope = read_callback(raw_body, StkCallbackEnvelope)
         stk = envelope.Body.stkCallback if envelope else None
         callback = new_callback(
-            app.app_id, "stk_callback", stk.CheckoutRequestID if stk else "UNPARSEABLE", body
+            app.app_id, CallbackKind.STK, stk.CheckoutRequestID if stk else "UNPARSEABLE", body
         )
         self._transactions.save_callback(callback)
         if stk is None:
-            self._transactions.mark_callback(callback, "unparseable", None)
+            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
             raise InvalidRequest("The callback body is not an STK callback (stored for inspection)")
         metrics.add_metric(name="StkCallbackReceived", unit=MetricUnit.Count, value=1)
         applied_safely(lambda: self._apply_callback(app, callback, stk), app.app_id)
@@ -257,7 +268,7 @@ class ExpressService:
             # Another app's push is out of reach: only this app's own pushes can be matched.
             transaction = self._match_orphan(app, stk)
         if transaction is None:
-            self._transactions.mark_callback(callback, "unmatched", None)
+            self._transactions.mark_callback(callback, CallbackOutcome.UNMATCHED, None)
             logger.warning("STK callback for an unknown CheckoutRequestID", extra={"app_id": app.app_id})
             return None
         settlement = outcomes.from_callback(stk)
@@ -278,7 +289,7 @@ class ExpressService:
         try:
             for callback in self._transactions.callbacks_for(app.app_id, checkout_request_id):
                 envelope = stored_as(callback.body, StkCallbackEnvelope)
-                if callback.outcome in {"received", "unmatched"} and envelope:
+                if callback.outcome in {CallbackOutcome.RECEIVED, CallbackOutcome.UNMATCHED} and envelope:
                     transaction = (
                         self._apply_callback(app, callback, envelope.Body.stkCallback) or transaction
                     )
@@ -312,16 +323,16 @@ class ExpressService:
             return None
 
 
-def _doubt(transaction: Transaction, settlement: Settlement) -> str | None:
+def _doubt(transaction: Transaction, settlement: Settlement) -> CallbackOutcome | None:
     """Why a callback cannot settle this transaction as it says, if it cannot."""
     if settlement.status is not TransactionStatus.COMPLETED:
         return None
     if settlement.paid_amount is None:
-        return "success_without_metadata"
+        return CallbackOutcome.SUCCESS_WITHOUT_METADATA
     if settlement.paid_amount != outcomes.money(transaction.amount):
-        return "amount_mismatch"
+        return CallbackOutcome.AMOUNT_MISMATCH
     if settlement.paid_phone_number and settlement.paid_phone_number != transaction.phone_number:
-        return "phone_mismatch"
+        return CallbackOutcome.PHONE_MISMATCH
     return None
 
 
@@ -333,18 +344,18 @@ def _passkey(credentials: DarajaCredentials) -> str:
 
 def _push_payload(
     app: PaymentApp, credentials: DarajaCredentials, request: PaymentRequest, callback: str
-) -> dict[str, Any]:
+) -> StkPushBody:
     timestamp = daraja_timestamp()
-    return {
-        "BusinessShortCode": app.short_code,
-        "Password": stk_password(app.short_code, _passkey(credentials), timestamp),
-        "Timestamp": timestamp,
-        "TransactionType": app.stk_transaction_type.value,
-        "Amount": request.amount,
-        "PartyA": request.phone_number,
-        "PartyB": app.till_number or app.short_code,
-        "PhoneNumber": request.phone_number,
-        "CallBackURL": callback,
-        "AccountReference": request.reference,
-        "TransactionDesc": request.description,
-    }
+    return StkPushBody(
+        BusinessShortCode=app.short_code,
+        Password=stk_password(app.short_code, _passkey(credentials), timestamp),
+        Timestamp=timestamp,
+        TransactionType=app.stk_transaction_type,
+        Amount=request.amount,
+        PartyA=request.phone_number,
+        PartyB=app.till_number or app.short_code,
+        PhoneNumber=request.phone_number,
+        CallBackURL=callback,
+        AccountReference=request.reference,
+        TransactionDesc=request.description,
+    )

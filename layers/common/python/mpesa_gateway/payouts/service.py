@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from mpesa_gateway.daraja.payloads import B2BPaymentBody, B2CPaymentBody, PartyIdentifier, ResultUrls
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.ledger import new_transaction_id
 from mpesa_gateway.models import Driver, PaymentApp, TransactionType
@@ -17,8 +16,8 @@ REQUEST_MODELS: dict[Driver, type[B2CRequest] | type[B2BRequest]] = {
 }
 B2C_PATH = "/mpesa/b2c/v3/paymentrequest"
 B2B_PATH = "/mpesa/b2b/v1/paymentrequest"
-# Daraja's receiver identifier types: 4 a short code (paybill/organisation), 2 a till.
-_RECEIVER_TYPE = {B2BCommand.BUSINESS_BUY_GOODS: "2"}
+# Buy Goods pays a till; the other commands pay a short code (paybill or organisation).
+_RECEIVER_TYPE = {B2BCommand.BUSINESS_BUY_GOODS: PartyIdentifier.TILL}
 
 
 class PayoutService:
@@ -39,22 +38,22 @@ class PayoutService:
     def _b2c(self, app: PaymentApp, request: B2CRequest, base_url: str, scope: str | None) -> Tracked:
         name, credential = self._tracked.initiator(app)
 
-        def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
-            return {
-                "OriginatorConversationID": transaction_id,
-                "InitiatorName": name,
-                "SecurityCredential": credential,
-                "CommandID": request.command_id.value,
-                "Amount": request.amount,
-                "PartyA": app.short_code,
-                "PartyB": request.phone_number,
-                "Remarks": request.remarks,
-                "Occassion": request.occasion,  # Safaricom's spelling
+        def body(transaction_id: str, urls: ResultUrls) -> B2CPaymentBody:
+            return B2CPaymentBody(
+                OriginatorConversationID=transaction_id,
+                InitiatorName=name,
+                SecurityCredential=credential,
+                CommandID=request.command_id,
+                Amount=request.amount,
+                PartyA=app.short_code,
+                PartyB=request.phone_number,
+                Remarks=request.remarks,
+                Occassion=request.occasion,
                 **urls,
-            }
+            )
 
         return self._tracked.start(
-            app, kind=TransactionType.B2C, path=B2C_PATH, payload=payload, base_url=base_url, what="payment",
+            app, kind=TransactionType.B2C, path=B2C_PATH, body=body, base_url=base_url, what="payment",
             amount=request.amount, party=request.phone_number, description=request.remarks,
             transaction_id=new_transaction_id(scope),
         )  # fmt: skip
@@ -66,25 +65,24 @@ class PayoutService:
             )
         name, credential = self._tracked.initiator(app)
 
-        def payload(transaction_id: str, urls: dict[str, str]) -> dict[str, Any]:
-            return {
+        def body(transaction_id: str, urls: ResultUrls) -> B2BPaymentBody:
+            return B2BPaymentBody(
                 # As for B2C, the gateway's id; results are matched by ConversationID too, either way.
-                "OriginatorConversationID": transaction_id,
-                "Initiator": name,
-                "SecurityCredential": credential,
-                "CommandID": request.command_id.value,
-                "SenderIdentifierType": "4",
-                "RecieverIdentifierType": _RECEIVER_TYPE.get(request.command_id, "4"),  # Safaricom's spelling
-                "Amount": request.amount,
-                "PartyA": app.short_code,
-                "PartyB": request.receiver_short_code,
-                "AccountReference": request.reference,
-                "Remarks": request.remarks,
+                OriginatorConversationID=transaction_id,
+                Initiator=name,
+                SecurityCredential=credential,
+                CommandID=request.command_id,
+                RecieverIdentifierType=_RECEIVER_TYPE.get(request.command_id, PartyIdentifier.SHORT_CODE),
+                Amount=request.amount,
+                PartyA=app.short_code,
+                PartyB=request.receiver_short_code,
+                AccountReference=request.reference,
+                Remarks=request.remarks,
                 **urls,
-            }
+            )
 
         return self._tracked.start(
-            app, kind=TransactionType.B2B, path=B2B_PATH, payload=payload, base_url=base_url, what="payment",
+            app, kind=TransactionType.B2B, path=B2B_PATH, body=body, base_url=base_url, what="payment",
             amount=request.amount, party=request.receiver_short_code, reference=request.reference,
             description=request.remarks, transaction_id=new_transaction_id(scope),
         )  # fmt: skip

@@ -25,7 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from mpesa_gateway.daraja.formats import nairobi_now
 from mpesa_gateway.errors import NotFound, NotProcessable
 from mpesa_gateway.ledger import sms_transaction_id
-from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.models import PaymentApp, SettledBy, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.observability import metrics
 from mpesa_gateway.personal.models import ExtractRequest
 from mpesa_gateway.sms import NotATransaction, ParsedSms, parse_sms
@@ -108,7 +108,7 @@ def _transaction(app: PaymentApp, parsed: ParsedSms, details: dict[str, Any]) ->
         receipt_number=parsed.transaction_id,
         transaction_date=parsed.transaction_time,
         payer_name=parsed.payer_name or None,
-        settled_by="sms",
+        settled_by=SettledBy.SMS,
         details=details,
         created_at=now,
         updated_at=now,

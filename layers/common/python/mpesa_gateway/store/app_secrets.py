@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from pydantic import SecretStr
 
 from mpesa_gateway.models import DarajaCredentials
+from mpesa_gateway.store.dynamo import storage_errors
 
 
 class AppSecretExists(Exception):
@@ -24,6 +25,7 @@ class AppSecretNotFound(LookupError):
     pass
 
 
+@storage_errors
 class AppSecretStore:
     def __init__(self, prefix: str, kms_key_id: str | None = None, client: Any = None) -> None:
         self._prefix = prefix

@@ -6,15 +6,19 @@ import random
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from functools import cache
-from typing import Any, TypeVar
+from functools import cache, wraps
+from types import FunctionType
+from typing import Any, ParamSpec, TypeVar
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from mpesa_gateway import budget
+from mpesa_gateway.errors import StorageConflict, StorageError, StorageUnavailable
 
 Result = TypeVar("Result")
+Params = ParamSpec("Params")
+Store = TypeVar("Store", bound=type)
 # Errors that say "not now" rather than "no": the same write may succeed a moment later.
 _TRANSIENT_CODES = frozenset(
     {
@@ -99,6 +103,35 @@ def with_retries(call: Callable[[], Result]) -> Result:
                 raise
         time.sleep(pause)
         attempt += 1
+
+
+def storage_errors(store: Store) -> Store:
+    """The class's public methods raise the store's own errors, never botocore's."""
+    for name, member in list(vars(store).items()):
+        if isinstance(member, FunctionType) and not name.startswith("_"):
+            setattr(store, name, _translated(member))
+    return store
+
+
+def _translated(method: Callable[Params, Result]) -> Callable[Params, Result]:
+    @wraps(method)
+    def call(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return method(*args, **kwargs)
+        except ClientError as error:
+            raise _storage_error(error) from error
+        except BotoCoreError as error:  # unreachable, timed out, ...
+            raise StorageUnavailable(str(error)) from error
+
+    return call
+
+
+def _storage_error(error: ClientError) -> StorageError:
+    if is_condition_failure(error):
+        return StorageConflict(str(error))
+    if is_transient(error):
+        return StorageUnavailable(str(error))
+    return StorageError(str(error))
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
-from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from mpesa_gateway.daraja.token_cache import AccessToken
 from mpesa_gateway.models import PaymentApp
-from mpesa_gateway.store.dynamo import from_item, is_condition_failure, query_all, table, to_item
+from mpesa_gateway.store.dynamo import conditionally, from_item, query_all, storage_errors, table, to_item
 
 
 class Merchant(BaseModel):
@@ -49,6 +48,7 @@ def _merchant_item(merchant: Merchant) -> dict[str, Any]:
     )
 
 
+@storage_errors
 class DynamoRegistry:
     def __init__(self, table_name: str) -> None:
         self._table = table(table_name)
@@ -86,13 +86,9 @@ class DynamoRegistry:
         return self._put_new(_merchant_item(merchant))
 
     def _put_new(self, item: dict[str, Any]) -> bool:
-        try:
-            self._table.put_item(Item=item, ConditionExpression=Attr("pk").not_exists())
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return conditionally(
+            lambda: self._table.put_item(Item=item, ConditionExpression=Attr("pk").not_exists())
+        )
 
     def _query_index(self, condition: Any) -> list[dict[str, Any]]:
         return query_all(self._table, IndexName="by_merchant", KeyConditionExpression=condition)
@@ -102,6 +98,7 @@ class DynamoRegistry:
         return from_item(item) if item else None
 
 
+@storage_errors
 class DynamoTokenStore:
     """The shared token cache's record, with a lease taken by conditional write."""
 
@@ -145,12 +142,8 @@ class DynamoTokenStore:
 
     def _write_if(self, key: str, expression: str, values: dict[str, Any] | None, condition: Any) -> bool:
         extra = {"ExpressionAttributeValues": values} if values else {}
-        try:
-            self._table.update_item(
+        return conditionally(
+            lambda: self._table.update_item(
                 Key=self._key(key), UpdateExpression=expression, ConditionExpression=condition, **extra
             )
-        except ClientError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        )

@@ -13,13 +13,14 @@ import operator
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import reduce
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
-from mpesa_gateway.store.dynamo import conditionally, from_item, table, to_item, with_retries
+from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome, ValidationSummary
+from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.store.dynamo import conditionally, from_item, storage_errors, table, to_item, with_retries
 
 
 class Settlement(BaseModel):
@@ -28,7 +29,7 @@ class Settlement(BaseModel):
     status: TransactionStatus
     result_code: int | str | None
     result_desc: str
-    settled_by: str
+    settled_by: SettledBy
     receipt_number: str | None = None
     paid_amount: str | None = None
     paid_phone_number: str | None = None
@@ -55,11 +56,14 @@ class RawCallback(BaseModel):
 
     callback_id: str
     app_id: str
-    kind: str  # stk_callback, c2b_validation, c2b_confirmation
+    kind: CallbackKind
     key: str
     received_at: datetime
     body: dict[str, Any]
-    outcome: str = "received"
+    # Left to right: a stored outcome is the enum's value when it is one, else a validation's summary.
+    outcome: Annotated[CallbackOutcome | ValidationSummary, Field(union_mode="left_to_right")] = (
+        CallbackOutcome.RECEIVED
+    )
     transaction_id: str | None = None
 
 
@@ -104,8 +108,12 @@ class TransactionStore(Protocol):
     ) -> None: ...
     def latest_balance(self, app_id: str) -> dict[str, Any] | None: ...
     def save_callback(self, callback: RawCallback) -> None: ...
-    def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None: ...
-    def recent_callbacks(self, app_id: str, outcome: str | None, limit: int) -> list[RawCallback]: ...
+    def mark_callback(
+        self, callback: RawCallback, outcome: CallbackOutcome | ValidationSummary, transaction_id: str | None
+    ) -> None: ...
+    def recent_callbacks(
+        self, app_id: str, outcome: CallbackOutcome | ValidationSummary | None, limit: int
+    ) -> list[RawCallback]: ...
     def callbacks_for(self, app_id: str, key: str) -> list[RawCallback]: ...
 
 
@@ -120,7 +128,7 @@ OVERRULABLE_STATUSES = (
     TransactionStatus.TIMEOUT,
     TransactionStatus.EXPIRED,
 )
-OVERRULABLE_SETTLERS = ("request", "query", "expiry")
+OVERRULABLE_SETTLERS = (SettledBy.REQUEST, SettledBy.QUERY, SettledBy.EXPIRY)
 
 
 def _now() -> datetime:
@@ -146,6 +154,7 @@ def _callback_key(callback: RawCallback) -> dict[str, str]:
     }
 
 
+@storage_errors
 class DynamoTransactionStore:
     def __init__(self, table_name: str) -> None:
         self._table_name = table_name
@@ -283,11 +292,11 @@ class DynamoTransactionStore:
         """Evidence replaces a final status learnt from weaker evidence: proof that money moved replaces
         a refusal, a query's answer or an expiry; any callback or result replaces an expiry. The conflict
         is kept on the record. None when the transaction is in no status this evidence replaces."""
+        statuses: tuple[TransactionStatus, ...] = (TransactionStatus.EXPIRED,)
+        settlers: tuple[SettledBy, ...] = (SettledBy.EXPIRY,)
         if settlement.status is TransactionStatus.COMPLETED:
             statuses, settlers = OVERRULABLE_STATUSES, OVERRULABLE_SETTLERS
-        else:
-            statuses, settlers = (TransactionStatus.EXPIRED,), ("expiry",)
-        condition = _status_in(statuses) & Attr("settled_by").is_in(list(settlers))
+        condition = _status_in(statuses) & Attr("settled_by").is_in([settler.value for settler in settlers])
         return self._update_if(transaction_id, settlement, condition, {"conflict": conflict[:500]})
 
     def flag_conflict(self, transaction_id: str, conflict: str) -> None:
@@ -533,14 +542,18 @@ class DynamoTransactionStore:
         }
         with_retries(lambda: self._table.put_item(Item=to_item(item)))
 
-    def mark_callback(self, callback: RawCallback, outcome: str, transaction_id: str | None) -> None:
+    def mark_callback(
+        self, callback: RawCallback, outcome: CallbackOutcome | ValidationSummary, transaction_id: str | None
+    ) -> None:
         self._table.update_item(
             Key=_callback_key(callback),
             UpdateExpression=f"SET outcome = :o, transaction_id = :t REMOVE {PENDING_PK}, {PENDING_SK}",
-            ExpressionAttributeValues={":o": outcome, ":t": transaction_id},
+            ExpressionAttributeValues={":o": str(outcome), ":t": transaction_id},
         )
 
-    def recent_callbacks(self, app_id: str, outcome: str | None, limit: int) -> list[RawCallback]:
+    def recent_callbacks(
+        self, app_id: str, outcome: CallbackOutcome | ValidationSummary | None, limit: int
+    ) -> list[RawCallback]:
         """An app's stored callbacks, newest first, optionally only those with one outcome."""
         query: dict[str, Any] = {
             "IndexName": "by_app",
@@ -548,7 +561,7 @@ class DynamoTransactionStore:
             "ScanIndexForward": False,
         }
         if outcome:
-            query["FilterExpression"] = Attr("outcome").eq(outcome)
+            query["FilterExpression"] = Attr("outcome").eq(str(outcome))
         items, _ = self._read_pages(query, limit, start=None)
         return [RawCallback.model_validate(item) for item in items]
 
@@ -560,7 +573,7 @@ class DynamoTransactionStore:
         return [RawCallback.model_validate(from_item(item)) for item in answer.get("Items", [])]
 
 
-def new_callback(app_id: str, kind: str, key: str, body: dict[str, Any]) -> RawCallback:
+def new_callback(app_id: str, kind: CallbackKind, key: str, body: dict[str, Any]) -> RawCallback:
     return RawCallback(
         callback_id=uuid.uuid4().hex,
         app_id=app_id,

@@ -1,0 +1,140 @@
+"""The request bodies the gateway sends to Daraja, one model per API.
+
+Field names are Daraja's, Safaricom's misspellings included (`Occassion`, `RecieverIdentifierType`);
+fixed values are defaults. Every field is sent, None as JSON null (a till's C2B simulate has a null
+BillRefNumber).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal, TypedDict
+
+from pydantic import BaseModel, ConfigDict
+
+from mpesa_gateway.models import C2BResponseType, LipaCommand
+from mpesa_gateway.payouts.models import B2BCommand, B2CCommand
+
+
+class PartyIdentifier(StrEnum):
+    """Daraja's IdentifierType values: what kind of party a number is."""
+
+    MSISDN = "1"
+    TILL = "2"
+    SHORT_CODE = "4"  # a paybill or organisation short code
+    REVERSAL_RECEIVER = "11"  # what reversals take for the short code that received the payment
+
+
+class DarajaBody(BaseModel):
+    """A request body exactly as Daraja takes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def as_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class StkPushBody(DarajaBody):
+    BusinessShortCode: str
+    Password: str
+    Timestamp: str
+    TransactionType: LipaCommand = LipaCommand.PAYBILL
+    Amount: int
+    PartyA: str
+    PartyB: str  # the short code, or the till for Buy Goods
+    PhoneNumber: str
+    CallBackURL: str
+    AccountReference: str
+    TransactionDesc: str
+
+
+class StkQueryBody(DarajaBody):
+    BusinessShortCode: str
+    Password: str
+    Timestamp: str
+    CheckoutRequestID: str
+
+
+class RegisterUrlBody(DarajaBody):
+    ShortCode: str
+    ResponseType: C2BResponseType = C2BResponseType.COMPLETED
+    ValidationURL: str
+    ConfirmationURL: str
+
+
+class C2BSimulateBody(DarajaBody):
+    ShortCode: str
+    CommandID: LipaCommand = LipaCommand.PAYBILL
+    Amount: int
+    Msisdn: str
+    BillRefNumber: str | None  # null for tills, which take no account number
+
+
+class ResultUrls(TypedDict):
+    """Where an asynchronous request's Result and queue timeout are sent."""
+
+    ResultURL: str
+    QueueTimeOutURL: str
+
+
+class ResultBody(DarajaBody):
+    """A request Daraja answers later, at its ResultURL (or QueueTimeOutURL)."""
+
+    SecurityCredential: str
+    ResultURL: str
+    QueueTimeOutURL: str
+
+
+class B2CPaymentBody(ResultBody):
+    OriginatorConversationID: str
+    InitiatorName: str
+    CommandID: B2CCommand
+    Amount: int
+    PartyA: str
+    PartyB: str
+    Remarks: str
+    Occassion: str = ""  # Safaricom's spelling
+
+
+class B2BPaymentBody(ResultBody):
+    OriginatorConversationID: str
+    Initiator: str
+    CommandID: B2BCommand
+    SenderIdentifierType: PartyIdentifier = PartyIdentifier.SHORT_CODE
+    RecieverIdentifierType: PartyIdentifier = PartyIdentifier.SHORT_CODE  # Safaricom's spelling
+    Amount: int
+    PartyA: str
+    PartyB: str
+    AccountReference: str
+    Remarks: str
+
+
+class ReversalBody(ResultBody):
+    Initiator: str
+    OriginatorConversationID: str
+    CommandID: Literal["TransactionReversal"] = "TransactionReversal"
+    TransactionID: str
+    Amount: int | str  # cents included when the payment had them ("100.50")
+    ReceiverParty: str
+    RecieverIdentifierType: PartyIdentifier = PartyIdentifier.REVERSAL_RECEIVER  # Safaricom's spelling
+    Remarks: str
+    Occasion: str = ""
+
+
+class TransactionStatusBody(ResultBody):
+    Initiator: str
+    CommandID: Literal["TransactionStatusQuery"] = "TransactionStatusQuery"
+    TransactionID: str = ""
+    OriginalConversationID: str = ""
+    PartyA: str
+    IdentifierType: PartyIdentifier = PartyIdentifier.SHORT_CODE
+    Remarks: str
+    Occasion: str = ""
+
+
+class AccountBalanceBody(ResultBody):
+    Initiator: str
+    CommandID: Literal["AccountBalance"] = "AccountBalance"
+    PartyA: str
+    IdentifierType: PartyIdentifier = PartyIdentifier.SHORT_CODE
+    Remarks: str
