@@ -42,7 +42,7 @@ from admin.models import (
 from admin.service import AdminService
 from admin.signing_keys import SigningKeyAdmin
 from admin.target import Target
-from mpesa_gateway.errors import GatewayError, InvalidRequest
+from mpesa_gateway.errors import GatewayError, InvalidRequest, StorageError
 from mpesa_gateway.models import C2BApiVersion, C2BResponseType, Driver
 
 PROG = "python -m admin"
@@ -441,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         body = error.to_body()
         body["error"]["message"] = spelled(error.message, [args.command_parser, parser])
         return _fail(body, 2 if isinstance(error, InvalidRequest) else 1)
-    except (ClientError, BotoCoreError) as error:
+    except (ClientError, BotoCoreError, StorageError) as error:  # stores wrap botocore; lookups do not
         return _fail({"error": {"code": "aws_error", "message": str(error)}}, 1)
     print(json.dumps(to_jsonable_python(result), indent=2))
     return 0

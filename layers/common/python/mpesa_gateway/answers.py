@@ -41,19 +41,19 @@ UNKNOWN_OUTCOME = (
 )
 
 # A transaction as merchants see it: every stored field but the owning merchant's id.
-TransactionView: type[BaseModel] = create_model(
+TransactionView: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "TransactionView",
     __doc__="A transaction of any type, as the gateway tracks it.",
     **{
         name: (field.annotation, field)
         for name, field in Transaction.model_fields.items()
         if name != "merchant_id"
-    },  # type: ignore[call-overload]
+    },
 )
 
 
 class TransactionPage(Answer):
-    data: list[TransactionView]  # type: ignore[valid-type]
+    data: list[TransactionView]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
 
 

@@ -127,9 +127,10 @@ class BodyKind(StrEnum):
 
 
 # Who may call a route, as the OpenAPI document names it (schemes in infra/openapi.py).
-MERCHANT = [{"merchantBearer": []}]
-CALLBACK = [{"callbackSecret": []}]
-CLIENT = [{"clientBasic": []}]
+Security = list[dict[str, list[str]]]
+MERCHANT: Security = [{"merchantBearer": []}]
+CALLBACK: Security = [{"callbackSecret": []}]
+CLIENT: Security = [{"clientBasic": []}]
 
 
 def plain(status: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +160,7 @@ class GatewayResolver(APIGatewayRestResolver):
         self.exception_handler(RequestUnsupportedContentType)(self._unsupported_type)
         self.exception_handler(RequestValidationError)(self._invalid)
         # Looked up at each call, so tests can make a broken contract fail loudly instead.
-        self.exception_handler(ResponseValidationError)(lambda error: self._broken_contract(error))
+        self.exception_handler(ResponseValidationError)(lambda error: self._broken_contract(error))  # noqa: PLW0108
         self.exception_handler(Exception)(self._unexpected)
         self.not_found(self._no_route)
 
