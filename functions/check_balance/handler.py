@@ -17,7 +17,10 @@ from mpesa_gateway.models import Driver, Operation
 from mpesa_gateway.runtime import account_service, app_directory, personal_service
 
 app = GatewayResolver()
-Balance = Data[AsyncRequestAnswer | PersonalBalance]
+
+
+class Balance(Data[AsyncRequestAnswer | PersonalBalance]):
+    """Daraja's acceptance of the balance request (the balance arrives as its result), or Personal's."""
 
 
 @app.get(

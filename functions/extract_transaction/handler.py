@@ -20,7 +20,10 @@ from mpesa_gateway.personal.models import ExtractRequest
 from mpesa_gateway.runtime import app_directory, personal_service
 
 app = GatewayResolver()
-Extracted = Data[SmsTransaction | list[SmsTransaction | SmsRefusal]]
+
+
+class Extracted(Data[SmsTransaction | list[SmsTransaction | SmsRefusal]]):
+    """One message's transaction, or a batch's: each message's transaction or why it is not one."""
 
 
 @app.post(

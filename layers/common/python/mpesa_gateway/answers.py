@@ -14,24 +14,21 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
     create_model,
-    model_serializer,
 )
 
 from mpesa_gateway.models import Transaction, TransactionStatus
 
 
 class Answer(BaseModel):
-    """An answer's fields are exactly these: nothing undocumented leaves the gateway. What a service
-    left out stays out (an absent field is not sent as null), as Daraja's own answers do."""
+    """An answer's fields are exactly these: nothing undocumented leaves the gateway."""
 
     model_config = ConfigDict(extra="forbid")
 
-    @model_serializer(mode="wrap")
-    def _as_given(self, serialize: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        given = self.model_fields_set | set(self.model_extra or {})
-        return {name: value for name, value in serialize(self).items() if name in given}
+
+def omitted(description: str | None = None) -> Any:
+    """A field left out of the answer when it has no value, as Daraja's answers leave theirs out."""
+    return Field(default=None, exclude_if=lambda value: value is None, description=description)
 
 
 TRANSACTION_ID = Field(description="The gateway's id for this request; use it to ask for its status")
@@ -61,12 +58,12 @@ class PaymentRequestAnswer(Answer):
     """requestPayment: Daraja's acceptance of the push, or (202, or a replay) what the gateway knows."""
 
     transaction_id: str = TRANSACTION_ID
-    MerchantRequestID: str | None = None
-    CheckoutRequestID: str | None = Field(default=None, description="Daraja's id of the push (ws_CO_…)")
-    ResponseCode: str | None = None
+    MerchantRequestID: str | None = omitted()
+    CheckoutRequestID: str | None = omitted("Daraja's id of the push (ws_CO_…)")
+    ResponseCode: str | None = omitted()
     ResponseDescription: str
-    CustomerMessage: str | None = None
-    status: TransactionStatus | None = Field(default=None, description=UNKNOWN_OUTCOME)
+    CustomerMessage: str | None = omitted()
+    status: TransactionStatus | None = omitted(UNKNOWN_OUTCOME)
 
 
 class AsyncRequestAnswer(Answer):
@@ -74,11 +71,11 @@ class AsyncRequestAnswer(Answer):
     request (its result comes later, to the gateway), or (202, or a replay) what the gateway knows."""
 
     transaction_id: str = TRANSACTION_ID
-    ConversationID: str | None = None
-    OriginatorConversationID: str | None = None
-    ResponseCode: str | None = None
+    ConversationID: str | None = omitted()
+    OriginatorConversationID: str | None = omitted()
+    ResponseCode: str | None = omitted()
     ResponseDescription: str
-    status: TransactionStatus | None = Field(default=None, description=UNKNOWN_OUTCOME)
+    status: TransactionStatus | None = omitted(UNKNOWN_OUTCOME)
 
 
 class PaymentStatusAnswer(Answer):
@@ -115,7 +112,7 @@ class CallbackAck(Answer):
 
     ResultCode: int | str = Field(description="0 accepted; a C2B validation refusal is C2B00011-C2B00016")
     ResultDesc: str
-    ThirdPartyTransID: str | None = None
+    ThirdPartyTransID: str | None = omitted()
 
 
 class SmsTransaction(Answer):

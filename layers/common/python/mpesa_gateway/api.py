@@ -29,7 +29,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mpesa_gateway import budget, idempotency
-from mpesa_gateway.answers import CallbackAck
+from mpesa_gateway.answers import CallbackAck, omitted
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import (
     GatewayError,
@@ -93,10 +93,8 @@ CallbackSecret = Annotated[
 class ErrorDetail(BaseModel):
     code: str = Field(description="Stable, machine-readable: see docs/result-codes.md")
     message: str = Field(description="What went wrong, for a person")
-    field: str | None = Field(default=None, description="The input the error is about, if one is")
-    fields: list[dict[str, str]] | None = Field(
-        default=None, description="Each invalid input: {'field', 'problem'}"
-    )
+    field: str | None = omitted("The input the error is about, if one is")
+    fields: list[dict[str, str]] | None = omitted("Each invalid input: {'field', 'problem'}")
 
 
 class ErrorBody(BaseModel):
