@@ -246,7 +246,7 @@ class AdminService:
         stored = self._stored_credentials(app_id)
         if stored is None:
             raise NotFound(f"The secret of payment app '{app_id}' is missing", field="app_id")
-        secret = self._new_secret()
+        secret = _new_callback_secret()  # it travels in callback URLs, as the first one did
         # The secret first: it is what new callback URLs are built from; then the hash callbacks are
         # checked against. If the second write fails, running the rotation again repairs it.
         self._secrets.put(app_id, stored.model_copy(update={"callback_secret": SecretStr(secret)}))

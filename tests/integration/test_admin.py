@@ -361,6 +361,8 @@ def test_rotating_the_callback_secret_updates_secret_and_hash(
 
     new = cli.result["callback_secret"]
     assert new != old
+    # Hex, as at creation: a URL-safe secret could spell a word Daraja refuses in callback URLs.
+    assert re.fullmatch(r"[0-9a-f]{64}", new)
     assert "re-register" in cli.result["note"].lower()
     assert stored_secret("shop-stk") == {**EXPRESS_CREDENTIALS, "callback_secret": new}
     directory = AppDirectory(registry, runtime.load_credentials, runtime.daraja_client)
