@@ -195,8 +195,12 @@ def headers_of(answer: dict[str, Any]) -> dict[str, str]:
     return {**multi, **answer["headers"]}
 
 
+def call(handler: LambdaHandler, event: dict[str, Any]) -> dict[str, Any]:
+    return handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+
+
 def invoke(handler: LambdaHandler, event: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
-    answer = handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+    answer = call(handler, event)
     return answer["statusCode"], headers_of(answer), json.loads(answer["body"])
 
 
@@ -649,10 +653,10 @@ def test_an_unexpected_exception_is_500_internal_error_leaking_nothing(
     published: Callable[[], list[str]],
 ) -> None:
     if route == "seed":
-        answer = seed_route(raising(exception))(request(STK_PHP, json.dumps(SEED_GOOD)), FakeLambdaContext())  # type: ignore[arg-type]
+        answer = call(seed_route(raising(exception)), request(STK_PHP, json.dumps(SEED_GOOD)))
         expected = {"status": 500, "error": {"code": "internal_error", "message": "Internal error"}}
     else:
-        answer = merchant_route(raising(exception))(request(PAY, json.dumps(GOOD)), FakeLambdaContext())  # type: ignore[arg-type]
+        answer = call(merchant_route(raising(exception)), request(PAY, json.dumps(GOOD)))
         expected = {"error": {"code": "internal_error", "message": "Internal error"}}
 
     assert answer["statusCode"] == 500
@@ -703,7 +707,7 @@ ANSWERS: list[tuple[str, Callable[[], dict[str, Any]], int]] = [
 def test_every_answer_is_no_store_and_counted_by_status_class(
     name: str, event: Callable[[], dict[str, Any]], status_class: int, published: Callable[[], list[str]]
 ) -> None:
-    answer = merchant_route()(event(), FakeLambdaContext())  # type: ignore[arg-type]
+    answer = call(merchant_route(), event())
 
     assert answer["statusCode"] // 100 == status_class
     assert answer["headers"]["Cache-Control"] == "no-store"
@@ -711,9 +715,7 @@ def test_every_answer_is_no_store_and_counted_by_status_class(
 
 
 def test_an_unexpected_error_is_no_store_and_counted_as_5xx(published: Callable[[], list[str]]) -> None:
-    answer = merchant_route(raising(RuntimeError("boom")))(
-        request(PAY, json.dumps(GOOD)), FakeLambdaContext()
-    )  # type: ignore[arg-type]
+    answer = call(merchant_route(raising(RuntimeError("boom"))), request(PAY, json.dumps(GOOD)))
 
     assert answer["statusCode"] == 500
     assert answer["headers"]["Cache-Control"] == "no-store"
@@ -745,7 +747,7 @@ BROKEN = {"data": {"payment_app": APP, "surprise": "undocumented"}}
 
 def test_in_tests_a_broken_answer_fails_loudly() -> None:
     with pytest.raises(AssertionError, match="does not match its documented model"):
-        merchant_route(answer=BROKEN)(request(PAY, json.dumps(GOOD)), FakeLambdaContext())  # type: ignore[arg-type]
+        call(merchant_route(answer=BROKEN), request(PAY, json.dumps(GOOD)))
 
 
 def test_in_production_a_broken_answer_goes_out_with_its_status_and_is_alarmed_on(
@@ -753,7 +755,7 @@ def test_in_production_a_broken_answer_goes_out_with_its_status_and_is_alarmed_o
 ) -> None:
     monkeypatch.setattr(GatewayResolver, "_broken_contract", production_broken_contract())
 
-    answer = merchant_route(answer=BROKEN)(request(PAY, json.dumps(GOOD)), FakeLambdaContext())  # type: ignore[arg-type]
+    answer = call(merchant_route(answer=BROKEN), request(PAY, json.dumps(GOOD)))
 
     assert answer["statusCode"] == 202
     assert json.loads(answer["body"]) == BROKEN
