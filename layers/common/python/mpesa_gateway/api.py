@@ -211,18 +211,24 @@ class GatewayResolver(APIGatewayRestResolver):
         if len(raw.encode()) > limit:
             raise PayloadTooLarge(f"The request body exceeds {limit} bytes")
         content_type = (proxy.headers.get("Content-Type") or "").lower()
-        if not raw.strip() or not content_type or "json" in content_type:
+        if not raw.strip() or not content_type:
             return event
+        if "json" in content_type:
+            # Media types are case-insensitive; the resolver reads JSON only as lower-case application/json.
+            return _with_content_type(event, content_type)
         if not (self.body is BodyKind.JSON_OR_FORM and content_type.startswith(FORM_CONTENT_TYPE)):
             raise UnsupportedMediaType(f"The request body must be {self._accepted_types()}")
-        headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
         return {
-            **event,
-            "headers": {**headers, "Content-Type": JSON_CONTENT_TYPE},
+            **_with_content_type(event, JSON_CONTENT_TYPE),
             "multiValueHeaders": None,
             "body": json.dumps(dict(parse_qsl(raw, keep_blank_values=True))),
             "isBase64Encoded": False,
         }
+
+
+def _with_content_type(event: dict[str, Any], content_type: str) -> dict[str, Any]:
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    return {**event, "headers": {**headers, "Content-Type": content_type}}
 
 
 class RouteNotFound(GatewayError):
@@ -258,15 +264,19 @@ def lambda_handler(app: GatewayResolver) -> LambdaHandler:
 
 
 def _json_object(raw: str) -> Any:
-    """The body's JSON, refused with a reason when it is not JSON or nests too deeply."""
+    """The body's JSON, refused with a reason when it is not JSON, nests too deeply or is an array."""
     try:
-        return load_json(raw)
+        value = load_json(raw)
     except NestedTooDeeply as error:
         raise InvalidRequest(f"The request body is {error}") from None
     except ValueError as error:
         # JSONDecodeError says where; the others (an integer of thousands of digits) say what.
         problem = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
         raise InvalidRequest(f"The request body is not valid JSON: {problem}") from None
+    if isinstance(value, list):
+        # The resolver would read an array's first item as the body (as it does a repeated form field).
+        raise invalid_request([{"loc": ("body",), "type": "model_type", "msg": "not an object"}])
+    return value
 
 
 def invalid_request(problems: Any) -> InvalidRequest:
@@ -277,11 +287,14 @@ def invalid_request(problems: Any) -> InvalidRequest:
 
 
 def _field(location: Any) -> str:
-    """("body", "amount") is "amount", ("path", "payment_app") is "payment_app", ("body",) is "body"."""
+    """("body", "amount") is "amount", ("path", "payment_app") is "payment_app", ("query", "query",
+    "limit") is "limit", ("body",) is "body"."""
     parts = [str(part) for part in location]
     if parts[:1] == ["header"] and len(parts) > 1:
         return parts[1].title()  # headers arrive lower-cased: idempotency-key is Idempotency-Key
-    if parts[:1] in (["body"], ["path"], ["query"]) and len(parts) > 1:
+    if parts[:1] == ["query"] and len(parts) > 1:
+        return parts[-1]  # a query model's field is ("query", <its parameter>, <the field's alias>)
+    if parts[:1] in (["body"], ["path"]) and len(parts) > 1:
         parts = parts[1:]
     return ".".join(parts) or "body"
 
