@@ -27,9 +27,25 @@ from aws_lambda_powertools.event_handler.openapi.models import (
     Server,
     Tag,
 )
+from pydantic import BaseModel
 
-from infra.routes import GATEWAY_ERRORS, HANDLER, PROJECT_ROOT, ROUTES, Auth, Function
+from infra.routes import (
+    C2B_CONFIRMATION,
+    GATEWAY_ERRORS,
+    HANDLER,
+    PAYOUT_RESULT,
+    PAYOUT_TIMEOUT,
+    PROJECT_ROOT,
+    ROUTES,
+    STK_CALLBACK,
+    VALIDATE_TRANSACTION,
+    Auth,
+    Function,
+)
 from mpesa_gateway.api import ERROR_DESCRIPTIONS
+from mpesa_gateway.c2b.models import C2BPayment
+from mpesa_gateway.daraja.results import ResultEnvelope
+from mpesa_gateway.express.models import StkCallbackEnvelope
 
 SPEC_PATH = PROJECT_ROOT / "docs" / "openapi.json"
 TITLE = "M-Pesa gateway"
@@ -69,6 +85,17 @@ TAGS = (
 # answers 400 with its error body for the first and never answers the second (see mpesa_gateway.api).
 _POWERTOOLS_ONLY = ("422",)
 _POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+# What Daraja sends to each callback route. The routes read their bodies themselves (a body that is
+# not what Daraja should send is stored for inspection, never refused unread), so no resolver
+# declares these: they are documented here.
+CALLBACK_BODIES: dict[Function, type[BaseModel]] = {
+    STK_CALLBACK: StkCallbackEnvelope,
+    VALIDATE_TRANSACTION: C2BPayment,
+    C2B_CONFIRMATION: C2BPayment,
+    PAYOUT_RESULT: ResultEnvelope,
+    PAYOUT_TIMEOUT: ResultEnvelope,
+}
+_SCHEMA_REFERENCE = "#/components/schemas/{model}"
 # What API Gateway answers by itself before a route's function runs, by who may call the route.
 _GATEWAY_ANSWERS = {
     Auth.MERCHANT: (401, 403, 413, 429),
@@ -127,10 +154,21 @@ def _answer_as_the_gateway_does(spec: dict[str, Any]) -> None:
         for code in _GATEWAY_ANSWERS[route.auth]:
             responses.setdefault(str(code), {"description": GATEWAY_ERRORS[code][1], "content": error_body})
         operation["responses"] = dict(sorted(responses.items()))
+        if route.function in CALLBACK_BODIES:
+            operation["requestBody"] = _callback_body(CALLBACK_BODIES[route.function], spec)
     schemas = spec["components"]["schemas"]
     for name in _POWERTOOLS_SCHEMAS:
         schemas.pop(name, None)
     spec["components"]["schemas"] = dict(sorted(schemas.items()))
+
+
+def _callback_body(model: type[BaseModel], spec: dict[str, Any]) -> dict[str, Any]:
+    """The model's schema among the components, and a request body that refers to it."""
+    schema = model.model_json_schema(ref_template=_SCHEMA_REFERENCE)
+    spec["components"]["schemas"].update(schema.pop("$defs", {}))
+    spec["components"]["schemas"][model.__name__] = schema
+    reference = {"$ref": _SCHEMA_REFERENCE.format(model=model.__name__)}
+    return {"required": True, "content": {"application/json": {"schema": reference}}}
 
 
 def render(spec: dict[str, Any]) -> str:

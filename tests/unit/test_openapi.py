@@ -77,3 +77,21 @@ def test_requests_that_move_money_document_the_idempotency_key(spec: dict[str, A
         headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
         assert headers == {"idempotency-key"}, path
         assert "202" in operation["responses"], path
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.auth is Auth.CALLBACK], ids=lambda r: r.path)
+def test_each_callback_route_documents_what_daraja_sends(spec: dict[str, Any], route: Any) -> None:
+    body = spec["paths"][route.path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    name = body["$ref"].rsplit("/", 1)[1]
+    assert name == openapi.CALLBACK_BODIES[route.function].__name__
+    assert spec["components"]["schemas"][name]["examples"]  # the seed's example body
+
+
+def test_request_bodies_carry_the_seeds_examples(spec: dict[str, Any]) -> None:
+    (example,) = spec["components"]["schemas"]["PaymentRequest"]["examples"]
+    assert example == {
+        "phone_number": "254712345678",
+        "amount": 1,
+        "reference": "ORDER-001",
+        "description": "Test payment",
+    }

@@ -15,7 +15,30 @@ from mpesa_gateway.models import Amount, Msisdn
 class C2BPayment(BaseModel):
     """The body Safaricom sends to the validation and confirmation URLs (all strings)."""
 
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        extra="allow",
+        coerce_numbers_to_str=True,
+        # The seed's confirmation (validation requests have the same fields, OrgAccountBalance empty).
+        json_schema_extra={
+            "examples": [
+                {
+                    "TransactionType": "Pay Bill",
+                    "TransID": "QJI3R7GXWV",
+                    "TransTime": "20260315143000",
+                    "TransAmount": "100.00",
+                    "BusinessShortCode": "174379",
+                    "BillRefNumber": "INV-2026-001",
+                    "InvoiceNumber": "",
+                    "OrgAccountBalance": "1500.00",
+                    "ThirdPartyTransID": "",
+                    "MSISDN": "254712345678",
+                    "FirstName": "JOHN",
+                    "MiddleName": "",
+                    "LastName": "DOE",
+                }
+            ]
+        },
+    )
 
     TransactionType: str = ""
     TransID: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{6,20}$")]
@@ -55,7 +78,12 @@ class C2BPayment(BaseModel):
 class SimulateRequest(BaseModel):
     """POST /api/pay/{app}/simulateTransaction (sandbox only)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"phone_number": "254708374149", "amount": 100, "reference": "INV-2026-001"}]
+        },
+    )
 
     phone_number: Msisdn
     amount: Amount

@@ -53,7 +53,32 @@ class DarajaResult(BaseModel):
 
 
 class ResultEnvelope(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        # The seed's B2C result; a queue timeout has the same shape without ResultParameters.
+        json_schema_extra={
+            "examples": [
+                {
+                    "Result": {
+                        "ResultType": 0,
+                        "ResultCode": 0,
+                        "ResultDesc": "The service request is processed successfully.",
+                        "OriginatorConversationID": "16740-34861180-1",
+                        "ConversationID": "AG_20191219_00004492b1b6f0af4f53",
+                        "TransactionID": "QJI3R7GXWV",
+                        "ResultParameters": {
+                            "ResultParameter": [
+                                {"Key": "TransactionAmount", "Value": 500},
+                                {"Key": "TransactionReceipt", "Value": "QJI3R7GXWV"},
+                                {"Key": "ReceiverPartyPublicName", "Value": "254712345678 - JOHN DOE"},
+                                {"Key": "TransactionCompletedDateTime", "Value": "15.03.2026 14:30:00"},
+                            ]
+                        },
+                    }
+                }
+            ]
+        },
+    )
 
     Result: DarajaResult
 

@@ -17,7 +17,20 @@ TransactionDesc = Annotated[str, StringConstraints(strip_whitespace=True, min_le
 class PaymentRequest(BaseModel):
     """POST /api/pay/{app}/requestPayment."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # The first seed's example.
+        json_schema_extra={
+            "examples": [
+                {
+                    "phone_number": "254712345678",
+                    "amount": 1,
+                    "reference": "ORDER-001",
+                    "description": "Test payment",
+                }
+            ]
+        },
+    )
 
     phone_number: Msisdn
     amount: Amount
@@ -31,7 +44,14 @@ class LegacyStkPushRequest(BaseModel):
     Unknown fields are ignored, not refused: PHP-style form posts often carry extras (a submit button).
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {"phone": "0712345678", "amount": 1, "reference": "ORDER-001", "description": "Test payment"}
+            ]
+        },
+    )
 
     phone: Msisdn
     amount: Amount
@@ -110,6 +130,32 @@ class StkCallbackBody(BaseModel):
 class StkCallbackEnvelope(BaseModel):
     """What Safaricom POSTs to the CallBackURL."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        # The seed's paid callback (a cancelled one has ResultCode 1032 and no CallbackMetadata).
+        json_schema_extra={
+            "examples": [
+                {
+                    "Body": {
+                        "stkCallback": {
+                            "MerchantRequestID": "29115-34620561-1",
+                            "CheckoutRequestID": "ws_CO_191220191020363925",
+                            "ResultCode": 0,
+                            "ResultDesc": "The service request is processed successfully.",
+                            "CallbackMetadata": {
+                                "Item": [
+                                    {"Name": "Amount", "Value": 1.00},
+                                    {"Name": "MpesaReceiptNumber", "Value": "QJI3R7GXWV"},
+                                    {"Name": "Balance"},
+                                    {"Name": "TransactionDate", "Value": 20260315143000},
+                                    {"Name": "PhoneNumber", "Value": 254712345678},
+                                ]
+                            },
+                        }
+                    }
+                }
+            ]
+        },
+    )
 
     Body: StkCallbackBody

@@ -26,7 +26,19 @@ class B2BCommand(StrEnum):
 
 
 class B2CRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "phone_number": "254712345678",
+                    "amount": 500,
+                    "command_id": "BusinessPayment",
+                    "remarks": "Refund",
+                }
+            ]
+        },
+    )
 
     phone_number: Msisdn
     amount: Annotated[Amount, Field(ge=10)]  # Daraja rejects B2C amounts below 10
@@ -36,7 +48,19 @@ class B2CRequest(BaseModel):
 
 
 class B2BRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "receiver_short_code": "600000",
+                    "amount": 10000,
+                    "command_id": "BusinessPayBill",
+                    "reference": "INV-7",
+                }
+            ]
+        },
+    )
 
     receiver_short_code: ShortCode
     amount: Amount

@@ -12,7 +12,17 @@ MAX_BATCH = 100
 
 
 class ExtractRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "QJI3R7GXWV Confirmed.You have received Ksh100.00 from JOHN DOE 0712345678 "
+                    "on 15/3/26 at 2:30 PM New M-PESA balance is Ksh1,500.00."
+                }
+            ]
+        },
+    )
 
     message: SmsText | None = None
     messages: list[SmsText] | None = Field(default=None, min_length=1, max_length=MAX_BATCH)
