@@ -13,7 +13,8 @@ from mpesa_gateway.api import (
     lambda_handler,
     merchant_id,
 )
-from mpesa_gateway.runtime import express_service
+from mpesa_gateway.models import Operation
+from mpesa_gateway.runtime import app_directory, express_service
 
 app = GatewayResolver()
 
@@ -28,7 +29,10 @@ app = GatewayResolver()
 def payment_status(
     payment_app: PaymentAppId, transaction: TransactionReference
 ) -> Response[Data[PaymentStatusAnswer]]:
-    status = express_service().payment_status(payment_app, merchant_id(app.current_event), transaction)
+    found = app_directory().for_merchant(
+        payment_app, merchant_id(app.current_event), Operation.PAYMENT_STATUS
+    )
+    status = express_service().payment_status(found, transaction)
     return app.answer(200, {"data": status})
 
 

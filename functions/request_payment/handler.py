@@ -17,8 +17,9 @@ from mpesa_gateway.api import (
     merchant_id,
     public_base_url,
 )
-from mpesa_gateway.express import operations
 from mpesa_gateway.express.models import PaymentRequest
+from mpesa_gateway.models import Operation
+from mpesa_gateway.runtime import app_directory, express_service
 
 app = GatewayResolver()
 
@@ -36,12 +37,9 @@ def request_payment(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Data[PaymentRequestAnswer]]:
     event = app.current_event
-    status, data = operations.request_payment(
-        app_id=payment_app,
-        merchant_id=merchant_id(event),
-        request=request,
-        base_url=public_base_url(event),
-        idempotency_key=idempotency_key,
+    express_app = app_directory().for_merchant(payment_app, merchant_id(event), Operation.REQUEST_PAYMENT)
+    status, data = express_service().request_payment_once(
+        express_app, request, public_base_url(event), idempotency_key
     )
     return app.answer(status, {"data": data})
 

@@ -18,10 +18,9 @@ from mpesa_gateway.api import (
     public_base_url,
     seed_envelope,
 )
-from mpesa_gateway.express import operations
 from mpesa_gateway.express.models import LegacyStkPushRequest
 from mpesa_gateway.models import Operation
-from mpesa_gateway.runtime import app_directory
+from mpesa_gateway.runtime import app_directory, express_service
 
 app = GatewayResolver(error_envelope=seed_envelope, body=BodyKind.JSON_OR_FORM)
 
@@ -37,14 +36,9 @@ def stk_push(
     legacy: Annotated[LegacyStkPushRequest, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Seed[PaymentRequestAnswer]]:
     event = app.current_event
-    merchant = merchant_id(event)
-    payment_app = app_directory().named_or_first(legacy.app, merchant, Operation.REQUEST_PAYMENT)
-    status, data = operations.request_payment(
-        app_id=payment_app.app_id,
-        merchant_id=merchant,
-        request=legacy.payment(),
-        base_url=public_base_url(event),
-        idempotency_key=idempotency_key,
+    express_app = app_directory().named_or_first(legacy.app, merchant_id(event), Operation.REQUEST_PAYMENT)
+    status, data = express_service().request_payment_once(
+        express_app, legacy.payment(), public_base_url(event), idempotency_key
     )
     return app.answer(status, seed_envelope(status, {"response": data}))
 

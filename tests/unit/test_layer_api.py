@@ -7,6 +7,7 @@ import base64
 import importlib.util
 import json
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
@@ -160,16 +161,28 @@ def seed_route(act: Act | None = None) -> LambdaHandler:
     return lambda_handler(app)
 
 
-received: list[tuple[str, str | None, str | None]] = []
+received: list[tuple[str, str | None]] = []
+SECRET = "s" * 64
 
 
-def receive(app_id: str, secret: str | None, body: str | None) -> dict[str, Any]:
-    received.append((app_id, secret, body))
+class CallbackDirectory:
+    """The apps a callback may name: any, when the URL carries this secret."""
+
+    def for_callback(self, app_id: str, secret: str | None) -> SimpleNamespace:
+        if secret != SECRET:
+            raise errors.CallbackForbidden("Unknown payment app or wrong callback secret")
+        return SimpleNamespace(app_id=app_id)
+
+
+def receive(payment_app: SimpleNamespace, body: str | None) -> dict[str, Any]:
+    received.append((payment_app.app_id, body))
     return {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
 callback_route = lambda_handler(
-    daraja_callback("/api/pay/<payment_app>/callback", summary="A callback", receive=receive)
+    daraja_callback(
+        CallbackDirectory, "/api/pay/<payment_app>/callback", summary="A callback", receive=receive
+    )
 )
 
 
@@ -780,19 +793,21 @@ def test_in_production_a_broken_answer_goes_out_with_its_status_and_is_alarmed_o
 )
 def test_a_callback_body_reaches_the_receiver_as_it_came(body: str, content_type: str) -> None:
     received.clear()
-    event = request(CALLBACK, body, headers={"Content-Type": content_type}, query={"secret": "s" * 64})
+    event = request(CALLBACK, body, headers={"Content-Type": content_type}, query={"secret": SECRET})
 
     status, headers, answer = invoke(callback_route, event)
 
     assert (status, answer) == (200, {"ResultCode": 0, "ResultDesc": "Accepted"})
     assert headers["Cache-Control"] == "no-store"
-    assert received == [(APP, "s" * 64, body)]
+    assert received == [(APP, body)]
 
 
-def test_a_callback_without_a_secret_reaches_the_receiver_with_none() -> None:
+@pytest.mark.parametrize("query", [None, {"secret": "s" * 63}], ids=["no secret", "wrong secret"])
+def test_a_callback_without_its_apps_secret_is_403_and_not_received(query: dict[str, str] | None) -> None:
     received.clear()
-    assert invoke(callback_route, request(CALLBACK, "{}"))[0] == 200
-    assert received == [(APP, None, "{}")]
+    status, _, answer = invoke(callback_route, request(CALLBACK, "{}", query=query))
+    assert (status, answer["error"]["code"]) == (403, "callback_forbidden")
+    assert received == []
 
 
 @pytest.mark.parametrize(

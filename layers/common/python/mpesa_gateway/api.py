@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mpesa_gateway import budget, idempotency
 from mpesa_gateway.answers import CallbackAck, omitted
+from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import (
     GatewayError,
@@ -46,6 +47,7 @@ from mpesa_gateway.inputs import (
     NestedTooDeeply,
     load_json,
 )
+from mpesa_gateway.models import PaymentApp
 from mpesa_gateway.observability import logger, metrics, traced
 
 T = TypeVar("T")
@@ -398,12 +400,14 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-CallbackReceiver = Callable[[str, str | None, str | None], Mapping[str, Any]]
+CallbackReceiver = Callable[[PaymentApp, str | None], Mapping[str, Any]]
 
 
-def daraja_callback(path: str, *, summary: str, receive: CallbackReceiver) -> GatewayResolver:
-    """The resolver of a route Daraja calls back on: `receive(app_id, secret, raw body)` stores the body
-    as it came and answers Daraja's acknowledgement."""
+def daraja_callback(
+    apps: Callable[[], AppDirectory], path: str, *, summary: str, receive: CallbackReceiver
+) -> GatewayResolver:
+    """The resolver of a route Daraja calls back on: the app whose callback secret the URL carries is
+    looked up in `apps()`, then `receive(app, raw body)` stores the body as it came and answers Daraja."""
     app = GatewayResolver(body=BodyKind.RAW)
 
     @app.post(
@@ -414,6 +418,7 @@ def daraja_callback(path: str, *, summary: str, receive: CallbackReceiver) -> Ga
         responses=documented(CallbackAck, errors=(403, 413)),
     )
     def callback(payment_app: PaymentAppId, secret: CallbackSecret = None) -> Response[CallbackAck]:
-        return app.answer(200, receive(payment_app, secret, app.current_event.decoded_body))
+        found = apps().for_callback(payment_app, secret)
+        return app.answer(200, receive(found, app.current_event.decoded_body))
 
     return app

@@ -34,13 +34,13 @@ class ResultService:
         self._apps = apps
         self._transactions = transactions
 
-    def result(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
-        app, callback, result = self._receive(app_id, secret, raw_body, CallbackKind.RESULT)
+    def result(self, app: PaymentApp, raw_body: str | None) -> dict[str, Any]:
+        callback, result = self._receive(app, raw_body, CallbackKind.RESULT)
         applied_safely(lambda: self._apply_stored(app, callback, result), app.app_id)
         return ACK
 
-    def timeout(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
-        app, callback, result = self._receive(app_id, secret, raw_body, CallbackKind.TIMEOUT)
+    def timeout(self, app: PaymentApp, raw_body: str | None) -> dict[str, Any]:
+        callback, result = self._receive(app, raw_body, CallbackKind.TIMEOUT)
         applied_safely(lambda: self._apply_stored(app, callback, result), app.app_id)
         return ACK
 
@@ -69,10 +69,9 @@ class ResultService:
         return CallbackOutcome.TIMEOUT_NOTED
 
     def _receive(
-        self, app_id: str, secret: str | None, raw_body: str | None, kind: CallbackKind
-    ) -> tuple[PaymentApp, RawCallback, DarajaResult]:
-        """The app, the stored raw callback, and the parsed Result; stored before anything else."""
-        app = self._apps.for_callback(app_id, secret)
+        self, app: PaymentApp, raw_body: str | None, kind: CallbackKind
+    ) -> tuple[RawCallback, DarajaResult]:
+        """The stored raw callback and the parsed Result; stored before anything else."""
         body, envelope = read_callback(raw_body, ResultEnvelope)
         result = envelope.Result if envelope else None
         key = (result.OriginatorConversationID or result.ConversationID) if result else "UNPARSEABLE"
@@ -81,7 +80,7 @@ class ResultService:
         if result is None:
             self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
             raise InvalidRequest(f"The body is not a Daraja {kind} (stored for inspection)")
-        return app, callback, result
+        return callback, result
 
     def _match(self, app: PaymentApp, result: DarajaResult) -> Transaction | None:
         found = None

@@ -149,9 +149,8 @@ class C2BService:
 
     # Safaricom's calls ----------------------------------------------------------------------------
 
-    def validate(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, str]:
+    def validate(self, app: PaymentApp, raw_body: str | None) -> dict[str, str]:
         """Answer a validation request by the app's rules; every request is stored with its decision."""
-        app = self._apps.for_callback(app_id, secret)
         body, payment = read_callback(raw_body, C2BPayment)
         callback = new_callback(
             app.app_id, CallbackKind.C2B_VALIDATION, payment.TransID if payment else "UNPARSEABLE", body
@@ -168,9 +167,8 @@ class C2BService:
         )
         return decision.answer()
 
-    def confirm(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
+    def confirm(self, app: PaymentApp, raw_body: str | None) -> dict[str, Any]:
         """Record a confirmed payment once per TransID; the raw body is stored before anything else."""
-        app = self._apps.for_callback(app_id, secret)
         body, payment = read_callback(raw_body, C2BPayment)
         key = payment.TransID if payment else "UNPARSEABLE"
         callback = new_callback(app.app_id, CallbackKind.C2B_CONFIRMATION, key, body)

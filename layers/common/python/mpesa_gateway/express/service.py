@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
+from mpesa_gateway import idempotency
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.callbacks import (
     CallbackKind,
@@ -39,7 +40,6 @@ from mpesa_gateway.express.models import (
 from mpesa_gateway.ledger import Ledger, new_transaction_id
 from mpesa_gateway.models import (
     DarajaCredentials,
-    Operation,
     PaymentApp,
     Transaction,
     TransactionStatus,
@@ -119,13 +119,11 @@ class ExpressService:
 
     def request_payment(
         self,
-        app_id: str,
-        merchant_id: str,
+        app: PaymentApp,
         request: PaymentRequest,
         base_url: str,
         idempotency_scope: str | None = None,
     ) -> PaymentRequested:
-        app = self._apps.for_merchant(app_id, merchant_id, Operation.REQUEST_PAYMENT)
         if request.amount > self._settings.max_transaction_amount:
             raise InvalidRequest(
                 f"amount must be at most {self._settings.max_transaction_amount}", field="amount"
@@ -196,10 +194,27 @@ class ExpressService:
             updated_at=now,
         )
 
+    def request_payment_once(
+        self, app: PaymentApp, request: PaymentRequest, base_url: str, idempotency_key: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        """The push's HTTP status and data; a repeated Idempotency-Key replays the first answer."""
+
+        def push(scope: str | None) -> tuple[int, dict[str, Any]]:
+            requested = self.request_payment(app, request, base_url, scope)
+            return requested.http_status, requested.data()
+
+        return idempotency.replayed(
+            key=idempotency_key,
+            merchant_id=app.merchant_id,
+            operation="requestPayment",
+            app_id=app.app_id,
+            payload=request.model_dump(mode="json"),
+            run=push,
+        )
+
     # checkPaymentRequestStatus ------------------------------------------------------------------
 
-    def payment_status(self, app_id: str, merchant_id: str, reference: str) -> dict[str, Any]:
-        app = self._apps.for_merchant(app_id, merchant_id, Operation.PAYMENT_STATUS)
+    def payment_status(self, app: PaymentApp, reference: str) -> dict[str, Any]:
         transaction = self._ledger.find(app.app_id, reference)
         if transaction.status is not TransactionStatus.PENDING or not transaction.checkout_request_id:
             return status_view(transaction)
@@ -240,9 +255,8 @@ class ExpressService:
 
     # STK callback --------------------------------------------------------------------------------
 
-    def handle_callback(self, app_id: str, secret: str | None, raw_body: str | None) -> dict[str, Any]:
+    def handle_callback(self, app: PaymentApp, raw_body: str | None) -> dict[str, Any]:
         """Store the callback as received, then settle its transaction; always acknowledged once stored."""
-        app = self._apps.for_callback(app_id, secret)
         body, envelope = read_callback(raw_body, StkCallbackEnvelope)
         stk = envelope.Body.stkCallback if envelope else None
         callback = new_callback(
