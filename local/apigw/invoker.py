@@ -168,8 +168,9 @@ def _trace(exc: BaseException) -> str:
 class Invoker:
     """In process: loads each function's handler once and calls it under that function's own lock.
 
-    Powertools' resolvers keep the current event on a module-level object, so two overlapping calls
-    into one module would see each other's event; different functions share nothing and run in parallel.
+    A handler module keeps per-invocation state (its resolver's context), so two overlapping calls into
+    one module would see each other's; different functions run in parallel (mpesa_gateway.api keeps
+    each thread's current event apart, which Powertools alone keeps on a class shared by all).
     """
 
     def __init__(self, functions_dir: Path, region: str, account_id: str) -> None:

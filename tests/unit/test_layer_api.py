@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import threading
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -961,3 +962,38 @@ def test_public_base_url_prefers_the_configured_one(
     monkeypatch.setenv("PUBLIC_BASE_URL", configured)
     config.get_settings.cache_clear()
     assert public_base_url(event_with("{}")) == expected
+
+
+# --- one process, several functions at once (the local stack's in-process mode) --------------------
+
+
+def test_resolvers_running_at_once_on_two_threads_each_read_their_own_event() -> None:
+    both_inside = threading.Barrier(2, timeout=5)
+
+    def echo_route() -> tuple[GatewayResolver, LambdaHandler]:
+        app = GatewayResolver()
+
+        @app.post("/api/pay/<payment_app>/echo", responses=documented(ErrorBody))
+        def echo(payment_app: PaymentAppId) -> Response[dict[str, Any]]:
+            both_inside.wait()  # the other thread has resolved its own event by now
+            return app.answer(200, {"app": payment_app, "body": app.current_event.body})
+
+        return app, lambda_handler(app)
+
+    routes = [echo_route()[1], echo_route()[1]]
+    answers: dict[str, dict[str, Any]] = {}
+
+    def run(index: int) -> None:
+        event = request(f"/api/pay/app-{index}/echo", json.dumps({"n": index}))
+        answers[str(index)] = json.loads(call(routes[index], event)["body"])
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert answers == {
+        "0": {"app": "app-0", "body": json.dumps({"n": 0})},
+        "1": {"app": "app-1", "body": json.dumps({"n": 1})},
+    }

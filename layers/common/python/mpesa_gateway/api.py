@@ -9,9 +9,10 @@ Validation errors, domain errors and anything unexpected all leave as {"error": 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -142,6 +143,9 @@ def seed_envelope(status: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, **body}
 
 
+_THREAD = threading.local()
+
+
 class GatewayResolver(APIGatewayRestResolver):
     """A validating resolver whose every failure is the gateway's error body, in its `error_envelope`.
 
@@ -163,6 +167,23 @@ class GatewayResolver(APIGatewayRestResolver):
         self.exception_handler(ResponseValidationError)(lambda error: self._broken_contract(error))  # noqa: PLW0108
         self.exception_handler(Exception)(self._unexpected)
         self.not_found(self._no_route)
+
+    # Powertools keeps the current event on its BaseRouter class, shared by every resolver of the
+    # process. A Lambda process serves one event at a time; the local stack's in-process mode runs
+    # several functions on threads of one process, so each resolver reads its own thread's event.
+    @property  # type: ignore[override]
+    def current_event(self) -> APIGatewayProxyEvent:
+        event: APIGatewayProxyEvent = _THREAD.event
+        return event
+
+    @current_event.setter
+    def current_event(self, event: APIGatewayProxyEvent) -> None:
+        _THREAD.event = event
+
+    def _to_proxy_event(self, event: dict[str, Any]) -> APIGatewayProxyEvent:
+        proxy = super()._to_proxy_event(event)
+        _THREAD.event = proxy
+        return cast(APIGatewayProxyEvent, proxy)
 
     def answer(self, status: int, body: Mapping[str, Any] | BaseModel) -> Response[Any]:
         """The route's answer with its status; the resolver checks the body against the route's model."""
