@@ -53,13 +53,20 @@ class ReversalRequest(BaseModel):
     remarks: Remarks = "Reversal"
 
 
-def _payout_kind(body: Any) -> str:
-    """Which payout a body describes: a business's short code makes it B2B, else B2C."""
-    fields = body if isinstance(body, dict) else vars(body)
-    return "b2b" if "receiver_short_code" in fields else "b2c"
+def _payout_kind(body: Any) -> str | None:
+    """Which payout a body describes: a business's short code makes it B2B, else B2C.
+
+    None for a body that is no object at all (a JSON list or string): refused as not an object.
+    """
+    if isinstance(body, BaseModel):
+        body = vars(body)
+    if not isinstance(body, dict):
+        return None
+    return "b2b" if "receiver_short_code" in body else "b2c"
 
 
 # sendMoney's body, as documented and first validated: the app's driver then says which it must be.
 Payout = Annotated[
-    Annotated[B2CRequest, Tag("b2c")] | Annotated[B2BRequest, Tag("b2b")], Discriminator(_payout_kind)
+    Annotated[B2CRequest, Tag("b2c")] | Annotated[B2BRequest, Tag("b2b")],
+    Discriminator(_payout_kind, custom_error_type="dict_type"),
 ]
