@@ -29,7 +29,7 @@ from aws_lambda_powertools.event_handler.openapi.models import (
 )
 
 from infra.routes import GATEWAY_ERRORS, HANDLER, PROJECT_ROOT, ROUTES, Auth, Function
-from mpesa_gateway.api import ERROR_DESCRIPTIONS
+from mpesa_gateway.api import ERROR_DESCRIPTIONS, JSON_CONTENT_TYPE
 
 SPEC_PATH = PROJECT_ROOT / "docs" / "openapi.json"
 TITLE = "M-Pesa gateway"
@@ -65,9 +65,10 @@ TAGS = (
     ("Daraja callbacks", "Called by Safaricom, not by merchants"),
     ("Seed routes", "The PHP-style routes of the gateway's first design, kept for existing clients"),
 )
-# Powertools documents its own validation answer (422) and response-validation answer; the gateway
-# answers 400 with its error body for the first and never answers the second (see mpesa_gateway.api).
-_POWERTOOLS_ONLY = ("422",)
+# Powertools documents its own validation answer (422, HTTPValidationError) and response-validation
+# answer; the gateway answers 400 with its error body for the first and never answers the second (see
+# mpesa_gateway.api). A 422 a route declares itself (extractTransaction's) is the gateway's and stays.
+_POWERTOOLS_VALIDATION = {"$ref": "#/components/schemas/HTTPValidationError"}
 _POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 # What API Gateway answers by itself before a route's function runs, by who may call the route.
 _GATEWAY_ANSWERS = {
@@ -120,8 +121,10 @@ def _answer_as_the_gateway_does(spec: dict[str, Any]) -> None:
         path = spec["paths"][route.path]
         operation = path[route.method.lower()]
         responses = {str(status): answer for status, answer in operation["responses"].items()}
-        for status in _POWERTOOLS_ONLY:
-            responses.pop(status, None)
+        if responses.get("422", {}).get("content", {}).get(JSON_CONTENT_TYPE, {}).get("schema") == (
+            _POWERTOOLS_VALIDATION
+        ):
+            del responses["422"]
         # Powertools documents its response-validation error; the gateway's 500 is its error body.
         responses["500"] = {"description": ERROR_DESCRIPTIONS[500], "content": error_body}
         for code in _GATEWAY_ANSWERS[route.auth]:
