@@ -60,7 +60,9 @@ def for_the_demo_merchant(document: dict[str, Any]) -> dict[str, Any]:
             callback = any("callbackSecret" in requirement for requirement in operation["security"])
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "payment_app":
-                    apps = [own] if callback else [own, *(app.app_id for app in DEMO_APPS if app.app_id != own)]
+                    apps = (
+                        [own] if callback else [own, *(app.app_id for app in DEMO_APPS if app.app_id != own)]
+                    )
                     parameter["schema"] = {"type": "string", "enum": apps}
                 elif parameter["name"] == "secret" and callback:
                     parameter["schema"] = {"type": "string", "enum": [CALLBACK_SECRETS[own]]}
@@ -69,7 +71,9 @@ def for_the_demo_merchant(document: dict[str, Any]) -> dict[str, Any]:
 
 SCHEMA = schemathesis.openapi.from_dict(
     for_the_demo_merchant(json.loads(SPEC_PATH.read_text(encoding="utf-8"))),
-    config=SchemathesisConfig.from_dict({"generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"}}),
+    config=SchemathesisConfig.from_dict(
+        {"generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"}}
+    ),
 )
 
 
@@ -81,7 +85,7 @@ def merchant_bearer(local_stack: LocalStack) -> str:
 
 
 def credentials(case: Case, bearer: str) -> dict[str, str]:
-    """The Authorization header the operation's security scheme asks for (callback secrets are in the query)."""
+    """The Authorization header the operation's security scheme asks for (callback secrets: the query)."""
     schemes = {name for requirement in case.operation.definition.raw["security"] for name in requirement}
     if "merchantBearer" in schemes:
         return {"Authorization": bearer}

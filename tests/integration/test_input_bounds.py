@@ -183,7 +183,9 @@ def test_a_body_that_is_not_utf8_text_is_a_400_not_a_crash(gateway: Gateway, rou
     unchanged.check()
 
 
-@pytest.mark.parametrize("route", [route for route in NOT_CALLBACKS if route.auth is Auth.MERCHANT], ids=route_id)
+@pytest.mark.parametrize(
+    "route", [route for route in NOT_CALLBACKS if route.auth is Auth.MERCHANT], ids=route_id
+)
 def test_a_json_body_that_is_not_an_object_is_a_400(gateway: Gateway, route: Route):
     # sendMoney's body picks B2C or B2B by its fields: a list has none, and once crashed the choice.
     unchanged = Unchanged(gateway)

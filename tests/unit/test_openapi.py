@@ -79,3 +79,20 @@ def test_requests_that_move_money_document_the_idempotency_key(spec: dict[str, A
         headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
         assert headers == {"idempotency-key"}, path
         assert "202" in operation["responses"], path
+
+
+def _keys(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        return set(node) | {key for value in node.values() for key in _keys(value)}
+    if isinstance(node, list):
+        return {key for value in node for key in _keys(value)}
+    return set()
+
+
+def test_bounds_are_json_schema_keywords_a_client_reads(spec: dict[str, Any]) -> None:
+    # A bound written after a BeforeValidator comes out as pydantic's `ge`, which no client or schema
+    # tool knows: amounts must say `minimum` (1 shilling; 10 for B2C).
+    assert not _keys(spec) & {"ge", "gt", "le", "lt"}
+    schemas = spec["components"]["schemas"]
+    assert schemas["PaymentRequest"]["properties"]["amount"]["minimum"] == 1
+    assert schemas["B2CRequest"]["properties"]["amount"]["minimum"] == 10

@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
-from mpesa_gateway.models import Amount, Msisdn
+from mpesa_gateway.models import Amount, Msisdn, whole_number
 
 Remarks = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5,7}$")]
@@ -29,7 +29,7 @@ class B2CRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     phone_number: Msisdn
-    amount: Annotated[Amount, Field(ge=10)]  # Daraja rejects B2C amounts below 10
+    amount: Annotated[int, Field(ge=10), BeforeValidator(whole_number)]  # Daraja rejects B2C amounts below 10
     command_id: B2CCommand
     remarks: Remarks = "Payment"
     occasion: Annotated[str, StringConstraints(max_length=100)] = ""
