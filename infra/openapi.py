@@ -42,7 +42,7 @@ from infra.routes import (
     Auth,
     Function,
 )
-from mpesa_gateway.api import ERROR_DESCRIPTIONS
+from mpesa_gateway.api import ERROR_DESCRIPTIONS, JSON_CONTENT_TYPE
 from mpesa_gateway.c2b.models import C2BPayment
 from mpesa_gateway.daraja.results import ResultEnvelope
 from mpesa_gateway.express.models import StkCallbackEnvelope
@@ -81,9 +81,10 @@ TAGS = (
     ("Daraja callbacks", "Called by Safaricom, not by merchants"),
     ("Seed routes", "The PHP-style routes of the gateway's first design, kept for existing clients"),
 )
-# Powertools documents its own validation answer (422) and response-validation answer; the gateway
-# answers 400 with its error body for the first and never answers the second (see mpesa_gateway.api).
-_POWERTOOLS_ONLY = ("422",)
+# Powertools documents its own validation answer (422, HTTPValidationError) and response-validation
+# answer; the gateway answers 400 with its error body for the first and never answers the second (see
+# mpesa_gateway.api). A 422 a route declares itself (extractTransaction's) is the gateway's and stays.
+_POWERTOOLS_VALIDATION = {"$ref": "#/components/schemas/HTTPValidationError"}
 _POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 # What Daraja sends to each callback route. The routes read their bodies themselves (a body that is
 # not what Daraja should send is stored for inspection, never refused unread), so no resolver
@@ -147,8 +148,10 @@ def _answer_as_the_gateway_does(spec: dict[str, Any]) -> None:
         path = spec["paths"][route.path]
         operation = path[route.method.lower()]
         responses = {str(status): answer for status, answer in operation["responses"].items()}
-        for status in _POWERTOOLS_ONLY:
-            responses.pop(status, None)
+        if responses.get("422", {}).get("content", {}).get(JSON_CONTENT_TYPE, {}).get("schema") == (
+            _POWERTOOLS_VALIDATION
+        ):
+            del responses["422"]
         # Powertools documents its response-validation error; the gateway's 500 is its error body.
         responses["500"] = {"description": ERROR_DESCRIPTIONS[500], "content": error_body}
         for code in _GATEWAY_ANSWERS[route.auth]:

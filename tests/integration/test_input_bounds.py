@@ -168,3 +168,29 @@ def test_json_as_deep_as_allowed_is_still_read(gateway: Gateway):
     )
 
     assert_refused(answer, 400, "phone_number")  # the model's complaint, not the depth's
+
+
+NOT_CALLBACKS = [route for route in WITH_BODY if route.auth is not Auth.CALLBACK]
+
+
+@pytest.mark.parametrize("route", NOT_CALLBACKS, ids=route_id)
+def test_a_body_that_is_not_utf8_text_is_a_400_not_a_crash(gateway: Gateway, route: Route):
+    unchanged = Unchanged(gateway)
+
+    answer = call(gateway, route, path_of(route), data=b"\xe9\xc8\x99", content_type="application/json")
+
+    assert_refused(answer, 400, "not UTF-8 text")
+    unchanged.check()
+
+
+@pytest.mark.parametrize(
+    "route", [route for route in NOT_CALLBACKS if route.auth is Auth.MERCHANT], ids=route_id
+)
+def test_a_json_body_that_is_not_an_object_is_a_400(gateway: Gateway, route: Route):
+    # sendMoney's body picks B2C or B2B by its fields: a list has none, and once crashed the choice.
+    unchanged = Unchanged(gateway)
+
+    answer = call(gateway, route, path_of(route), data="[null, null]", content_type="application/json")
+
+    assert_refused(answer, 400, "must be a JSON object")
+    unchanged.check()

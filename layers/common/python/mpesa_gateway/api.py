@@ -229,7 +229,10 @@ class GatewayResolver(APIGatewayRestResolver):
         if self.body is BodyKind.RAW:
             return event  # stored as it came, however large or odd: the service bounds what it keeps
         proxy = APIGatewayProxyEvent(event)
-        raw = proxy.decoded_body or ""
+        try:
+            raw = proxy.decoded_body or ""
+        except UnicodeDecodeError:
+            raise InvalidRequest("The request body is not UTF-8 text") from None
         limit = get_settings().max_body_bytes
         if len(raw.encode()) > limit:
             raise PayloadTooLarge(f"The request body exceeds {limit} bytes")
@@ -287,19 +290,19 @@ def lambda_handler(app: GatewayResolver) -> LambdaHandler:
 
 
 def _json_object(raw: str) -> Any:
-    """The body's JSON, refused with a reason when it is not JSON, nests too deeply or is an array."""
+    """The body's JSON object (or null), refused with a reason when it is not JSON, nests too deeply or
+    is an array or a scalar: the resolver would otherwise read a list's first item as the whole body."""
     try:
-        value = load_json(raw)
+        body = load_json(raw)
     except NestedTooDeeply as error:
         raise InvalidRequest(f"The request body is {error}") from None
     except ValueError as error:
         # JSONDecodeError says where; the others (an integer of thousands of digits) say what.
         problem = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
         raise InvalidRequest(f"The request body is not valid JSON: {problem}") from None
-    if isinstance(value, list):
-        # The resolver would read an array's first item as the body (as it does a repeated form field).
+    if body is not None and not isinstance(body, dict):
         raise invalid_request([{"loc": ("body",), "type": "model_type", "msg": "not an object"}])
-    return value
+    return body
 
 
 def invalid_request(problems: Any) -> InvalidRequest:

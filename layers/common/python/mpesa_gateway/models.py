@@ -21,10 +21,11 @@ from mpesa_gateway.c2b.patterns import check_pattern
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.phone import normalise_msisdn
 
-Msisdn = Annotated[str, BeforeValidator(normalise_msisdn)]
+# Documented with an example: the accepted spellings (07…, +254…, separators) are more than a pattern says.
+Msisdn = Annotated[str, BeforeValidator(normalise_msisdn), Field(examples=["254712345678"])]
 
 
-def _whole_number(value: Any) -> Any:
+def whole_number(value: Any) -> Any:
     # JSON true would otherwise pass as 1; "100" from form-minded clients is accepted.
     if isinstance(value, bool):
         raise ValueError("must be a whole number of shillings")
@@ -35,8 +36,9 @@ def _whole_number(value: Any) -> Any:
 # forged one can never exceed what a DynamoDB key holds.
 DarajaId = Annotated[str, StringConstraints(max_length=128)]
 
-# Whole Kenyan shillings, as Daraja takes them.
-Amount = Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
+# Whole Kenyan shillings, as Daraja takes them. The bound goes before the validator: after it, pydantic
+# documents it as `ge`, which JSON Schema does not know, instead of `minimum`.
+Amount = Annotated[int, Field(ge=1), BeforeValidator(whole_number)]
 
 
 class Driver(StrEnum):

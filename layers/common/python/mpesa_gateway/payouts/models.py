@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
-from mpesa_gateway.models import Amount, Msisdn
+from mpesa_gateway.models import Amount, Msisdn, whole_number
 
 Remarks = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5,7}$")]
@@ -41,7 +41,7 @@ class B2CRequest(BaseModel):
     )
 
     phone_number: Msisdn
-    amount: Annotated[Amount, Field(ge=10)]  # Daraja rejects B2C amounts below 10
+    amount: Annotated[int, Field(ge=10), BeforeValidator(whole_number)]  # Daraja rejects B2C amounts below 10
     command_id: B2CCommand
     remarks: Remarks = "Payment"
     occasion: Annotated[str, StringConstraints(max_length=100)] = ""
@@ -77,13 +77,20 @@ class ReversalRequest(BaseModel):
     remarks: Remarks = "Reversal"
 
 
-def _payout_kind(body: Any) -> str:
-    """Which payout a body describes: a business's short code makes it B2B, else B2C."""
-    fields = body if isinstance(body, dict) else vars(body)
-    return "b2b" if "receiver_short_code" in fields else "b2c"
+def _payout_kind(body: Any) -> str | None:
+    """Which payout a body describes: a business's short code makes it B2B, else B2C.
+
+    None for a body that is no object at all (a JSON list or string): refused as not an object.
+    """
+    if isinstance(body, BaseModel):
+        body = vars(body)
+    if not isinstance(body, dict):
+        return None
+    return "b2b" if "receiver_short_code" in body else "b2c"
 
 
 # sendMoney's body, as documented and first validated: the app's driver then says which it must be.
 Payout = Annotated[
-    Annotated[B2CRequest, Tag("b2c")] | Annotated[B2BRequest, Tag("b2b")], Discriminator(_payout_kind)
+    Annotated[B2CRequest, Tag("b2c")] | Annotated[B2BRequest, Tag("b2b")],
+    Discriminator(_payout_kind, custom_error_type="dict_type"),
 ]
