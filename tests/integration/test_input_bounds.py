@@ -161,6 +161,29 @@ def test_a_bad_body_is_a_4xx_naming_the_problem_and_nothing_is_written(gateway: 
             unchanged.check()
 
 
+# JSON DynamoDB cannot store as it is: a number past its range or precision, a lone surrogate, NaN.
+UNSTORABLE_BODIES = {
+    "number too large": '{"Body": {"n": 8.6e188}}',
+    "number too small": '{"Result": {"n": 1e-135}}',
+    "39 significant digits": '{"TransID": "QJI3R7GXWV", "n": 123456789012345678901234567890123456789}',
+    "not a number": '{"TransID": "QJI3R7GXWV", "n": NaN}',
+    "lone surrogate": '{"TransID": "QJI3R7GXWV", "\\udb3f": 1}',
+    "empty key": '{"": null, "Result": {"ResultCode": ""}}',
+}
+
+
+@pytest.mark.parametrize("route", CALLBACKS, ids=route_id)
+def test_a_callback_dynamodb_cannot_store_as_is_is_kept_as_text_and_answered_400(gateway: Gateway, route):
+    for kind, raw in UNSTORABLE_BODIES.items():
+        unchanged = Unchanged(gateway)
+
+        answer = call(gateway, route, path_of(route), data=raw, content_type="application/json")
+
+        assert_refused(answer, 400, "stored for inspection")
+        (stored,) = unchanged.check(callbacks=1)
+        assert stored["body"] == {"unparseable": raw}, kind
+
+
 def test_json_as_deep_as_allowed_is_still_read(gateway: Gateway):
     body = json.loads(deep(MAX_JSON_DEPTH - 1))
     answer = gateway.client.post(

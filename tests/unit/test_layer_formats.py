@@ -14,6 +14,7 @@ from mpesa_gateway.daraja.formats import (
     parse_daraja_timestamp,
     stk_password,
 )
+from mpesa_gateway.inputs import load_json, storable
 
 SANDBOX_SHORTCODE = "174379"
 SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"
@@ -110,3 +111,27 @@ def test_stk_password_is_base64_of_shortcode_passkey_timestamp(
 ) -> None:
     password = stk_password(short_code, passkey, timestamp)
     assert base64.b64decode(password, validate=True).decode() == f"{short_code}{passkey}{timestamp}"
+
+
+# --- what DynamoDB can store as it is ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1.5, "b": [true, null, "x"], "c": {"d": -241571825223026782978965504}}', True),
+        ('{"a": 12345678901234567890123456789012345678}', True),  # 38 significant digits
+        ('{"a": 1000000000000000000000000000000000000000000000}', True),  # one significant digit
+        ('{"a": 2.5e125, "b": 1e-130, "c": 0}', True),
+        ('{"a": 123456789012345678901234567890123456789}', False),  # 39
+        ('{"a": 1e126}', False),
+        ('{"a": 1e-131}', False),
+        ('{"a": NaN}', False),
+        ('{"a": -Infinity}', False),
+        ('{"\\udb3f": 1}', False),  # a lone surrogate
+        ('{"a": "\\ud83d\\ude00"}', True),  # a pair: one emoji
+        ('{"a": {"": 1}}', False),
+    ],
+)
+def test_storable_says_what_dynamodb_takes_as_it_is(text: str, expected: bool) -> None:
+    assert storable(load_json(text)) is expected

@@ -443,6 +443,10 @@ def daraja_callback(
     )
     def callback(payment_app: PaymentAppId, secret: CallbackSecret = None) -> Response[CallbackAck]:
         found = apps().for_callback(payment_app, secret)
-        return app.answer(200, receive(found, app.current_event.decoded_body))
+        try:
+            body = app.current_event.decoded_body
+        except UnicodeDecodeError:  # Daraja sends JSON: UTF-8 text
+            raise InvalidRequest("The request body is not UTF-8 text") from None
+        return app.answer(200, receive(found, body))
 
     return app

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NewType, TypeVar
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
-from mpesa_gateway.inputs import load_json
+from mpesa_gateway.inputs import load_json, storable
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
 from mpesa_gateway.observability import logger, metrics
 
@@ -85,7 +85,7 @@ def read_callback(raw_body: str | None, model: type[Model]) -> tuple[dict[str, A
         body = load_json(text)
     except ValueError:  # not JSON, or nested too deeply
         return unparseable, None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or not storable(body):
         return unparseable, None
     try:
         return body, model.model_validate(body)

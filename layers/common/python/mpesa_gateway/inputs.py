@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 # Payment app ids (and merchant ids), as operators create them.
@@ -17,6 +18,10 @@ ID_RULE = "1-40 lowercase letters, digits and hyphens, starting and ending with 
 # CheckoutRequestIDs (ws_CO_…) and M-Pesa receipts.
 REFERENCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,100}")
 REFERENCE_RULE = "1-100 letters, digits, underscores and hyphens"
+# DynamoDB's numbers: 38 significant digits, magnitudes from 1e-130 up to (not including) 1e126.
+DYNAMO_NUMBER_DIGITS = 38
+DYNAMO_SMALLEST = Decimal("1e-130")
+DYNAMO_TOO_LARGE = Decimal("1e126")
 # Daraja's bodies nest about 5 levels deep; a stored body must stay well inside DynamoDB's 32.
 MAX_JSON_DEPTH = 20
 
@@ -37,6 +42,49 @@ def load_json(text: str) -> Any:
     if _depth(value) > MAX_JSON_DEPTH:
         raise NestedTooDeeply
     return value
+
+
+def storable(value: Any) -> bool:
+    """Whether DynamoDB can store the JSON value as it is: non-empty keys, UTF-8 strings (JSON's
+    \\u escapes can spell lone surrogates, which are not), and finite numbers of at most 38
+    significant digits between 1e-130 and 1e126 (json.loads also reads NaN, Infinity and 1e300)."""
+    pending: list[Any] = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            if "" in current:  # an attribute name, nested or not, has at least one character
+                return False
+            pending.extend(current.keys())
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
+        elif isinstance(current, str):
+            if not _utf8(current):
+                return False
+        elif (
+            isinstance(current, int | float) and not isinstance(current, bool) and not _dynamo_number(current)
+        ):
+            return False
+    return True
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _dynamo_number(number: float) -> bool:
+    exact = Decimal(str(number))
+    if not exact.is_finite():
+        return False
+    if exact.is_zero():
+        return True
+    # Significant digits without trailing zeros (normalize() would round to the context's 28 digits).
+    significant = "".join(map(str, exact.as_tuple().digits)).strip("0")
+    return len(significant) <= DYNAMO_NUMBER_DIGITS and DYNAMO_SMALLEST <= abs(exact) < DYNAMO_TOO_LARGE
 
 
 def _depth(value: Any) -> int:
