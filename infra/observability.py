@@ -1,5 +1,6 @@
 """Alarms that say the gateway is failing (any function error, any API 5XX) or that money needs a
-person (the gateway's own metrics: conflicting evidence, unconfirmed payouts, outcomes not stored)."""
+person (the gateway's own metrics: conflicting evidence, unconfirmed payouts, outcomes not stored,
+answers outside the API contract)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 PERIOD = Duration.minutes(5)
-# The layer's metrics (Powertools, dimension `service`) that each mean money needs a person's look.
-MONEY_METRICS = {
+# The layer's metrics (Powertools, dimension `service`) that each mean a person must look: at money,
+# or at the API contract.
+PERSON_METRICS = {
     "SettlementConflict": "evidence contradicted a settled transaction (kept on the transaction)",
     "PayoutEscalated": "a payout or reversal still unconfirmed at its maximum age",
     "AcceptedPushNotRecorded": "Daraja accepted a push whose identifiers could not be stored in full",
@@ -21,6 +23,8 @@ MONEY_METRICS = {
     "CallbackNotApplied": "a stored callback could not be applied (the reconciler retries it)",
     "StkCallbackDoubted": "a paid callback did not match its push (amount, phone or no metadata)",
     "C2BConfirmationNotRecorded": "a C2B confirmation for another short code or with a bad amount",
+    # Not money itself, but merchants code against docs/openapi.json: an answer outside it needs a fix.
+    "ResponseContractBroken": "an answer went out that does not match its model in docs/openapi.json",
 }
 
 
@@ -48,7 +52,7 @@ class Monitoring(Construct):
                 self._alarm(f"{name}Errors", function.metric_errors(period=PERIOD), f"{name} Lambda errors")
             )
         self.alarms.append(self._alarm("Api5XX", api.metric_server_error(period=PERIOD), "API 5XX answers"))
-        for name, what in MONEY_METRICS.items():
+        for name, what in PERSON_METRICS.items():
             metric = cloudwatch.Metric(
                 namespace=metrics_namespace,
                 metric_name=name,

@@ -349,12 +349,13 @@ def test_alarms_watch_every_function_and_the_api(synthesis):
     assert metrics.count("5XXError") == 1
 
 
-def test_alarms_watch_the_metrics_that_mean_money_needs_a_person(synthesis):
+def test_alarms_watch_the_metrics_that_mean_a_person_must_look(synthesis):
     alarms = {
         alarm["Properties"]["MetricName"]: alarm["Properties"]
         for alarm in synthesis.resources("AWS::CloudWatch::Alarm").values()
     }
-    for name in ("SettlementConflict", "PayoutEscalated", "AcceptedPushNotRecorded", "CallbackNotApplied"):
+    watched = ("SettlementConflict", "PayoutEscalated", "AcceptedPushNotRecorded", "CallbackNotApplied")
+    for name in (*watched, "ResponseContractBroken"):
         assert alarms[name]["Namespace"] == "MpesaGateway"
         assert alarms[name]["Dimensions"] == [{"Name": "service", "Value": "mpesa-gateway"}]
         assert alarms[name]["Threshold"] == 1
