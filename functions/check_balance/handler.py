@@ -34,7 +34,7 @@ def check_balance(payment_app: PaymentAppId) -> Response[Balance]:
     event = app.current_event
     found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.CHECK_BALANCE)
     if found.driver is Driver.PERSONAL:
-        return app.answer(200, {"data": {**personal_service().latest_balance(found), "currency": "KES"}})
+        return app.answer(200, {"data": personal_service().latest_balance(found)})
     tracked = account_service().balance(found, public_base_url(event))
     return app.answer(tracked.http_status, {"data": tracked.data()})
 

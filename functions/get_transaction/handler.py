@@ -2,7 +2,6 @@
 
 from aws_lambda_powertools.event_handler import Response
 
-from mpesa_gateway.answers import TransactionView
 from mpesa_gateway.api import (
     MERCHANT,
     Data,
@@ -14,7 +13,7 @@ from mpesa_gateway.api import (
     merchant_id,
 )
 from mpesa_gateway.ledger import transaction_view
-from mpesa_gateway.models import Operation
+from mpesa_gateway.models import Operation, TransactionView
 from mpesa_gateway.runtime import app_directory, ledger
 
 app = GatewayResolver()
@@ -25,11 +24,11 @@ app = GatewayResolver()
     summary="One transaction of any type, by the gateway's id, a CheckoutRequestID or an M-Pesa receipt",
     tags=["Transactions"],
     security=MERCHANT,
-    responses=documented(Data[TransactionView], errors=(403, 404)),  # type: ignore[valid-type]
+    responses=documented(Data[TransactionView], errors=(403, 404)),
 )
 def get_transaction(
     payment_app: PaymentAppId, transaction: TransactionReference
-) -> Response[Data[TransactionView]]:  # type: ignore[valid-type]
+) -> Response[Data[TransactionView]]:
     found = app_directory().for_merchant(
         payment_app, merchant_id(app.current_event), Operation.LIST_TRANSACTIONS
     )

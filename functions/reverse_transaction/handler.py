@@ -46,7 +46,7 @@ def reverse_transaction(
 
     def reverse(scope: str | None) -> tuple[int, dict[str, Any]]:
         tracked = account_service().reverse(found, transaction, reversal, public_base_url(event), scope)
-        return tracked.http_status, tracked.data()
+        return tracked.http_status, tracked.data().model_dump(mode="json")
 
     status, data = idempotency.replayed(
         key=idempotency_key,

@@ -45,7 +45,7 @@ def send_money(
 
     def send(scope: str | None) -> tuple[int, dict[str, Any]]:
         tracked = payout_service().send_money(found, request, public_base_url(event), scope)
-        return tracked.http_status, tracked.data()
+        return tracked.http_status, tracked.data().model_dump(mode="json")
 
     status, data = idempotency.replayed(
         key=idempotency_key,

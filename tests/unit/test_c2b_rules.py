@@ -104,8 +104,8 @@ def test_answers_carry_daraja_shape():
     accepted = decide(app(), payment(), never_called, MAX_AMOUNT)
     rejected = decide(app(max_amount=1), payment(), never_called, MAX_AMOUNT)
 
-    assert accepted.answer() == {"ResultCode": "0", "ResultDesc": "Accepted"}
-    assert rejected.answer() == {"ResultCode": "C2B00013", "ResultDesc": "Rejected"}
+    assert accepted.answer().model_dump() == {"ResultCode": "0", "ResultDesc": "Accepted"}
+    assert rejected.answer().model_dump() == {"ResultCode": "C2B00013", "ResultDesc": "Rejected"}
     assert rejected.summary().startswith("rejected C2B00013")
 
 

@@ -72,4 +72,4 @@ def test_a_settled_transaction_reads_and_serialises_as_stored(settled_by: str):
 def test_a_merchants_rejection_code_is_answered_as_daraja_spells_it():
     answer = Decision(ValidationCode.INVALID_AMOUNT, "the merchant rejected").answer()
 
-    assert json.dumps(answer) == '{"ResultCode": "C2B00013", "ResultDesc": "Rejected"}'
+    assert answer.model_dump_json(exclude_none=True) == '{"ResultCode":"C2B00013","ResultDesc":"Rejected"}'

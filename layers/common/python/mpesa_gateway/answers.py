@@ -14,10 +14,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    create_model,
 )
 
-from mpesa_gateway.models import Transaction, TransactionStatus
+from mpesa_gateway.models import TransactionStatus, TransactionView
 
 
 class Answer(BaseModel):
@@ -35,17 +34,6 @@ TRANSACTION_ID = Field(description="The gateway's id for this request; use it to
 UNKNOWN_OUTCOME = (
     "Without Daraja's answer: what the gateway knows (for 202, the request may still be carried out and "
     "must not be resent)"
-)
-
-# A transaction as merchants see it: every stored field but the owning merchant's id.
-TransactionView: type[BaseModel] = create_model(  # type: ignore[call-overload]
-    "TransactionView",
-    __doc__="A transaction of any type, as the gateway tracks it.",
-    **{
-        name: (field.annotation, field)
-        for name, field in Transaction.model_fields.items()
-        if name != "merchant_id"
-    },
 )
 
 
@@ -113,6 +101,10 @@ class CallbackAck(Answer):
     ResultCode: int | str = Field(description="0 accepted; a C2B validation refusal is C2B00011-C2B00016")
     ResultDesc: str
     ThirdPartyTransID: str | None = omitted()
+
+
+# Every callback's acknowledgement once its body is stored (Daraja does not resend on a refusal).
+ACCEPTED = CallbackAck(ResultCode=0, ResultDesc="Accepted")
 
 
 class SmsTransaction(Answer):

@@ -7,12 +7,13 @@ import binascii
 import hashlib
 import json
 import uuid
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from mpesa_gateway.answers import TransactionPage
 from mpesa_gateway.errors import InvalidRequest, NotFound
-from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType, TransactionView
 from mpesa_gateway.store.transactions import ListCriteria, TransactionStore
 
 TRANSACTION_ID_PREFIX = "txn_"
@@ -61,8 +62,8 @@ def sms_transaction_id(app_id: str, receipt: str, sms_type: str | None = None) -
     return f"{SMS_TRANSACTION_PREFIX}{app_id}_{receipt.upper()}{suffix}"
 
 
-def transaction_view(transaction: Transaction) -> dict[str, Any]:
-    return transaction.model_dump(mode="json", exclude={"merchant_id"})
+def transaction_view(transaction: Transaction) -> TransactionView:
+    return TransactionView.model_validate(transaction.model_dump(exclude={"merchant_id"}))
 
 
 class Ledger:
@@ -82,16 +83,16 @@ class Ledger:
             raise NotFound(f"No transaction '{reference}' in payment app '{app_id}'", field="transaction")
         return found
 
-    def page(self, app_id: str, query: ListQuery) -> dict[str, Any]:
+    def page(self, app_id: str, query: ListQuery) -> TransactionPage:
         if query.since and query.until and query.since > query.until:
             raise InvalidRequest("from is after to", field="from")
         criteria = ListCriteria(**query.model_dump(include=set(ListCriteria.model_fields)))
         start = _decode_cursor(query.cursor, app_id) if query.cursor else None
         found, resume = self._transactions.page_for_app(app_id, criteria, query.limit, start)
-        return {
-            "data": [transaction_view(transaction) for transaction in found],
-            "next_cursor": _encode_cursor(resume) if resume else None,
-        }
+        return TransactionPage(
+            data=[transaction_view(transaction) for transaction in found],
+            next_cursor=_encode_cursor(resume) if resume else None,
+        )
 
 
 def _encode_cursor(key: dict[str, str]) -> str:

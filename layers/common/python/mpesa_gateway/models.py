@@ -216,12 +216,11 @@ class SettledBy(StrEnum):
     SMS = "sms"  # an M-Pesa confirmation SMS
 
 
-class Transaction(BaseModel):
-    """A payment as the gateway tracks it; the table's state machine moves `status`."""
+class TransactionView(BaseModel):
+    """A transaction as merchants see it: everything the gateway tracks but the merchant who owns it."""
 
     transaction_id: str
     app_id: str
-    merchant_id: str
     type: TransactionType
     status: TransactionStatus = TransactionStatus.PENDING
     amount: int
@@ -262,3 +261,9 @@ class Transaction(BaseModel):
     # While pending: when the reconciler next looks at it, and where Daraja's answers are sent.
     check_after: datetime | None = None
     callback_base_url: str | None = None
+
+
+class Transaction(TransactionView):
+    """A payment as the gateway tracks it; the table's state machine moves `status`."""
+
+    merchant_id: str

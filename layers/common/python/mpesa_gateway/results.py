@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mpesa_gateway.answers import ACCEPTED, CallbackAck
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.callbacks import (
     CallbackKind,
@@ -22,7 +23,6 @@ from mpesa_gateway.observability import logger
 from mpesa_gateway.settling import settle_by_evidence
 from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
 
-ACK = {"ResultCode": 0, "ResultDesc": "Accepted"}
 QUEUE_TIMEOUT_NOTE = (
     "Daraja's queue timed out; this is not an outcome: the request may still be carried out. It stays "
     "PENDING until its result arrives or a Transaction Status query settles it; do not resend it."
@@ -34,15 +34,15 @@ class ResultService:
         self._apps = apps
         self._transactions = transactions
 
-    def result(self, app: PaymentApp, raw_body: str | None) -> dict[str, Any]:
+    def result(self, app: PaymentApp, raw_body: str | None) -> CallbackAck:
         callback, result = self._receive(app, raw_body, CallbackKind.RESULT)
         applied_safely(lambda: self._apply_stored(app, callback, result), app.app_id)
-        return ACK
+        return ACCEPTED
 
-    def timeout(self, app: PaymentApp, raw_body: str | None) -> dict[str, Any]:
+    def timeout(self, app: PaymentApp, raw_body: str | None) -> CallbackAck:
         callback, result = self._receive(app, raw_body, CallbackKind.TIMEOUT)
         applied_safely(lambda: self._apply_stored(app, callback, result), app.app_id)
-        return ACK
+        return ACCEPTED
 
     def reapply(self, callback: RawCallback) -> None:
         reapplied(

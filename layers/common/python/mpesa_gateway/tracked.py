@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from mpesa_gateway.answers import AsyncRequestAnswer
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.callbacks import callback_url
 from mpesa_gateway.config import Settings
@@ -61,14 +62,16 @@ class Tracked(BaseModel):
             return 200 if self.transaction.status.is_final else 202
         return 200 if self.recorded else 202
 
-    def data(self) -> dict[str, Any]:
+    def data(self) -> AsyncRequestAnswer:
         if self.accepted is None:
-            return outcome_unknown(self.transaction, "its result or timeout")
-        return {**self.accepted.model_dump(), "transaction_id": self.transaction.transaction_id}
+            return AsyncRequestAnswer(**outcome_unknown(self.transaction, "its result or timeout"))
+        return AsyncRequestAnswer(
+            **self.accepted.model_dump(), transaction_id=self.transaction.transaction_id
+        )
 
 
 def outcome_unknown(transaction: Transaction, settles_it: str) -> dict[str, Any]:
-    """The answer without Daraja's own (it never came, or a retry finds an earlier attempt)."""
+    """The answer's fields without Daraja's own (it never came, or a retry finds an earlier attempt)."""
     if transaction.status.is_final:
         description = f"This request was made before and ended {transaction.status.value}."
     else:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from mpesa_gateway.answers import ACCEPTED, CallbackAck, DarajaAcknowledgement
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.c2b.models import C2BPayment, SimulateRequest
 from mpesa_gateway.c2b.validation import Decision, Forwarder, decide, payment_problem
@@ -51,7 +52,6 @@ DARAJA_PATHS: dict[C2BCall, str] = {
 }
 # Daraja refuses callback URLs containing these words (longest first, so the message names "exec").
 FORBIDDEN_URL_WORDS = ("safaricom", "m-pesa", "mpesa", "query", "exec", "exe", "cmd", "sql")
-CONFIRMATION_ACK = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
 class DarajaAnswer(BaseModel):
@@ -64,12 +64,12 @@ class DarajaAnswer(BaseModel):
     ResponseDescription: str
     ConversationID: str = ""
 
-    def data(self) -> dict[str, str]:
-        return {
-            "ConversationID": self.ConversationID,
-            "OriginatorConversationID": self.OriginatorCoversationID,
-            "ResponseDescription": self.ResponseDescription,
-        }
+    def acknowledgement(self) -> DarajaAcknowledgement:
+        return DarajaAcknowledgement(
+            ConversationID=self.ConversationID,
+            OriginatorConversationID=self.OriginatorCoversationID,
+            ResponseDescription=self.ResponseDescription,
+        )
 
 
 def forbidden_word(url: str) -> str | None:
@@ -88,7 +88,7 @@ class C2BService:
 
     # Merchant operations --------------------------------------------------------------------------
 
-    def register_urls(self, app: PaymentApp, base_url: str) -> dict[str, Any]:
+    def register_urls(self, app: PaymentApp, base_url: str) -> DarajaAcknowledgement:
         """Register the gateway's validation and confirmation URLs for the app's short code."""
         if word := forbidden_word(base_url):
             raise InvalidRequest(
@@ -105,7 +105,7 @@ class C2BService:
         )
         return self._call_daraja(app, credentials, "register", body, "the URLs were not registered")
 
-    def simulate(self, app: PaymentApp, request: SimulateRequest) -> dict[str, Any]:
+    def simulate(self, app: PaymentApp, request: SimulateRequest) -> DarajaAcknowledgement:
         """Ask the sandbox to play a customer paying the app's short code."""
         if app.is_live:
             raise OperationNotAllowed("simulateTransaction works on sandbox apps only", field="is_live")
@@ -127,10 +127,12 @@ class C2BService:
         action: C2BCall,
         body: DarajaBody,
         undone: str,
-    ) -> dict[str, Any]:
+    ) -> DarajaAcknowledgement:
         path = DARAJA_PATHS[action].format(version=app.c2b_api_version.value)
         try:
-            return DarajaAnswer.model_validate(self._apps.daraja(app, credentials).post(path, body)).data()
+            return DarajaAnswer.model_validate(
+                self._apps.daraja(app, credentials).post(path, body)
+            ).acknowledgement()
         except DarajaError as error:
             raise _refusal(error, action) from None
         except DarajaNotSent:
@@ -149,7 +151,7 @@ class C2BService:
 
     # Safaricom's calls ----------------------------------------------------------------------------
 
-    def validate(self, app: PaymentApp, raw_body: str | None) -> dict[str, str]:
+    def validate(self, app: PaymentApp, raw_body: str | None) -> CallbackAck:
         """Answer a validation request by the app's rules; every request is stored with its decision."""
         body, payment = read_callback(raw_body, C2BPayment)
         callback = new_callback(
@@ -167,7 +169,7 @@ class C2BService:
         )
         return decision.answer()
 
-    def confirm(self, app: PaymentApp, raw_body: str | None) -> dict[str, Any]:
+    def confirm(self, app: PaymentApp, raw_body: str | None) -> CallbackAck:
         """Record a confirmed payment once per TransID; the raw body is stored before anything else."""
         body, payment = read_callback(raw_body, C2BPayment)
         key = payment.TransID if payment else "UNPARSEABLE"
@@ -177,7 +179,7 @@ class C2BService:
             self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
             raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
         applied_safely(lambda: self._record(app, callback, payment), app.app_id)
-        return CONFIRMATION_ACK
+        return ACCEPTED
 
     def reapply(self, callback: RawCallback) -> None:
         reapplied(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from mpesa_gateway.answers import CallbackAck
 from mpesa_gateway.c2b.models import C2BPayment
 from mpesa_gateway.c2b.patterns import fullmatches
 from mpesa_gateway.callbacks import CallbackOutcome, ValidationSummary
@@ -51,15 +52,13 @@ class Decision:
     def accepted(self) -> bool:
         return self.result_code is ValidationCode.ACCEPTED
 
-    def answer(self) -> dict[str, str]:
+    def answer(self) -> CallbackAck:
         """What Daraja expects back, within its deadline."""
-        body = {
-            "ResultCode": self.result_code.value,
-            "ResultDesc": "Accepted" if self.accepted else "Rejected",
-        }
-        if self.third_party_trans_id:
-            body["ThirdPartyTransID"] = self.third_party_trans_id
-        return body
+        return CallbackAck(
+            ResultCode=self.result_code.value,
+            ResultDesc="Accepted" if self.accepted else "Rejected",
+            ThirdPartyTransID=self.third_party_trans_id or None,
+        )
 
     def summary(self) -> ValidationSummary:
         return ValidationSummary(

@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 from mpesa_gateway import idempotency
+from mpesa_gateway.answers import ACCEPTED, CallbackAck, PaymentRequestAnswer, PaymentStatusAnswer
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.callbacks import (
     CallbackKind,
@@ -58,7 +59,6 @@ from mpesa_gateway.tracked import earlier_attempt, fail_unsent, kept_pending, ou
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
 STK_QUERY_PATH = "/mpesa/stkpushquery/v1/query"
-CALLBACK_ACK = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
 
 class PaymentRequested(BaseModel):
@@ -75,37 +75,37 @@ class PaymentRequested(BaseModel):
             return 200 if self.transaction.status.is_final else 202
         return 200 if self.recorded else 202
 
-    def data(self) -> dict[str, Any]:
+    def data(self) -> PaymentRequestAnswer:
         if self.accepted is None:
-            return outcome_unknown(self.transaction, "its callback")
-        return {**self.accepted.model_dump(), "transaction_id": self.transaction.transaction_id}
+            return PaymentRequestAnswer(**outcome_unknown(self.transaction, "its callback"))
+        return PaymentRequestAnswer(
+            **self.accepted.model_dump(), transaction_id=self.transaction.transaction_id
+        )
 
 
-def status_view(transaction: Transaction, query_note: str | None = None) -> dict[str, Any]:
+def status_view(transaction: Transaction, query_note: str | None = None) -> PaymentStatusAnswer:
     """checkPaymentRequestStatus's answer: the seed's Daraja fields plus the gateway's own."""
     pending = transaction.status is TransactionStatus.PENDING
-    return {
-        "ResponseCode": "0",
-        "ResponseDescription": "The service request has been accepted successfully",
-        "MerchantRequestID": transaction.merchant_request_id,
-        "CheckoutRequestID": transaction.checkout_request_id,
-        "ResultCode": None if transaction.result_code is None else str(transaction.result_code),
-        "ResultDesc": (query_note or "The transaction is being processed")
+    return PaymentStatusAnswer(
+        ResponseCode="0",
+        ResponseDescription="The service request has been accepted successfully",
+        MerchantRequestID=transaction.merchant_request_id,
+        CheckoutRequestID=transaction.checkout_request_id,
+        ResultCode=None if transaction.result_code is None else str(transaction.result_code),
+        ResultDesc=(query_note or "The transaction is being processed")
         if pending
         else transaction.result_desc,
-        "transaction_id": transaction.transaction_id,
-        "status": transaction.status.value,
-        "amount": transaction.amount,
-        "phone_number": transaction.phone_number,
-        "reference": transaction.reference,
-        "receipt_number": transaction.receipt_number,
-        "transaction_date": transaction.transaction_date.isoformat()
-        if transaction.transaction_date
-        else None,
-        "settled_by": transaction.settled_by,
-        "error": transaction.error,
-        "conflict": transaction.conflict,
-    }
+        transaction_id=transaction.transaction_id,
+        status=transaction.status,
+        amount=transaction.amount,
+        phone_number=transaction.phone_number,
+        reference=transaction.reference,
+        receipt_number=transaction.receipt_number,
+        transaction_date=transaction.transaction_date,
+        settled_by=transaction.settled_by,
+        error=transaction.error,
+        conflict=transaction.conflict,
+    )
 
 
 class ExpressService:
@@ -201,7 +201,7 @@ class ExpressService:
 
         def push(scope: str | None) -> tuple[int, dict[str, Any]]:
             requested = self.request_payment(app, request, base_url, scope)
-            return requested.http_status, requested.data()
+            return requested.http_status, requested.data().model_dump(mode="json")
 
         return idempotency.replayed(
             key=idempotency_key,
@@ -214,7 +214,7 @@ class ExpressService:
 
     # checkPaymentRequestStatus ------------------------------------------------------------------
 
-    def payment_status(self, app: PaymentApp, reference: str) -> dict[str, Any]:
+    def payment_status(self, app: PaymentApp, reference: str) -> PaymentStatusAnswer:
         transaction = self._ledger.find(app.app_id, reference)
         if transaction.status is not TransactionStatus.PENDING or not transaction.checkout_request_id:
             return status_view(transaction)
@@ -255,7 +255,7 @@ class ExpressService:
 
     # STK callback --------------------------------------------------------------------------------
 
-    def handle_callback(self, app: PaymentApp, raw_body: str | None) -> dict[str, Any]:
+    def handle_callback(self, app: PaymentApp, raw_body: str | None) -> CallbackAck:
         """Store the callback as received, then settle its transaction; always acknowledged once stored."""
         body, envelope = read_callback(raw_body, StkCallbackEnvelope)
         stk = envelope.Body.stkCallback if envelope else None
@@ -268,7 +268,7 @@ class ExpressService:
             raise InvalidRequest("The callback body is not an STK callback (stored for inspection)")
         metrics.add_metric(name="StkCallbackReceived", unit=MetricUnit.Count, value=1)
         applied_safely(lambda: self._apply_callback(app, callback, stk), app.app_id)
-        return CALLBACK_ACK
+        return ACCEPTED
 
     def reapply(self, callback: RawCallback) -> None:
         reapplied(

@@ -22,13 +22,14 @@ from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from mpesa_gateway.answers import PersonalBalance, SmsRefusal, SmsTransaction
 from mpesa_gateway.daraja.formats import nairobi_now
 from mpesa_gateway.errors import NotFound, NotProcessable
 from mpesa_gateway.ledger import sms_transaction_id
 from mpesa_gateway.models import PaymentApp, SettledBy, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.observability import metrics
 from mpesa_gateway.personal.models import ExtractRequest
-from mpesa_gateway.sms import NotATransaction, ParsedSms, parse_sms
+from mpesa_gateway.sms import CURRENCY, NotATransaction, ParsedSms, parse_sms
 from mpesa_gateway.store.transactions import TransactionStore
 
 # How long a forwarded SMS may take to reach the gateway: a timed balance from within this margin before
@@ -40,7 +41,9 @@ class PersonalService:
     def __init__(self, transactions: TransactionStore) -> None:
         self._transactions = transactions
 
-    def extract(self, app: PaymentApp, request: ExtractRequest) -> dict[str, Any] | list[dict[str, Any]]:
+    def extract(
+        self, app: PaymentApp, request: ExtractRequest
+    ) -> SmsTransaction | list[SmsTransaction | SmsRefusal]:
         """One message: its transaction, or 422. A batch: one entry per message, each with its own error.
 
         The few shapes that print no time (Fuliza notices, short reversals) take the time they arrived.
@@ -53,23 +56,23 @@ class PersonalService:
                 raise NotProcessable(
                     f"Not a completed M-Pesa transaction: {error.reason}", field="message"
                 ) from None
-        results: list[dict[str, Any]] = []
+        results: list[SmsTransaction | SmsRefusal] = []
         for index, text in enumerate(request.messages or []):
             try:
                 results.append(self._record(app, parse_sms(text), arrived))
             except NotATransaction as error:
                 results.append(
-                    {"index": index, "error": {"code": NotProcessable.code, "message": error.reason}}
+                    SmsRefusal(index=index, error={"code": NotProcessable.code, "message": error.reason})
                 )
         return results
 
-    def latest_balance(self, app: PaymentApp) -> dict[str, Any]:
+    def latest_balance(self, app: PaymentApp) -> PersonalBalance:
         balance = self._transactions.latest_balance(app.app_id)
         if balance is None:
             raise NotFound("No SMS with a balance has been recorded for this app yet", field="balance")
-        return balance
+        return PersonalBalance(**balance, currency=CURRENCY)
 
-    def _record(self, app: PaymentApp, parsed: ParsedSms, arrived: datetime) -> dict[str, Any]:
+    def _record(self, app: PaymentApp, parsed: ParsedSms, arrived: datetime) -> SmsTransaction:
         timed = parsed.transaction_time is not None
         if not timed:
             parsed = replace(parsed, transaction_time=arrived)
@@ -87,7 +90,7 @@ class PersonalService:
                     timed=timed,
                     ranked_at=parsed.transaction_time if timed else arrived - TIMELESS_SLACK,
                 )
-        return {**details, "already_recorded": not created}
+        return SmsTransaction(**details, already_recorded=not created)
 
 
 def _transaction(app: PaymentApp, parsed: ParsedSms, details: dict[str, Any]) -> Transaction:
