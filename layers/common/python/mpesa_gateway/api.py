@@ -1,7 +1,7 @@
 """HTTP plumbing every API handler shares: a Powertools resolver per Lambda, the stable error body.
 
 API Gateway routes each operation to its own Lambda (see infra/routes.py); each handler module declares
-its one route on a resolver from `resolver()` with typed parameters, request and response models, so the
+its one route on a `GatewayResolver` with typed parameters, request and response models, so the
 same declaration validates requests and documents the route in the OpenAPI document (infra/openapi.py).
 Validation errors, domain errors and anything unexpected all leave as {"error": {"code", "message", ...}}.
 """
@@ -94,6 +94,10 @@ CallbackSecret = Annotated[
 
 
 class ErrorDetail(BaseModel):
+    """More fields where they help: `daraja_code`, `transaction_id`, `reversal_transaction_id`..."""
+
+    model_config = ConfigDict(extra="allow")
+
     code: str = Field(description="Stable, machine-readable: see docs/result-codes.md")
     message: str = Field(description="What went wrong, for a person")
     field: str | None = omitted("The input the error is about, if one is")
@@ -101,7 +105,8 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every error the gateway answers (a 4xx or 5xx), on every route."""
+    """Every error the gateway answers (a 4xx or 5xx), on every route; the token route adds
+    `"success": false` and the seed's .php routes `"status": <http status>`."""
 
     model_config = ConfigDict(extra="allow")
 
