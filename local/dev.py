@@ -119,6 +119,7 @@ def banner(ports: Ports, containers: ContainerSettings) -> str:
     return f"""
 M-Pesa gateway (local)
   API                http://{HOST}:{ports.api}/api/pay/{{payment_app}}/...
+  API contract       http://{HOST}:{ports.api}/docs (Swagger UI), /openapi.json (docs/openapi.json)
   Daraja simulator   http://{HOST}:{ports.simulator}  (POST /simulator/rules, GET /simulator/requests)
   DynamoDB           http://{HOST}:{ports.dynamodb}  (Amazon's DynamoDB Local, in memory, a java process)
   Secrets Manager    http://{HOST}:{ports.aws}  (moto server)
