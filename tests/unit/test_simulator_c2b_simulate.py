@@ -719,6 +719,8 @@ def test_direct_confirmation(
         True,
         None,
     )
+    # The receiver can answer before the simulator's delivery thread has logged the delivery.
+    assert wait_until(lambda: len(callbacks(client)) == 1)
     assert [entry["url"] for entry in callbacks(client)] == [receiver.base_url + CONFIRM_PATH]
 
 
