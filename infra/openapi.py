@@ -12,7 +12,6 @@ Pure Python like infra/routes.py: no aws_cdk import.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from types import ModuleType
@@ -32,7 +31,7 @@ from pydantic import BaseModel
 from infra.routes import (
     C2B_CONFIRMATION,
     GATEWAY_ERRORS,
-    HANDLER,
+    HANDLER_FILE,
     PAYOUT_RESULT,
     PAYOUT_TIMEOUT,
     PROJECT_ROOT,
@@ -41,6 +40,7 @@ from infra.routes import (
     VALIDATE_TRANSACTION,
     Auth,
     Function,
+    import_file,
 )
 from mpesa_gateway.api import ERROR_DESCRIPTIONS, JSON_CONTENT_TYPE
 from mpesa_gateway.c2b.models import C2BPayment
@@ -127,18 +127,9 @@ def build() -> dict[str, Any]:
 
 
 def _handler(function: Function) -> ModuleType:
-    """functions/<name>/handler.py, imported under its own name (every handler module is `handler`)."""
+    """functions/<name>/handler.py, imported once under its own name (every handler module is `handler`)."""
     name = f"_gateway_handler_{function.name}"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = function.source_dir / f"{HANDLER.split('.')[0]}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"No handler at {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return sys.modules.get(name) or import_file(function.source_dir / HANDLER_FILE, name)
 
 
 def _answer_as_the_gateway_does(spec: dict[str, Any]) -> None:

@@ -6,9 +6,12 @@ the deployed API and the local one cannot drift. It must stay pure Python: no aw
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
@@ -16,6 +19,8 @@ LAYER_DIR = PROJECT_ROOT / "layers" / "common"
 
 # Every Lambda's module and entry point inside its functions/<name>/ directory.
 HANDLER = "handler.handler"
+HANDLER_MODULE, _, HANDLER_ENTRY = HANDLER.rpartition(".")
+HANDLER_FILE = Path(*HANDLER_MODULE.split(".")).with_suffix(".py")
 
 
 class Auth(StrEnum):
@@ -245,3 +250,19 @@ GATEWAY_ERRORS: dict[int, tuple[str, str]] = {
     413: ("payload_too_large", "The request body is too large"),
     429: ("too_many_requests", "Too many requests: slow down and retry later"),
 }
+
+
+def import_file(path: Path, module_name: str) -> ModuleType:
+    """Import a file under a module name of its own (every function's file is handler.py), as Lambda's
+    init does: registered first, so pydantic and dataclasses can find it; forgotten if it fails."""
+    spec = importlib.util.spec_from_file_location(module_name, path) if path.is_file() else None
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no handler at {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    return module

@@ -16,7 +16,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from local.apigw.invoker import MODULE_FILE, FunctionError, FunctionIdentity, call_entry, load_entry
+from infra.routes import HANDLER_FILE
+from local.apigw.invoker import FunctionError, FunctionIdentity, call_entry, load_entry
 
 
 def _error(exc: FunctionError) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def _max_memory_mb() -> int:
 
 def serve(connection: Connection, identity: FunctionIdentity) -> None:
     try:
-        entry = load_entry(identity.name, Path.cwd() / MODULE_FILE, MODULE_FILE.stem)
+        entry = load_entry(identity.name, Path.cwd() / HANDLER_FILE, HANDLER_FILE.stem)
     except FunctionError as exc:
         connection.send(("init_error", _error(exc)))
         return

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import json
 import logging
 import math
@@ -36,14 +35,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
-from infra.routes import HANDLER, PROJECT_ROOT, Function
+from infra.routes import HANDLER_ENTRY, HANDLER_FILE, PROJECT_ROOT, Function, import_file
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
 logger = logging.getLogger("local.lambda")
-
-_MODULE_NAME, _, ENTRY_NAME = HANDLER.rpartition(".")
-MODULE_FILE = Path(*_MODULE_NAME.split(".")).with_suffix(".py")
 
 
 class FunctionError(Exception):
@@ -122,27 +118,22 @@ class FunctionIdentity:
 
 def load_entry(function_name: str, path: Path, module_name: str) -> LambdaHandler:
     """Import the handler file under module_name and return its entry point, as Lambda's init does."""
-    spec = importlib.util.spec_from_file_location(module_name, path) if path.is_file() else None
-    if spec is None or spec.loader is None:
+    if not path.is_file():
         raise FunctionError(function_name, f"Runtime.ImportModuleError: no handler at {path}")
-    module = importlib.util.module_from_spec(spec)
-    # Registered before executing so dataclasses, pydantic and pickling can find the module by name.
-    sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        module = import_file(path, module_name)
     except Exception as exc:
         # Like a failed Lambda init: nothing is cached, the next request tries again.
-        del sys.modules[module_name]
         raise FunctionError(function_name, f"Runtime.ImportModuleError: {exc}", _trace(exc)) from exc
     entry = _entry_of(module)
     if entry is None:
         del sys.modules[module_name]
-        raise FunctionError(function_name, f"Runtime.HandlerNotFound: {path} has no {ENTRY_NAME}()")
+        raise FunctionError(function_name, f"Runtime.HandlerNotFound: {path} has no {HANDLER_ENTRY}()")
     return entry
 
 
 def _entry_of(module: ModuleType) -> LambdaHandler | None:
-    entry = getattr(module, ENTRY_NAME, None)
+    entry = getattr(module, HANDLER_ENTRY, None)
     return entry if callable(entry) else None
 
 
@@ -195,7 +186,7 @@ class Invoker:
 
     def _load(self, function: Function) -> LambdaHandler:
         """Import functions_dir/<name>/handler.py under a module name of its own: every file is handler.py."""
-        path = self._functions_dir / function.name / MODULE_FILE
+        path = self._functions_dir / function.name / HANDLER_FILE
         # Unique per file too, so two apps in one process (tests) never swap each other's modules.
         digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]
         module_name = f"_local_lambda_{re.sub(r'[^0-9A-Za-z_]', '_', function.name)}_{digest}"
@@ -399,9 +390,9 @@ class ContainerInvoker:
         started = time.monotonic()
         code_dir = self._functions_dir / function.name
         try:
-            if not (code_dir / MODULE_FILE).is_file():
+            if not (code_dir / HANDLER_FILE).is_file():
                 raise FunctionError(
-                    function.name, f"Runtime.ImportModuleError: no handler at {code_dir / MODULE_FILE}"
+                    function.name, f"Runtime.ImportModuleError: no handler at {code_dir / HANDLER_FILE}"
                 )
             identity = FunctionIdentity.of(function, self._region, self._account_id)
             container = _Container(identity, code_dir, self._environment(function, identity))
