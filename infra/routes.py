@@ -13,6 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
 
+from infra.queues import WEBHOOK_DELIVERIES, QueueSpec
+from infra.tables import TRANSACTIONS, TableSpec
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 LAYER_DIR = PROJECT_ROOT / "layers" / "common"
@@ -41,6 +44,7 @@ class Access(StrEnum):
     APP_SECRETS_READ = "app-secrets:r"
     IDEMPOTENCY_READ_WRITE = "idempotency:rw"
     SIGNING_KEY_READ = "signing-key:r"
+    WEBHOOK_QUEUE_SEND = "webhook-queue:send"
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,22 @@ STK_CALLBACK = Function(
     timeout_seconds=10,
 )
 
+MANAGE_WEBHOOK = Function(
+    name="manage_webhook",
+    description="Webhooks: an app's endpoint, event filter and signing secret",
+    access=frozenset({Access.REGISTRY_READ_WRITE}),
+)
+LIST_EVENTS = Function(
+    name="list_events",
+    description="Webhooks: an app's events and their delivery attempts",
+    access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ}),
+)
+REDELIVER_EVENT = Function(
+    name="redeliver_event",
+    description="Webhooks: sends an event to the app's endpoint again",
+    access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ, Access.WEBHOOK_QUEUE_SEND}),
+)
+
 APP_PREFIX = "/api/pay/{payment_app}"
 
 ROUTES: tuple[Route, ...] = (
@@ -206,6 +226,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{APP_PREFIX}/getTransactionStatus/{{transaction}}", TRANSACTION_STATUS, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/callback/result", PAYOUT_RESULT, Auth.CALLBACK),
     Route("POST", f"{APP_PREFIX}/callback/timeout", PAYOUT_TIMEOUT, Auth.CALLBACK),
+    Route("PUT", f"{APP_PREFIX}/webhook", MANAGE_WEBHOOK, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/webhook", MANAGE_WEBHOOK, Auth.MERCHANT),
+    Route("DELETE", f"{APP_PREFIX}/webhook", MANAGE_WEBHOOK, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/webhook/rotateSecret", MANAGE_WEBHOOK, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/events", LIST_EVENTS, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/events/{{event}}", LIST_EVENTS, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/events/{{event}}/redeliver", REDELIVER_EVENT, Auth.MERCHANT),
 )
 
 
@@ -227,15 +254,53 @@ RECONCILER = Function(
 SCHEDULES: tuple[Schedule, ...] = (Schedule(RECONCILER, every_minutes=2),)
 
 
+@dataclass(frozen=True)
+class StreamSubscription:
+    """A function fed by a table's change stream (DynamoDB Streams in the stack, a poller under `make dev`)."""
+
+    function: Function
+    table: TableSpec
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class QueueSubscription:
+    """A function fed by an SQS queue, reporting partial batch failures (a poller under `make dev`)."""
+
+    function: Function
+    queue: QueueSpec
+    batch_size: int
+
+
+PUBLISH_EVENTS = Function(
+    name="publish_events",
+    description="Webhooks: turns settled transactions into events and queues their delivery",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ, Access.WEBHOOK_QUEUE_SEND}),
+    timeout_seconds=60,
+)
+DELIVER_WEBHOOKS = Function(
+    name="deliver_webhooks",
+    description="Webhooks: signs and POSTs queued events to merchants, retrying for days",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+    timeout_seconds=30,
+)
+
+STREAMS: tuple[StreamSubscription, ...] = (StreamSubscription(PUBLISH_EVENTS, TRANSACTIONS, batch_size=100),)
+# Ten at a time, delivered concurrently: one slow merchant holds a batch for one timeout at most.
+QUEUES: tuple[QueueSubscription, ...] = (
+    QueueSubscription(DELIVER_WEBHOOKS, WEBHOOK_DELIVERIES, batch_size=10),
+)
+
+
 def route_functions() -> tuple[Function, ...]:
     """Each function behind a route, once, in route order."""
     return tuple(dict.fromkeys(route.function for route in ROUTES))
 
 
 def deployed_functions() -> tuple[Function, ...]:
-    """Every Lambda the stack deploys: route functions, the authorizer, scheduled functions."""
-    scheduled = (schedule.function for schedule in SCHEDULES)
-    return tuple(dict.fromkeys((*route_functions(), AUTHORIZER, *scheduled)))
+    """Every Lambda the stack deploys: route functions, the authorizer, scheduled and event-fed functions."""
+    fed = (subscription.function for subscription in (*SCHEDULES, *STREAMS, *QUEUES))
+    return tuple(dict.fromkeys((*route_functions(), AUTHORIZER, *fed)))
 
 
 # The scheme a 401 asks for (RFC 7235 WWW-Authenticate), from the stack and the local API alike.

@@ -21,6 +21,8 @@ class TableSpec:
     sort_key: str | None = "sk"
     indexes: tuple[IndexSpec, ...] = ()
     ttl_attribute: str | None = None
+    # Change stream with old and new images, for functions subscribed to it (routes.STREAMS).
+    stream: bool = False
 
 
 TRANSACTIONS = TableSpec(
@@ -29,6 +31,7 @@ TRANSACTIONS = TableSpec(
     local_name="mpesa-gateway-transactions",
     # `pending` is sparse: only PENDING transactions carry its keys, so the reconciler reads just those.
     indexes=(IndexSpec("by_app", "gsi1pk", "gsi1sk"), IndexSpec("pending", "pending_pk", "pending_sk")),
+    stream=True,
 )
 REGISTRY = TableSpec(
     construct_id="RegistryTable",

@@ -1,0 +1,1 @@
+"""deliver_webhooks: written with the webhooks layer (issue 12)."""

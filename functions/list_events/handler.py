@@ -1,0 +1,1 @@
+"""list_events: written with the webhooks layer (issue 12)."""

@@ -1,0 +1,1 @@
+"""manage_webhook: written with the webhooks layer (issue 12)."""

@@ -1,0 +1,1 @@
+"""publish_events: written with the webhooks layer (issue 12)."""

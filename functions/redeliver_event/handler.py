@@ -1,0 +1,1 @@
+"""redeliver_event: written with the webhooks layer (issue 12)."""
