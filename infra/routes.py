@@ -256,7 +256,7 @@ SCHEDULES: tuple[Schedule, ...] = (Schedule(RECONCILER, every_minutes=2),)
 
 @dataclass(frozen=True)
 class StreamSubscription:
-    """A function fed by a table's change stream (DynamoDB Streams in the stack, a poller under `make dev`)."""
+    """A function fed by a table's change stream (DynamoDB Streams in the stack, a poller in `make dev`)."""
 
     function: Function
     table: TableSpec

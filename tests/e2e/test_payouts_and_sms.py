@@ -84,7 +84,7 @@ def test_balance_of_a_b2c_app(local_stack: LocalStack, bearer: dict):
 
     query = final(local_stack, bearer, "demo-b2c", answer.json()["data"]["transaction_id"])
     assert query["status"] == "COMPLETED"
-    assert query["details"]["accounts"][0]["account"] == "Working Account"
+    assert query["balance"]["accounts"][0]["account"] == "Working Account"
 
 
 def test_sms_extraction_and_balance(local_stack: LocalStack, bearer: dict):

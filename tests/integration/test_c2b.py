@@ -330,7 +330,7 @@ def test_one_transaction_by_id_or_receipt_for_every_type(gateway: Gateway):
         return gateway.client.get(f"/api/pay/{app}/transactions/{reference}", headers=gateway.auth("demo"))
 
     assert one("demo-c2b", "txn_c2b_demo-c2b_QJI3R7GXWV").get_json()["data"]["type"] == "C2B"
-    assert one("demo-c2b", "QJI3R7GXWV").get_json()["data"]["payer_name"] == "JOHN DOE"
+    assert one("demo-c2b", "QJI3R7GXWV").get_json()["data"]["c2b"]["payer_name"] == "JOHN DOE"
     assert one("demo-express", stk["transaction_id"]).get_json()["data"]["type"] == "STK_PUSH"
     assert (
         one("demo-express", stk["CheckoutRequestID"]).get_json()["data"]["transaction_id"]

@@ -67,8 +67,8 @@ def test_b2c_payout_completes_with_receipt_receiver_and_balances(gateway: Gatewa
     settled = wait_final(gateway, "demo-b2c", data["transaction_id"])
     assert (settled["type"], settled["status"], settled["amount"]) == ("B2C", "COMPLETED", 500)
     assert len(settled["receipt_number"]) == 10
-    assert settled["details"]["ReceiverPartyPublicName"].startswith("254712345678")
-    assert "B2CWorkingAccountAvailableFunds" in settled["details"]
+    assert settled["result_parameters"]["ReceiverPartyPublicName"].startswith("254712345678")
+    assert "B2CWorkingAccountAvailableFunds" in settled["result_parameters"]
     assert settled["transaction_date"].endswith("+03:00")
     sent = gateway.simulator_log("/mpesa/b2c/v3/paymentrequest")[0]["body"]
     assert (sent["Occassion"], sent["PartyB"], sent["InitiatorName"]) == (
@@ -203,7 +203,7 @@ def test_check_balance_stores_the_accounts_parsed(gateway: Gateway):
 
     assert answer.status_code == 200
     query = wait_final(gateway, "demo-b2c", answer.get_json()["data"]["transaction_id"])
-    accounts = {account["account"]: account for account in query["details"]["accounts"]}
+    accounts = {account["account"]: account for account in query["balance"]["accounts"]}
     assert query["type"] == "BALANCE_QUERY"
     assert {"Working Account", "Utility Account"} <= set(accounts)
     assert accounts["Working Account"]["currency"] == "KES"

@@ -58,7 +58,7 @@ def test_one_sms_becomes_a_stored_transaction(gateway: Gateway):
     )
     (stored,) = gateway.items("TXN#")
     assert (stored["type"], stored["status"], stored["receipt_number"]) == ("SMS", "COMPLETED", "QJI3R7GXWV")
-    assert stored["details"]["payer_name"] == "JOHN DOE"
+    assert stored["sms"]["payer_name"] == "JOHN DOE"
 
 
 def test_the_same_sms_twice_is_one_transaction(gateway: Gateway):
@@ -222,4 +222,4 @@ def test_only_personal_apps_read_sms_and_the_receipt_finds_it(gateway: Gateway):
 
     assert refused.status_code == 400
     assert "MpesaKeExpress" in refused.get_json()["error"]["message"]
-    assert found.get_json()["data"]["details"]["type"] == "received"
+    assert found.get_json()["data"]["sms"]["type"] == "received"

@@ -8,9 +8,17 @@ from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
+from pydantic import BaseModel
 
 from mpesa_gateway.errors import StorageConflict, StorageError, StorageUnavailable
-from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.models import (
+    C2BPaymentDetails,
+    SettledBy,
+    StkPushIds,
+    Transaction,
+    TransactionStatus,
+    TransactionType,
+)
 from mpesa_gateway.store.transactions import DynamoTransactionStore, IdentifierTaken, Settlement
 from tests.integration.dynamodb_backends import BACKENDS, gateway_tables
 
@@ -210,3 +218,52 @@ def test_another_dynamodb_refusal_raises_a_storage_error(store: DynamoTransactio
 
 def throttled_always(operation: str, params: dict):
     raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, operation)
+
+
+def test_product_sub_models_are_flat_attributes_of_the_item_and_nested_again_on_reading(
+    store: DynamoTransactionStore,
+):
+    paid = pending("txn_c2b").model_copy(
+        update={
+            "type": TransactionType.C2B,
+            "c2b": C2BPaymentDetails(payer_name="JOHN DOE", validation="accepted 0"),
+        }
+    )
+    assert store.create(pending())
+    assert store.create(paid)
+    store.record_push_accepted("txn_1", "29115-34620561-1", "ws_CO_191220191020363925")
+
+    item = store._table.get_item(Key={"pk": "TXN#txn_1", "sk": "TXN"})["Item"]
+    # The alias and the reconciler's conditions name the attribute itself, not a map inside `stk`.
+    assert (item["checkout_request_id"], "stk" in item) == ("ws_CO_191220191020363925", False)
+    assert store.find_by_checkout("ws_CO_191220191020363925").stk == StkPushIds(
+        merchant_request_id="29115-34620561-1", checkout_request_id="ws_CO_191220191020363925"
+    )
+    assert store.get("txn_c2b").c2b == C2BPaymentDetails(payer_name="JOHN DOE", validation="accepted 0")
+    assert (store.get("txn_c2b").stk, store.get("txn_1").c2b) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "details", "field"),
+    [
+        (
+            TransactionType.BALANCE_QUERY,
+            {"accounts": [{"account": "Working Account", "currency": "KES"}]},
+            "balance",
+        ),
+        (TransactionType.B2C, {"ReceiverPartyPublicName": "254712345678 - JOHN DOE"}, "result_parameters"),
+    ],
+)
+def test_items_written_before_the_sub_models_load_their_details_into_the_type_s_own_field(
+    store: DynamoTransactionStore, kind: TransactionType, details: dict, field: str
+):
+    item = {
+        "pk": "TXN#txn_old",
+        "sk": "TXN",
+        **pending("txn_old").model_copy(update={"type": kind}).model_dump(mode="json", exclude_none=True),
+        "details": details,
+    }
+    store._table.put_item(Item=item)
+
+    value = getattr(store.get("txn_old"), field)
+    assert (value.model_dump(exclude_none=True) if isinstance(value, BaseModel) else value) == details

@@ -16,7 +16,7 @@ from pydantic import (
     Field,
 )
 
-from mpesa_gateway.models import TransactionStatus, TransactionView
+from mpesa_gateway.models import SmsDetails, TransactionStatus, TransactionView
 
 
 class Answer(BaseModel):
@@ -107,24 +107,9 @@ class CallbackAck(Answer):
 ACCEPTED = CallbackAck(ResultCode=0, ResultDesc="Accepted")
 
 
-class SmsTransaction(Answer):
+class SmsTransaction(Answer, SmsDetails):
     """One transaction read from an M-Pesa confirmation SMS; amounts are exact two-place strings."""
 
-    transaction_id: str = Field(description="The M-Pesa receipt")
-    type: str
-    amount: str = Field(description="Exact, two places")
-    currency: str
-    payer_name: str
-    payer_account: str
-    payee_name: str
-    payee_account: str
-    account_number: str
-    transaction_time: datetime | None
-    balance: str | None
-    balance_account: str | None
-    transaction_cost: str | None
-    reversed_transaction_id: str | None
-    status: str
     already_recorded: bool = Field(description="True when this receipt was recorded before")
 
 

@@ -216,8 +216,62 @@ class SettledBy(StrEnum):
     SMS = "sms"  # an M-Pesa confirmation SMS
 
 
+class StkPushIds(BaseModel):
+    """M-Pesa Express: Daraja's ids of the push; callbacks and STK Query name the CheckoutRequestID."""
+
+    merchant_request_id: str | None = None
+    checkout_request_id: str | None = None
+
+
+class C2BPaymentDetails(BaseModel):
+    """C2B: who paid, the business's balance after it, and what validation decided."""
+
+    payer_name: str | None = None
+    org_account_balance: str | None = None
+    third_party_trans_id: str | None = None
+    validation: str | None = None
+
+
+class SmsDetails(BaseModel):
+    """Everything an M-Pesa confirmation SMS said; amounts are exact two-place strings."""
+
+    transaction_id: str = Field(description="The M-Pesa receipt")
+    type: str
+    amount: str = Field(description="Exact, two places")
+    currency: str
+    payer_name: str
+    payer_account: str
+    payee_name: str
+    payee_account: str
+    account_number: str
+    transaction_time: datetime | None
+    balance: str | None
+    balance_account: str | None
+    transaction_cost: str | None
+    reversed_transaction_id: str | None
+    status: str
+
+
+class DarajaAccountBalance(BaseModel):
+    """One account of an Account Balance result, amounts as Daraja wrote them."""
+
+    account: str
+    currency: str
+    current_balance: str | None = None
+    available_balance: str | None = None
+    reserved: str | None = None
+    uncleared: str | None = None
+
+
+class BalanceDetails(BaseModel):
+    """An Account Balance result: every account Daraja listed, the working account first."""
+
+    accounts: list[DarajaAccountBalance]
+
+
 class TransactionView(BaseModel):
-    """A transaction as merchants see it: everything the gateway tracks but the merchant who owns it."""
+    """A transaction as merchants see it: everything the gateway tracks but the merchant who owns it.
+    Fields every type may carry are at the top; each product's own fields are in its sub-model."""
 
     transaction_id: str
     app_id: str
@@ -229,8 +283,6 @@ class TransactionView(BaseModel):
     description: str
     created_at: datetime
     updated_at: datetime
-    merchant_request_id: str | None = None
-    checkout_request_id: str | None = None
     # Asynchronous APIs: Daraja's ConversationID (the OriginatorConversationID is transaction_id).
     conversation_id: str | None = None
     # A reversal or status query: the transaction it is about; a reversed one: its reversal.
@@ -245,13 +297,12 @@ class TransactionView(BaseModel):
     paid_phone_number: str | None = None
     transaction_date: datetime | None = None
     settled_by: SettledBy | None = None
-    # C2B: who paid, the business's balance after it, and what validation decided.
-    payer_name: str | None = None
-    org_account_balance: str | None = None
-    third_party_trans_id: str | None = None
-    validation: str | None = None
-    # SMS: everything the message said (type, parties, balance, cost), exact amounts as strings.
-    details: dict[str, Any] | None = None
+    stk: StkPushIds | None = None
+    c2b: C2BPaymentDetails | None = None
+    sms: SmsDetails | None = None
+    balance: BalanceDetails | None = None
+    # A payout's, reversal's or status query's ResultParameters, by Daraja's own names (they vary by API).
+    result_parameters: dict[str, Any] | None = None
     # Why a request's outcome is uncertain (e.g. a network timeout after the push was sent).
     error: str | None = Field(default=None, max_length=500)
     # Evidence that contradicted the status (e.g. a paid callback after a query said cancelled).
@@ -261,6 +312,10 @@ class TransactionView(BaseModel):
     # While pending: when the reconciler next looks at it, and where Daraja's answers are sent.
     check_after: datetime | None = None
     callback_base_url: str | None = None
+
+    @property
+    def checkout_request_id(self) -> str | None:
+        return self.stk.checkout_request_id if self.stk else None
 
 
 class Transaction(TransactionView):

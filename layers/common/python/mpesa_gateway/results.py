@@ -18,7 +18,14 @@ from mpesa_gateway.daraja.formats import NAIROBI, parse_daraja_timestamp
 from mpesa_gateway.daraja.results import DarajaResult, ResultEnvelope, parse_account_balance
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX
-from mpesa_gateway.models import PaymentApp, SettledBy, Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.models import (
+    BalanceDetails,
+    PaymentApp,
+    SettledBy,
+    Transaction,
+    TransactionStatus,
+    TransactionType,
+)
 from mpesa_gateway.observability import logger
 from mpesa_gateway.settling import settle_by_evidence
 from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
@@ -105,7 +112,7 @@ class ResultService:
             if result.succeeded
             else None,
             transaction_date=_completed_at(parameters),
-            details=_details(transaction.type, parameters) if result.succeeded else None,
+            **(_details(transaction.type, parameters) if result.succeeded else {}),
         )
         if result.succeeded:
             # A success is proof: its effects on other records go first, so that once a client sees
@@ -132,11 +139,11 @@ class ResultService:
             self._transactions.mark_reversed(about, request.transaction_id)
         elif request.type is TransactionType.STATUS_QUERY and about:
             self._settle_by_status(about, parameters)
-        elif request.type is TransactionType.BALANCE_QUERY and settlement.details:
-            working = next(iter(settlement.details["accounts"]), None)
+        elif request.type is TransactionType.BALANCE_QUERY and settlement.balance:
+            working = next(iter(settlement.balance.accounts), None)
             if working:
                 self._transactions.record_balance(
-                    app.app_id, working.get("available_balance", ""), None, request.transaction_id
+                    app.app_id, working.available_balance or "", None, request.transaction_id
                 )
 
     def _settle_by_status(self, transaction_id: str, parameters: dict[str, Any]) -> None:
@@ -162,9 +169,11 @@ class ResultService:
 
 
 def _details(kind: TransactionType, parameters: dict[str, Any]) -> dict[str, Any]:
+    """A successful result's facts, as the Settlement field of its kind."""
     if kind is TransactionType.BALANCE_QUERY:
-        return {"accounts": parse_account_balance(parameters.get("AccountBalance", ""))}
-    return parameters
+        accounts = parse_account_balance(parameters.get("AccountBalance", ""))
+        return {"balance": BalanceDetails.model_validate({"accounts": accounts})}
+    return {"result_parameters": parameters}
 
 
 def _text(value: Any) -> str | None:

@@ -34,6 +34,7 @@ from mpesa_gateway.errors import (
 )
 from mpesa_gateway.ledger import c2b_transaction_id
 from mpesa_gateway.models import (
+    C2BPaymentDetails,
     DarajaCredentials,
     LipaCommand,
     PaymentApp,
@@ -238,10 +239,12 @@ def _transaction(app: PaymentApp, payment: C2BPayment, validation: str | None) -
         description=payment.TransactionType,
         receipt_number=payment.TransID,
         transaction_date=payment.paid_at,
-        payer_name=payment.payer_name or None,
-        org_account_balance=payment.OrgAccountBalance or None,
-        third_party_trans_id=payment.ThirdPartyTransID or None,
-        validation=validation or "no validation request",
+        c2b=C2BPaymentDetails(
+            payer_name=payment.payer_name or None,
+            org_account_balance=payment.OrgAccountBalance or None,
+            third_party_trans_id=payment.ThirdPartyTransID or None,
+            validation=validation or "no validation request",
+        ),
         settled_by=SettledBy.CONFIRMATION,
         created_at=now,
         updated_at=now,

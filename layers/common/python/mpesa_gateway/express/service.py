@@ -89,7 +89,7 @@ def status_view(transaction: Transaction, query_note: str | None = None) -> Paym
     return PaymentStatusAnswer(
         ResponseCode="0",
         ResponseDescription="The service request has been accepted successfully",
-        MerchantRequestID=transaction.merchant_request_id,
+        MerchantRequestID=transaction.stk.merchant_request_id if transaction.stk else None,
         CheckoutRequestID=transaction.checkout_request_id,
         ResultCode=None if transaction.result_code is None else str(transaction.result_code),
         ResultDesc=(query_note or "The transaction is being processed")

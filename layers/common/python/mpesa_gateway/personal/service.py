@@ -26,7 +26,14 @@ from mpesa_gateway.answers import PersonalBalance, SmsRefusal, SmsTransaction
 from mpesa_gateway.daraja.formats import nairobi_now
 from mpesa_gateway.errors import NotFound, NotProcessable
 from mpesa_gateway.ledger import sms_transaction_id
-from mpesa_gateway.models import PaymentApp, SettledBy, Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.models import (
+    PaymentApp,
+    SettledBy,
+    SmsDetails,
+    Transaction,
+    TransactionStatus,
+    TransactionType,
+)
 from mpesa_gateway.observability import metrics
 from mpesa_gateway.personal.models import ExtractRequest
 from mpesa_gateway.sms import CURRENCY, NotATransaction, ParsedSms, parse_sms
@@ -110,9 +117,8 @@ def _transaction(app: PaymentApp, parsed: ParsedSms, details: dict[str, Any]) ->
         description=str(parsed.type),
         receipt_number=parsed.transaction_id,
         transaction_date=parsed.transaction_time,
-        payer_name=parsed.payer_name or None,
         settled_by=SettledBy.SMS,
-        details=details,
+        sms=SmsDetails.model_validate(details),
         created_at=now,
         updated_at=now,
     )

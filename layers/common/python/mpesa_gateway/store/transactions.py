@@ -19,7 +19,15 @@ from boto3.dynamodb.conditions import Attr, Key
 from pydantic import BaseModel, Field
 
 from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome, ValidationSummary
-from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.models import (
+    BalanceDetails,
+    C2BPaymentDetails,
+    SettledBy,
+    StkPushIds,
+    Transaction,
+    TransactionStatus,
+    TransactionType,
+)
 from mpesa_gateway.store.dynamo import conditionally, from_item, storage_errors, table, to_item, with_retries
 
 
@@ -34,7 +42,8 @@ class Settlement(BaseModel):
     paid_amount: str | None = None
     paid_phone_number: str | None = None
     transaction_date: datetime | None = None
-    details: dict[str, Any] | None = None
+    balance: BalanceDetails | None = None
+    result_parameters: dict[str, Any] | None = None
 
 
 class ListCriteria(BaseModel):
@@ -167,7 +176,7 @@ class DynamoTransactionStore:
             **_txn_key(transaction.transaction_id),
             "gsi1pk": f"APP#{transaction.app_id}",
             "gsi1sk": order,
-            **transaction.model_dump(mode="json"),
+            **_attributes(transaction),
         }
         if transaction.status is TransactionStatus.PENDING:
             # Ordered by when the reconciler should next look, so nothing waiting long starves the rest.
@@ -405,7 +414,7 @@ class DynamoTransactionStore:
             limit,
             start=None,
         )
-        return [Transaction.model_validate(item) for item in items]
+        return [_transaction(item) for item in items]
 
     def postpone(self, transaction_id: str, until: datetime, *, escalate: bool = False) -> None:
         """A still-pending transaction's next check (and, once, its escalation to operators)."""
@@ -452,7 +461,7 @@ class DynamoTransactionStore:
         if (matches := _filter(criteria)) is not None:
             query["FilterExpression"] = matches
         items, resume = self._read_pages(query, limit, start)
-        return [Transaction.model_validate(item) for item in items], resume
+        return [_transaction(item) for item in items], resume
 
     def _read_pages(
         self, query: dict[str, Any], limit: int, start: dict[str, str] | None
@@ -598,5 +607,24 @@ def _filter(criteria: ListCriteria) -> Any:
     return reduce(operator.and_, conditions) if conditions else None
 
 
+# Sub-models whose fields are top-level attributes of the item: indexes, aliases and conditions name them.
+_FLATTENED: dict[str, type[BaseModel]] = {"stk": StkPushIds, "c2b": C2BPaymentDetails}
+# Items written before the sub-models kept every type's extra facts in `details`.
+_LEGACY_DETAILS = {TransactionType.SMS.value: "sms", TransactionType.BALANCE_QUERY.value: "balance"}
+
+
+def _attributes(transaction: Transaction) -> dict[str, Any]:
+    attributes = transaction.model_dump(mode="json")
+    for name in _FLATTENED:
+        attributes.update(attributes.pop(name) or {})
+    return attributes
+
+
 def _transaction(item: dict[str, Any]) -> Transaction:
-    return Transaction.model_validate(from_item(item))
+    values = from_item(item)
+    for name, model in _FLATTENED.items():
+        if fields := {field: values.pop(field) for field in model.model_fields if field in values}:
+            values[name] = fields
+    if (details := values.pop("details", None)) is not None:
+        values.setdefault(_LEGACY_DETAILS.get(values.get("type", ""), "result_parameters"), details)
+    return Transaction.model_validate(values)
