@@ -135,7 +135,9 @@ def post(
     except _Undeliverable as refusal:
         error = str(refusal)
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as failure:
-        error = f"timed out after {timeout_seconds:g} s" if guard.expired else _describe(failure)
+        error = (
+            f"timed out after {timeout_seconds:g} s" if guard.expired else _describe(failure, timeout_seconds)
+        )
     finally:
         watchdog.cancel()
         _GUARD.reset(token)
@@ -176,17 +178,20 @@ def _literal_address(host: str) -> IPAddress | None:
 
 def _address_refusal(address: IPAddress, allow_loopback: bool) -> str | None:
     """Why connecting to address is refused (also for an IPv4 address hidden in an IPv6 one), or None."""
-    for candidate in (address, *_embedded_ipv4(address)):
+    for candidate in (*_embedded_ipv4(address), address):
         if reason := _forbidden(candidate, allow_loopback):
-            return f"address {address} is not public ({reason} address)"
+            leads = "" if candidate == address else f"it leads to {candidate}, "
+            return f"address {address} is not public ({leads}{reason} address)"
     return None
 
 
 def _embedded_ipv4(address: IPAddress) -> Iterator[ipaddress.IPv4Address]:
-    """IPv4 addresses an IPv6 address leads to: 6to4, NAT64 and the deprecated IPv4-compatible form
-    (IPv4-mapped is unwrapped by _forbidden itself)."""
+    """IPv4 addresses an IPv6 address leads to: IPv4-mapped, 6to4, NAT64 and the deprecated
+    IPv4-compatible form."""
     if isinstance(address, ipaddress.IPv4Address):
         return
+    if address.ipv4_mapped is not None:
+        yield address.ipv4_mapped
     if address.sixtofour is not None:
         yield address.sixtofour
     if address in _IPV4_COMPATIBLE or any(address in network for network in _NAT64):
@@ -210,17 +215,19 @@ def _judge(status: int) -> str | None:
     return f"answered {status}"
 
 
-def _describe(failure: BaseException) -> str:
-    """A short name for a network failure, from the first cause that says something specific."""
-    for cause in _causes(failure):
-        if isinstance(cause, requests.Timeout | TimeoutError | urllib3.exceptions.TimeoutError):
-            return "timed out"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, ConnectionResetError):
-            return "connection reset"
-        if isinstance(cause, requests.exceptions.SSLError):
-            return "TLS handshake or certificate check failed"
+def _describe(failure: BaseException, timeout_seconds: float) -> str:
+    """A short name for a network failure, from the most specific of its causes."""
+    causes = list(_causes(failure))
+    # Checked in this order because urllib3's NewConnectionError is itself a (connect) TimeoutError.
+    names: list[tuple[type[BaseException] | tuple[type[BaseException], ...], str]] = [
+        (ConnectionRefusedError, "connection refused"),
+        (ConnectionResetError, "connection reset"),
+        (requests.exceptions.SSLError, "TLS handshake or certificate check failed"),
+        ((requests.Timeout, TimeoutError), f"timed out after {timeout_seconds:g} s"),
+    ]
+    for kind, name in names:
+        if any(isinstance(cause, kind) for cause in causes):
+            return name
     return f"connection failed ({type(failure).__name__})"
 
 
