@@ -154,7 +154,7 @@ def _host_refusal(host: str, local_mode: bool) -> str | None:
     address = _literal_address(host)
     if address is not None:
         reason = _address_refusal(address, local_mode)
-        return f"the URL's host {reason}" if reason else None
+        return f"the URL's host {address} is not public ({reason})" if reason else None
     name = host.rstrip(".")
     if local_mode and (name == "localhost" or name.endswith(".localhost")):
         return None
@@ -180,8 +180,9 @@ def _address_refusal(address: IPAddress, allow_loopback: bool) -> str | None:
     """Why connecting to address is refused (also for an IPv4 address hidden in an IPv6 one), or None."""
     for candidate in (*_embedded_ipv4(address), address):
         if reason := _forbidden(candidate, allow_loopback):
-            leads = "" if candidate == address else f"it leads to {candidate}, "
-            return f"address {address} is not public ({leads}{reason} address)"
+            return (
+                f"{reason} address" if candidate == address else f"it leads to {candidate}, {reason} address"
+            )
     return None
 
 
@@ -194,7 +195,9 @@ def _embedded_ipv4(address: IPAddress) -> Iterator[ipaddress.IPv4Address]:
         yield address.ipv4_mapped
     if address.sixtofour is not None:
         yield address.sixtofour
-    if address in _IPV4_COMPATIBLE or any(address in network for network in _NAT64):
+    # ::/96 holds IPv4-compatible addresses except :: and ::1, which are IPv6's own unspecified and loopback.
+    compatible = address in _IPV4_COMPATIBLE and int(address) > 1
+    if compatible or any(address in network for network in _NAT64):
         yield ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
 
 
@@ -299,7 +302,9 @@ def _connect_vetted(connection: HTTPConnection) -> socket.socket:
     addresses = _resolve(host, connection.port)
     for address in addresses:
         if reason := _address_refusal(address, guard.allow_loopback):
-            raise _Undeliverable(reason if str(address) == host else f"{host} resolves to {reason}")
+            if str(address) == host:
+                raise _Undeliverable(f"address {address} is not public ({reason})")
+            raise _Undeliverable(f"{host} resolves to {address}, which is not public ({reason})")
     failure: OSError | None = None
     for address in addresses:
         try:
