@@ -6,15 +6,21 @@ name only resolves to it at connection time."""
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pydantic import ValidationError
 
 from mpesa_gateway.errors import InvalidRequest
@@ -83,9 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
+def _serve(server: Receiver) -> Iterator[Receiver]:
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server
@@ -93,6 +97,11 @@ def receiver() -> Iterator[Receiver]:
     server.shutdown()
     server.server_close()
     thread.join(5)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    yield from _serve(Receiver())
 
 
 def _post(url: str, *, local_mode: bool = True, timeout: float = TIMEOUT) -> Attempt:
@@ -343,3 +352,65 @@ def test_an_attempt_is_frozen():
     with pytest.raises(ValidationError):
         attempt.status_code = 500
     assert not Attempt(at=attempt.at - timedelta(1), status_code=None, latency_ms=1, error="x").succeeded
+
+
+# --- https: the vetted address is connected to, the name is what TLS checks -----------------------------
+
+TLS_NAME = "hooks.example.test"
+
+
+def _certificate(
+    subject: str, issuer_key: Any, public_key: Any, issuer: str, *, ca: bool
+) -> x509.Certificate:
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if not ca:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+@pytest.fixture
+def tls_receiver(tmp_path: Path, monkeypatch) -> Iterator[Receiver]:
+    """A receiver serving https with a certificate for TLS_NAME only, from a CA that requests is told to
+    trust (in place of certifi's bundle)."""
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate("test CA", ca_key, ca_key.public_key(), "test CA", ca=True)
+    leaf = _certificate(TLS_NAME, ca_key, leaf_key.public_key(), "test CA", ca=False)
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "leaf.key").write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    monkeypatch.setattr(requests.adapters, "DEFAULT_CA_BUNDLE_PATH", str(tmp_path / "ca.pem"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    server = Receiver()
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    yield from _serve(server)
+
+
+def test_https_connects_to_the_vetted_address_and_checks_the_certificate_against_the_name(
+    tls_receiver, fake_dns
+):
+    fake_dns.answers[TLS_NAME] = ["127.0.0.1"]
+    attempt = _post(f"https://{TLS_NAME}:{tls_receiver.port}/ok", local_mode=True)
+    assert (attempt.status_code, attempt.error) == (200, None)
+    assert tls_receiver.requests[0]["headers"]["Host"] == f"{TLS_NAME}:{tls_receiver.port}"
+
+
+def test_https_to_a_name_the_certificate_does_not_cover_fails(tls_receiver, fake_dns):
+    fake_dns.answers["other.example.test"] = ["127.0.0.1"]
+    attempt = _post(f"https://other.example.test:{tls_receiver.port}/ok", local_mode=True)
+    assert (attempt.status_code, attempt.error) == (None, "TLS handshake or certificate check failed")
+    assert tls_receiver.requests == []
