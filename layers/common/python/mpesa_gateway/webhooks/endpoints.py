@@ -4,9 +4,9 @@ A merchant chooses the URL, so it must not become a way into the gateway's own n
 only https reaches public addresses: a URL naming a private, loopback, link-local or otherwise non-public
 address, or a local-only host name, is refused when it is set (check_url), and when the attempt
 connects, every address its host resolves to is checked again and the connection goes to a checked
-address (see _VettedConnection), so a DNS answer that changes between the two (rebinding) gains nothing.
+address (see _connect_vetted), so a DNS answer that changes between the two (rebinding) gains nothing.
 Redirects are not followed: a 3xx is a failed attempt. In local mode (the local stack and tests) http and
-loopback are allowed, nothing else more.
+loopback are allowed, and nothing else that is not public.
 """
 
 from __future__ import annotations
