@@ -1,6 +1,7 @@
 """Event source mappings for the route table's STREAMS (DynamoDB Streams) and QUEUES (SQS).
 
-Both report partial batch failures, so one bad record is retried alone instead of its whole batch.
+Both report partial batch failures, so what a function already handled is not handled again: SQS makes
+only the failed messages visible again, and a stream shard resumes from its first failed record.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from infra.storage import Storage
 
 # The transactions table's items a stream subscriber is invoked for: transactions (TXN#<id>) and raw
 # callbacks (CALLBACK#<app>#<key>, among them C2B validations, which have no transaction), as
-# mpesa_gateway.store.transactions keys them. Aliases and balances never wake the function.
+# mpesa_gateway.store.transactions keys them. Any other item (aliases, balances, whatever else the
+# subscriber itself writes under other prefixes) never wakes the function.
 PUBLISHED_KEY_PREFIXES = ("TXN#", "CALLBACK#")
 # Lambda retries a failing stream batch (halved each time by bisection) this often, then sends its
 # description to the subscription's failure queue and moves on: a poison record cannot block its shard
