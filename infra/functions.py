@@ -14,6 +14,8 @@ from constructs import Construct
 
 from infra import nag
 from infra.layer import ARCHITECTURE, ASSET_EXCLUDES, RUNTIME
+from infra.messaging import Queues
+from infra.queues import WEBHOOK_DELIVERIES, QueueSpec
 from infra.routes import HANDLER, Access, Function
 from infra.secrets import AppSecrets, SigningKeySecret
 from infra.storage import Storage
@@ -26,13 +28,17 @@ DARAJA_LIVE_URL = "https://api.safaricom.co.ke"
 
 
 # Table access a route table Function may hold: the table and whether it may write. A new Access value
-# needs a line here (or in GatewayFunctions for non-table access); an unmapped one fails synthesis.
+# needs a line here, in QUEUE_ACCESS or in GatewayFunctions (other access); an unmapped one fails synthesis.
 TABLE_ACCESS: dict[Access, tuple[TableSpec, bool]] = {
     Access.TRANSACTIONS_READ: (TRANSACTIONS, False),
     Access.TRANSACTIONS_READ_WRITE: (TRANSACTIONS, True),
     Access.REGISTRY_READ: (REGISTRY, False),
     Access.REGISTRY_READ_WRITE: (REGISTRY, True),
     Access.IDEMPOTENCY_READ_WRITE: (IDEMPOTENCY, True),
+}
+# Queues a route table Function may send messages to.
+QUEUE_ACCESS: dict[Access, QueueSpec] = {
+    Access.WEBHOOK_QUEUE_SEND: WEBHOOK_DELIVERIES,
 }
 
 
@@ -57,6 +63,7 @@ class GatewayFunctions(Construct):
         *,
         functions: Iterable[Function],
         storage: Storage,
+        queues: Queues,
         secrets: AppSecrets,
         signing_key: SigningKeySecret,
         layer: lambda_.ILayerVersion,
@@ -68,6 +75,7 @@ class GatewayFunctions(Construct):
         self._log_retention = log_retention
         self._environment = {
             **{spec.env_var: table.table_name for spec, table in storage.tables.items()},
+            **{spec.env_var: queue.queue_url for spec, queue in queues.queues.items()},
             "APP_SECRET_PREFIX": secrets.prefix,
             "SIGNING_KEY_SECRET": signing_key.secret.secret_arn,
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
@@ -83,8 +91,10 @@ class GatewayFunctions(Construct):
             access: self._table_grant(storage[spec], spec, write=write)
             for access, (spec, write) in TABLE_ACCESS.items()
         }
+        for access, spec in QUEUE_ACCESS.items():
+            self._grants[access] = _Grant(queues[spec].grant_send_messages, _nothing_to_acknowledge)
         self._grants[Access.APP_SECRETS_READ] = _Grant(secrets.grant_read, secrets.acknowledge_read_grant)
-        self._grants[Access.SIGNING_KEY_READ] = _Grant(signing_key.grant_read, lambda _scope: None)
+        self._grants[Access.SIGNING_KEY_READ] = _Grant(signing_key.grant_read, _nothing_to_acknowledge)
         # A Function listed twice (a handler behind two routes) is built once.
         self.by_spec: dict[Function, lambda_.Function] = {
             function: self._build(function) for function in dict.fromkeys(functions)
@@ -111,8 +121,9 @@ class GatewayFunctions(Construct):
         nag.acknowledge(
             role,
             "IAM5[Resource::*]",
-            "Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, "
-            "which support no resource-level permissions.",
+            "Resource '*' carries only actions that support no resource-level permissions: active X-Ray "
+            "tracing's xray:PutTraceSegments and xray:PutTelemetryRecords, and for a function fed by a table "
+            "stream, dynamodb:ListStreams (the stream's records are granted on its own ARN only).",
         )
         handler = lambda_.Function(
             scope,
@@ -157,6 +168,10 @@ class GatewayFunctions(Construct):
                 )
 
         return _Grant(apply, acknowledge)
+
+
+def _nothing_to_acknowledge(_scope: Construct) -> None:
+    """For grants on named resources only: cdk-nag finds no wildcard to acknowledge."""
 
 
 def _latest_python() -> lambda_.Runtime:

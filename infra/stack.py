@@ -8,14 +8,18 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack, Tags
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.api import ApiSettings, GatewayApi, MerchantPlanSettings
+from infra.event_sources import EventSources
 from infra.functions import METRICS_NAMESPACE, SERVICE_NAME, GatewayFunctions, construct_name
 from infra.layer import SharedLayer
+from infra.messaging import Queues
 from infra.observability import Monitoring
 from infra.protection import DEFAULT_ROUTE_THROTTLES, Throttle, WafSettings, parse_cidrs
-from infra.routes import AUTHORIZER, PROJECT_ROOT, SCHEDULES, Auth, deployed_functions
+from infra.routes import AUTHORIZER, PROJECT_ROOT, SCHEDULES, STREAMS, Auth, deployed_functions
+from infra.routes import QUEUES as QUEUE_SUBSCRIPTIONS
 from infra.scheduling import Schedules
 from infra.secrets import DEFAULT_PREFIX, AppSecrets, SigningKeySecret
 from infra.storage import Storage
@@ -53,11 +57,13 @@ TAGS = {"project": "mpesa-gateway", "component": "payments-gateway"}
 
 
 class GatewayStack(Stack):
-    """Storage, app secrets, the shared layer, one Lambda per function, the REST API, schedules, alarms."""
+    """Storage, queues, app secrets, the shared layer, one Lambda per function, the REST API, schedules,
+    event sources, alarms."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.storage = Storage(self, "Storage")
+        self.queues = Queues(self, "Queues")
         self.secrets = AppSecrets(
             self, "AppSecrets", prefix=str(self._context(CONTEXT_SECRET_PREFIX, DEFAULT_PREFIX))
         )
@@ -68,6 +74,7 @@ class GatewayStack(Stack):
             "Functions",
             functions=deployed_functions(),
             storage=self.storage,
+            queues=self.queues,
             secrets=self.secrets,
             signing_key=self.signing_key,
             layer=self.layer.layer,
@@ -88,6 +95,15 @@ class GatewayStack(Stack):
                 "MERCHANT_API_KEY_PREFIX", merchant_plan.usage_key_prefix
             )
         self.schedules = Schedules(self, "Schedules", schedules=SCHEDULES, handlers=self.functions.by_spec)
+        self.event_sources = EventSources(
+            self,
+            "EventSources",
+            stream_subscriptions=STREAMS,
+            queue_subscriptions=QUEUE_SUBSCRIPTIONS,
+            handlers=self.functions.by_spec,
+            storage=self.storage,
+            queues=self.queues,
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -95,12 +111,17 @@ class GatewayStack(Stack):
             api=self.api.rest_api,
             metrics_namespace=METRICS_NAMESPACE,
             service_name=SERVICE_NAME,
+            failure_queues={queue.node.id: queue for queue in self._failure_queues()},
+            work_queues={queue.node.id: queue for queue in self.queues.queues.values()},
         )
 
         # What the operator and the app-provisioning CLI need to know about this deployment.
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the gateway's REST API")
         for spec, table in self.storage.tables.items():  # TransactionsTableName, RegistryTableName
             CfnOutput(self, f"{spec.construct_id}Name", value=table.table_name)
+        for queue in (*self.queues.queues.values(), *self._failure_queues()):
+            # Where an operator inspects, replays or redrives queued work.
+            CfnOutput(self, f"{queue.node.id}QueueUrl", value=queue.queue_url)
         CfnOutput(
             self,
             "MerchantUsagePlanId",
@@ -130,6 +151,10 @@ class GatewayStack(Stack):
         )
         for key, value in TAGS.items():
             Tags.of(self).add(key, value)
+
+    def _failure_queues(self) -> list[sqs.IQueue]:
+        """The queues of work given up on: each queue's dead letters, each stream subscriber's failures."""
+        return [*self.queues.dead_letter_queues.values(), *self.event_sources.stream_failures.values()]
 
     def _certificates(self) -> dict[str, str]:
         """Each configured certificate as PEM text (a public certificate: fine in the template)."""

@@ -1,4 +1,5 @@
-"""DynamoDB: one table per infra/tables.py TableSpec (transactions, registry, idempotency records).
+"""DynamoDB: one table per infra/tables.py TableSpec (transactions, registry, idempotency records), with
+a change stream where the spec asks for one.
 
 The key schemas live in infra/tables.py because the local (moto) stack creates the same tables.
 """
@@ -44,6 +45,8 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.RETAIN,
             # E.g. cached Daraja tokens expire on their own.
             time_to_live_attribute=spec.ttl_attribute,
+            # Subscribers (routes.STREAMS) see what changed: a status moving, not just the new item.
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES if spec.stream else None,
         )
         for index in spec.indexes:
             table.add_global_secondary_index(

@@ -17,6 +17,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.application import build_app, project_context
+from infra.routes import Function
 from infra.stack import GatewayStack
 
 # Skipping bundling for every stack: the layer's asset is then its source directory, unbuilt.
@@ -47,6 +48,28 @@ class Synthesis:
             for logical_id, resource in self.raw["Resources"].items()
             if resource["Type"] == resource_type
         }
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def role_statements(synthesis: Synthesis, function: Function) -> list[dict[str, Any]]:
+    """Every Allow statement in the policies attached to the function's role."""
+    role = synthesis.logical_id(synthesis.stack.functions.by_spec[function].role)
+    statements = []
+    for policy in synthesis.resources("AWS::IAM::Policy").values():
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return [statement for statement in statements if statement["Effect"] == "Allow"]
+
+
+def allowed_on(statements: list[dict[str, Any]], resource: Any) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        if resource in as_list(statement["Resource"]):
+            actions.update(as_list(statement["Action"]))
+    return actions
 
 
 def synthesise(outdir: Path, **context: Any) -> Synthesis:

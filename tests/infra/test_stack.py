@@ -9,7 +9,8 @@ import pytest
 
 from infra.api import RESPONSE_TYPES, SERVER_ERROR
 from infra.application import build_app
-from infra.functions import TABLE_ACCESS
+from infra.functions import QUEUE_ACCESS, TABLE_ACCESS
+from infra.queues import QUEUES
 from infra.routes import (
     AUTHORIZER,
     GATEWAY_ERRORS,
@@ -25,7 +26,7 @@ from infra.routes import (
     deployed_functions,
 )
 from infra.tables import REGISTRY, TABLES, TRANSACTIONS, TableSpec
-from tests.infra.conftest import synth_context
+from tests.infra.conftest import allowed_on, as_list, role_statements, synth_context
 
 pytestmark = pytest.mark.infra
 
@@ -34,6 +35,7 @@ REQUIRED_ENV = {
     "TRANSACTIONS_TABLE",
     "REGISTRY_TABLE",
     *(spec.env_var for spec in TABLES),
+    *(spec.env_var for spec in QUEUES),
     "APP_SECRET_PREFIX",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
@@ -42,10 +44,6 @@ REQUIRED_ENV = {
     "DARAJA_LIVE_URL",
 }
 TABLE_WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def resource_paths(synthesis) -> dict[str, str]:
@@ -64,24 +62,6 @@ def resource_paths(synthesis) -> dict[str, str]:
     for logical_id in resources:
         path_of(logical_id)
     return paths
-
-
-def role_statements(synthesis, function: Function) -> list[dict[str, Any]]:
-    """Every Allow statement in the policies attached to the function's role."""
-    role = synthesis.logical_id(synthesis.stack.functions.by_spec[function].role)
-    statements = []
-    for policy in synthesis.resources("AWS::IAM::Policy").values():
-        if {"Ref": role} in policy["Properties"]["Roles"]:
-            statements += policy["Properties"]["PolicyDocument"]["Statement"]
-    return [statement for statement in statements if statement["Effect"] == "Allow"]
-
-
-def allowed_on(statements: list[dict[str, Any]], resource: Any) -> set[str]:
-    actions: set[str] = set()
-    for statement in statements:
-        if resource in as_list(statement["Resource"]):
-            actions.update(as_list(statement["Action"]))
-    return actions
 
 
 def table_arn(synthesis, table) -> dict[str, Any]:
@@ -113,12 +93,14 @@ def test_one_lambda_per_function_plus_the_authorizer(synthesis):
         assert set(properties["Environment"]["Variables"]) >= REQUIRED_ENV, function.name
 
 
-def test_functions_get_their_table_names_and_powertools_settings(synthesis):
+def test_functions_get_their_table_names_queue_urls_and_powertools_settings(synthesis):
     stack = synthesis.stack
     for lambda_function in synthesis.resources("AWS::Lambda::Function").values():
         env = lambda_function["Properties"]["Environment"]["Variables"]
         for spec in TABLES:
             assert env[spec.env_var] == {"Ref": synthesis.logical_id(stack.storage[spec])}
+        for spec in QUEUES:  # a queue's Ref is its URL
+            assert env[spec.env_var] == {"Ref": synthesis.logical_id(stack.queues[spec])}
         assert env["APP_SECRET_PREFIX"] == "mpesa-gateway/apps/"
         assert env["POWERTOOLS_SERVICE_NAME"] == "mpesa-gateway"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "MpesaGateway"
@@ -388,7 +370,7 @@ def test_resources_are_tagged(synthesis):
 
 def test_every_access_kind_has_an_iam_grant():
     # Synthesis fails on an unmapped Access only once a function uses it; say so as soon as it exists.
-    assert set(Access) == {*TABLE_ACCESS, Access.APP_SECRETS_READ, Access.SIGNING_KEY_READ}
+    assert set(Access) == {*TABLE_ACCESS, *QUEUE_ACCESS, Access.APP_SECRETS_READ, Access.SIGNING_KEY_READ}
 
 
 def test_each_schedule_runs_its_function_on_a_rate(synthesis):
