@@ -20,11 +20,6 @@ from infra.messaging import Queues, failure_queue
 from infra.routes import Function, QueueSubscription, StreamSubscription
 from infra.storage import Storage
 
-# The transactions table's items a stream subscriber is invoked for: transactions (TXN#<id>) and raw
-# callbacks (CALLBACK#<app>#<key>, among them C2B validations, which have no transaction), as
-# mpesa_gateway.store.transactions keys them. Any other item (aliases, balances, whatever else the
-# subscriber itself writes under other prefixes) never wakes the function.
-PUBLISHED_KEY_PREFIXES = ("TXN#", "CALLBACK#")
 # Lambda retries a failing stream batch (halved each time by bisection) this often, then sends its
 # description to the subscription's failure queue and moves on: a poison record cannot block its shard
 # for the stream's 24 hours, and is not dropped unseen.
@@ -38,9 +33,9 @@ QUEUE_BATCHING_WINDOW = Duration.seconds(1)
 QUEUE_MAX_CONCURRENCY = 5
 
 
-def published_items_filter() -> dict[str, object]:
-    """Lambda's event filter: invoke only for an item whose partition key has a published prefix."""
-    prefixes = [rule for prefix in PUBLISHED_KEY_PREFIXES for rule in lambda_.FilterRule.begins_with(prefix)]
+def published_items_filter(stream: StreamSubscription) -> dict[str, object]:
+    """Lambda's event filter: invoke only for an item whose partition key has one of the prefixes."""
+    prefixes = [rule for prefix in stream.key_prefixes for rule in lambda_.FilterRule.begins_with(prefix)]
     return lambda_.FilterCriteria.filter({"dynamodb": {"Keys": {"pk": {"S": prefixes}}}})
 
 
@@ -96,6 +91,6 @@ class EventSources(Construct):
                 retry_attempts=STREAM_RETRY_ATTEMPTS,
                 report_batch_item_failures=True,
                 on_failure=event_sources.SqsDlq(failures),
-                filters=[published_items_filter()],
+                filters=[published_items_filter(stream)],
             )
         )

@@ -21,7 +21,7 @@ WEBHOOK_DELIVERIES = QueueSpec(
     env_var="WEBHOOK_QUEUE_URL",
     local_name="mpesa-gateway-webhooks",
     # mpesa_gateway.webhooks.schedule: the fewest attempts whose back-off covers 72 hours (a test checks).
-    max_receive_count=24,
+    max_receive_count=21,
     visibility_timeout_seconds=180,
 )
 QUEUES = (WEBHOOK_DELIVERIES,)

@@ -261,6 +261,8 @@ class StreamSubscription:
     function: Function
     table: TableSpec
     batch_size: int
+    # Only items whose partition key starts with one of these invoke the function (Lambda's event filter).
+    key_prefixes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,11 @@ DELIVER_WEBHOOKS = Function(
     timeout_seconds=30,
 )
 
-STREAMS: tuple[StreamSubscription, ...] = (StreamSubscription(PUBLISH_EVENTS, TRANSACTIONS, batch_size=100),)
+# Transactions (TXN#<id>) and raw callbacks (CALLBACK#<app>#<key>: C2B validations have no transaction), as
+# mpesa_gateway.store.transactions keys them; the events the publisher writes (EVENT#) never wake it.
+STREAMS: tuple[StreamSubscription, ...] = (
+    StreamSubscription(PUBLISH_EVENTS, TRANSACTIONS, batch_size=100, key_prefixes=("TXN#", "CALLBACK#")),
+)
 # Ten at a time, delivered concurrently: one slow merchant holds a batch for one timeout at most.
 QUEUES: tuple[QueueSubscription, ...] = (
     QueueSubscription(DELIVER_WEBHOOKS, WEBHOOK_DELIVERIES, batch_size=10),

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from infra.event_sources import PUBLISHED_KEY_PREFIXES
 from infra.functions import QUEUE_ACCESS
 from infra.queues import QUEUES, WEBHOOK_DELIVERIES, QueueSpec
 from infra.routes import (
@@ -183,7 +182,8 @@ def test_publish_events_is_fed_by_the_transactions_stream_only_for_transactions_
 
 def published(pk: str) -> bool:
     """Whether Lambda's prefix filter lets an item with this partition key through."""
-    return any(pk.startswith(prefix) for prefix in PUBLISHED_KEY_PREFIXES)
+    (subscription,) = [sub for sub in STREAMS if sub.function == PUBLISH_EVENTS]
+    return pk.startswith(subscription.key_prefixes)
 
 
 def test_the_filter_prefixes_are_those_the_store_writes_for_transactions_and_callbacks():

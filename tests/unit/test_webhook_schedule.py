@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from infra.queues import WEBHOOK_DELIVERIES
 from mpesa_gateway.webhooks import schedule
 from mpesa_gateway.webhooks.schedule import (
     CAP_UNITS,
@@ -92,6 +93,8 @@ def test_the_longest_schedule_fits_in_four_days():
 
 def test_max_attempts_is_computed():
     assert MAX_ATTEMPTS == 21
+    # SQS moves a delivery to the dead-letter queue once its attempts are spent, not before.
+    assert WEBHOOK_DELIVERIES.max_receive_count == MAX_ATTEMPTS
     assert schedule._attempts_covering(1) == 2
     assert schedule._attempts_covering(0) == 1
 

@@ -61,9 +61,16 @@ class Decision:
         )
 
     def summary(self) -> ValidationSummary:
-        return ValidationSummary(
-            f"{'accepted' if self.accepted else 'rejected'} {self.result_code.value}: {self.reason}"
-        )
+        verdict = _ACCEPTED if self.accepted else _REJECTED
+        return ValidationSummary(f"{verdict} {self.result_code.value}: {self.reason}")
+
+
+_ACCEPTED, _REJECTED = "accepted", "rejected"
+
+
+def is_rejection(outcome: str) -> bool:
+    """Whether a stored validation outcome (a Decision's summary) refused the payment."""
+    return outcome.startswith(f"{_REJECTED} ")
 
 
 # Posts the payment to the merchant's URL within the timeout; returns its JSON answer, or None.

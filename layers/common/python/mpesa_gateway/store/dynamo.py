@@ -134,6 +134,27 @@ def _storage_error(error: ClientError) -> StorageError:
     return StorageError(str(error))
 
 
+# A filtered listing reads at most this many pages per call, then hands the caller a cursor.
+_MAX_PAGES_PER_LISTING = 10
+
+
+def read_pages(
+    table: Any, query: dict[str, Any], limit: int, start: dict[str, str] | None
+) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+    """Up to `limit` matching items over a few pages, and the key that resumes after them."""
+    found: list[dict[str, Any]] = []
+    for _ in range(_MAX_PAGES_PER_LISTING):
+        # Evaluating no more than still fits keeps the resume key exact.
+        page = table.query(
+            **query, Limit=limit - len(found), **({"ExclusiveStartKey": start} if start else {})
+        )
+        found += [from_item(item) for item in page.get("Items", [])]
+        start = page.get("LastEvaluatedKey")
+        if start is None or len(found) >= limit:
+            break
+    return found, start
+
+
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
     """JSON-ish values to what DynamoDB takes (floats as Decimal, no None)."""
     return {key: _to_dynamo(value) for key, value in values.items() if value is not None}

@@ -28,7 +28,15 @@ from mpesa_gateway.models import (
     TransactionStatus,
     TransactionType,
 )
-from mpesa_gateway.store.dynamo import conditionally, from_item, storage_errors, table, to_item, with_retries
+from mpesa_gateway.store.dynamo import (
+    conditionally,
+    from_item,
+    read_pages,
+    storage_errors,
+    table,
+    to_item,
+    with_retries,
+)
 
 
 class Settlement(BaseModel):
@@ -54,10 +62,6 @@ class ListCriteria(BaseModel):
     status: TransactionStatus | None = None
     type: TransactionType | None = None
     reference: str | None = None
-
-
-# A filtered listing reads at most this many pages per call, then hands the caller a cursor.
-_MAX_PAGES_PER_LISTING = 10
 
 
 class RawCallback(BaseModel):
@@ -191,7 +195,7 @@ class DynamoTransactionStore:
 
     def get(self, transaction_id: str) -> Transaction | None:
         found = self._table.get_item(Key=_txn_key(transaction_id), ConsistentRead=True).get("Item")
-        return _transaction(found) if found else None
+        return transaction_from_item(found) if found else None
 
     def find_by_checkout(self, checkout_request_id: str) -> Transaction | None:
         return self._by_alias(_checkout_key(checkout_request_id))
@@ -338,7 +342,7 @@ class DynamoTransactionStore:
                 )
             )
 
-        return _transaction(answer["Attributes"]) if conditionally(update) else None
+        return transaction_from_item(answer["Attributes"]) if conditionally(update) else None
 
     def claim_reversal(self, transaction_id: str, reversal_id: str) -> bool:
         """One reversal in flight per completed transaction: True for the caller that may send it."""
@@ -391,7 +395,11 @@ class DynamoTransactionStore:
                 )
             )
 
-        return _transaction(answer["Attributes"]) if conditionally(lambda: with_retries(update)) else None
+        return (
+            transaction_from_item(answer["Attributes"])
+            if conditionally(lambda: with_retries(update))
+            else None
+        )
 
     def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]:
         """Pending pushes of an app, newer than `since`, that never learnt their CheckoutRequestID."""
@@ -401,11 +409,12 @@ class DynamoTransactionStore:
             FilterExpression=Attr("status").eq(TransactionStatus.PENDING.value)
             & Attr("checkout_request_id").not_exists(),
         )
-        return [_transaction(item) for item in answer.get("Items", [])]
+        return [transaction_from_item(item) for item in answer.get("Items", [])]
 
     def due_for_check(self, now: datetime, limit: int) -> list[Transaction]:
         """Up to `limit` pending transactions whose check is due, longest-due first (sparse index)."""
-        items, _ = self._read_pages(
+        items, _ = read_pages(
+            self._table,
             {
                 "IndexName": "pending",
                 "KeyConditionExpression": Key(PENDING_PK).eq(_PENDING_TRANSACTIONS)
@@ -414,7 +423,7 @@ class DynamoTransactionStore:
             limit,
             start=None,
         )
-        return [_transaction(item) for item in items]
+        return [transaction_from_item(item) for item in items]
 
     def postpone(self, transaction_id: str, until: datetime, *, escalate: bool = False) -> None:
         """A still-pending transaction's next check (and, once, its escalation to operators)."""
@@ -435,7 +444,8 @@ class DynamoTransactionStore:
 
     def unapplied_callbacks(self, cutoff: datetime, limit: int) -> list[RawCallback]:
         """Up to `limit` callbacks stored before `cutoff` whose handling never finished, oldest first."""
-        items, _ = self._read_pages(
+        items, _ = read_pages(
+            self._table,
             {
                 "IndexName": "pending",
                 "KeyConditionExpression": Key(PENDING_PK).eq(_UNAPPLIED_CALLBACKS)
@@ -460,24 +470,8 @@ class DynamoTransactionStore:
         }
         if (matches := _filter(criteria)) is not None:
             query["FilterExpression"] = matches
-        items, resume = self._read_pages(query, limit, start)
-        return [_transaction(item) for item in items], resume
-
-    def _read_pages(
-        self, query: dict[str, Any], limit: int, start: dict[str, str] | None
-    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-        """Up to `limit` matching items over a few pages, and the key that resumes after them."""
-        found: list[dict[str, Any]] = []
-        for _ in range(_MAX_PAGES_PER_LISTING):
-            # Evaluating no more than still fits keeps the resume key exact.
-            page = self._table.query(
-                **query, Limit=limit - len(found), **({"ExclusiveStartKey": start} if start else {})
-            )
-            found += [from_item(item) for item in page.get("Items", [])]
-            start = page.get("LastEvaluatedKey")
-            if start is None or len(found) >= limit:
-                break
-        return found, start
+        items, resume = read_pages(self._table, query, limit, start)
+        return [transaction_from_item(item) for item in items], resume
 
     def record_balance(
         self,
@@ -571,7 +565,7 @@ class DynamoTransactionStore:
         }
         if outcome:
             query["FilterExpression"] = Attr("outcome").eq(str(outcome))
-        items, _ = self._read_pages(query, limit, start=None)
+        items, _ = read_pages(self._table, query, limit, start=None)
         return [RawCallback.model_validate(item) for item in items]
 
     def callbacks_for(self, app_id: str, key: str) -> list[RawCallback]:
@@ -620,7 +614,8 @@ def _attributes(transaction: Transaction) -> dict[str, Any]:
     return attributes
 
 
-def _transaction(item: dict[str, Any]) -> Transaction:
+def transaction_from_item(item: dict[str, Any]) -> Transaction:
+    """A stored item (or a stream image of one) as the Transaction it holds."""
     values = from_item(item)
     for name, model in _FLATTENED.items():
         if fields := {field: values.pop(field) for field in model.model_fields if field in values}:
