@@ -176,6 +176,7 @@ class StreamPoller:
         self._pollers = pollers
         self._stream_arn = ""
         self._iterators: dict[str, str] = {}  # open shards being read → where to read next
+        self._handed_over: dict[str, str] = {}  # shard → sequence number of the last record delivered
         self._finished: set[str] = set()  # closed shards read to their end
 
     def run(self) -> None:
@@ -199,15 +200,29 @@ class StreamPoller:
         self._open_new_shards()
         busy = False
         for shard_id, iterator in list(self._iterators.items()):
-            answer = self._streams.get_records(ShardIterator=iterator, Limit=self._subscription.batch_size)
+            try:
+                answer = self._streams.get_records(
+                    ShardIterator=iterator, Limit=self._subscription.batch_size
+                )
+            except (
+                self._streams.exceptions.TrimmedDataAccessException,
+                self._streams.exceptions.ExpiredIteratorException,
+            ):
+                # An iterator past its 15 minutes, or, on DynamoDB Local, one taken while the shard was
+                # empty: its sequence numbers are shared by all tables, so the first record's may be
+                # higher than the iterator's, which it then calls trimmed. Read on from the checkpoint.
+                self._iterators[shard_id] = self._iterator(shard_id)
+                continue
             if answer["Records"]:
                 busy = True
                 region = self._streams.meta.region_name
                 self._deliver([stream_record(r, self._stream_arn, region) for r in answer["Records"]])
+                self._handed_over[shard_id] = answer["Records"][-1]["dynamodb"]["SequenceNumber"]
             if "NextShardIterator" in answer:
                 self._iterators[shard_id] = answer["NextShardIterator"]
             else:  # closed and read to its end: its children may start
                 del self._iterators[shard_id]
+                self._handed_over.pop(shard_id, None)
                 self._finished.add(shard_id)
         return busy
 
@@ -228,9 +243,19 @@ class StreamPoller:
                 continue
             if parent in listed and parent not in self._finished:
                 continue
-            self._iterators[shard_id] = self._streams.get_shard_iterator(
-                StreamArn=self._stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
+            self._iterators[shard_id] = self._iterator(shard_id)
+
+    def _iterator(self, shard_id: str) -> str:
+        """Where to read a shard: after its last record delivered, from its oldest record at first."""
+        after = self._handed_over.get(shard_id)
+        position = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+            if after
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        return self._streams.get_shard_iterator(StreamArn=self._stream_arn, ShardId=shard_id, **position)[
+            "ShardIterator"
+        ]
 
     def _deliver(self, records: list[dict[str, Any]]) -> None:
         function = self._subscription.function
