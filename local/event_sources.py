@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 
 from infra.routes import Function, QueueSubscription, StreamSubscription
-from local.apigw.invoker import FunctionInvoker
+from local.apigw.invoker import FunctionError, FunctionInvoker
 
 logger = logging.getLogger("local.event_sources")
 
@@ -157,6 +157,11 @@ class EventSourcePollers:
         """Invoke the function with the records; the identifiers of those that failed (all if it raised)."""
         try:
             answer = self._invoker.invoke(function, {"Records": records})
+        except FunctionError as exc:  # the function's own failure: its message and trace, not the poller's
+            logger.error(
+                "%s failed on a batch of %d: %s\n%s", function.name, len(records), exc, exc.stack_trace
+            )
+            return set(identifiers)
         except Exception:
             logger.exception("%s failed on a batch of %d", function.name, len(records))
             return set(identifiers)
