@@ -44,9 +44,9 @@ def reported_failures(answer: Any, identifiers: Sequence[str]) -> set[str]:
     entries = answer["batchItemFailures"]
     known = set(identifiers)
     if isinstance(entries, list):
-        failed = {entry.get("itemIdentifier") if isinstance(entry, dict) else None for entry in entries}
-        if failed <= known:
-            return failed
+        named = [entry.get("itemIdentifier") if isinstance(entry, dict) else None for entry in entries]
+        if all(name in known for name in named):
+            return {identifier for identifier in known if identifier in named}
     logger.error("batchItemFailures names no record of this batch (%r): the whole batch failed", entries)
     return known
 

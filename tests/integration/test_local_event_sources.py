@@ -364,3 +364,24 @@ def test_a_message_that_keeps_failing_comes_back_then_goes_to_the_dead_letter_qu
 )
 def test_reported_failures_read_answers_as_lambda_does(answer: Any, failed: set[str]) -> None:
     assert reported_failures(answer, ["a", "b"]) == failed
+
+
+def test_the_pollers_stop_when_the_stack_stops(local_aws: None) -> None:
+    spec, _ = queue()
+    stopping = threading.Event()
+    subscriptions = (
+        (StreamSubscription(FUNCTION, streamed_table(), batch_size=10),),
+        (QueueSubscription(FUNCTION, spec, batch_size=10),),
+    )
+    before = set(threading.enumerate())
+    try:
+        EventSourcePollers(*subscriptions, FakeFunction(), stopping).start()
+        pollers = [
+            thread for thread in set(threading.enumerate()) - before if thread.name.endswith("-subscriber")
+        ]
+        assert sorted(thread.name for thread in pollers) == ["queue-subscriber", "stream-subscriber"]
+    finally:
+        stopping.set()
+    for thread in pollers:
+        thread.join(timeout=3)  # at most one long-poll of the queue
+    assert not [thread.name for thread in pollers if thread.is_alive()]
