@@ -10,6 +10,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -21,7 +23,7 @@ from infra.routes import Function, QueueSubscription, StreamSubscription
 from infra.tables import TableSpec
 from local.aws import LOCAL_REGION, create_queue, create_table, dead_letter_queue_name, endpoint_environment
 from local.dynamodb_local import DynamoDBLocal
-from local.event_sources import STREAM_RETRY_ATTEMPTS, EventSourcePollers, reported_failures
+from local.event_sources import STREAM_RETRY_ATTEMPTS, EventSourcePollers, StreamPoller, reported_failures
 from local.stack import free_port
 
 FUNCTION = Function(name="subscriber", description="a fake subscriber", access=frozenset())
@@ -206,6 +208,65 @@ def test_a_batch_that_keeps_failing_is_retried_a_bounded_number_of_times_then_sk
 
     assert [keys(records) for records in calls] == [["poison"]] * (STREAM_RETRY_ATTEMPTS + 1) + [["tx-after"]]
     assert "gave up on 1 records" in caplog.text
+
+
+class ClosedParentAndChild:
+    """A boto3 session whose stream has a closed parent shard and its child, the child listed first (as
+    when DynamoDB rolls a shard): dynamodb and dynamodbstreams clients in one object."""
+
+    class exceptions:
+        class TrimmedDataAccessException(Exception):
+            pass
+
+        class ExpiredIteratorException(Exception):
+            pass
+
+    meta = SimpleNamespace(region_name=LOCAL_REGION)
+    records = {"parent": ["1", "2"], "child": ["3"]}
+
+    def client(self, service: str) -> ClosedParentAndChild:
+        return self
+
+    def describe_table(self, TableName: str) -> dict[str, Any]:
+        return {"Table": {"LatestStreamArn": "arn:stream"}}
+
+    def describe_stream(self, StreamArn: str) -> dict[str, Any]:
+        shards = [{"ShardId": "child", "ParentShardId": "parent"}, {"ShardId": "parent"}]
+        return {"StreamDescription": {"Shards": shards}}
+
+    def get_shard_iterator(self, StreamArn: str, ShardId: str, ShardIteratorType: str) -> dict[str, str]:
+        return {"ShardIterator": ShardId}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        # Both shards are closed: their records, then no NextShardIterator.
+        records = [
+            {
+                "eventName": "INSERT",
+                "dynamodb": {
+                    "Keys": {"pk": {"S": f"tx-{number}"}},
+                    "SequenceNumber": number,
+                    "ApproximateCreationDateTime": datetime.now(UTC),
+                },
+            }
+            for number in self.records[ShardIterator]
+        ]
+        return {"Records": records}
+
+
+def test_a_child_shard_is_read_after_its_parent_whatever_their_listing_order() -> None:
+    function = FakeFunction()
+    stopping = threading.Event()
+    subscription = StreamSubscription(FUNCTION, TableSpec("T", "T", "table", stream=True), batch_size=10)
+    pollers = EventSourcePollers((subscription,), (), function, stopping)
+    poller = StreamPoller(subscription, pollers, session=ClosedParentAndChild())  # type: ignore[arg-type]
+    threading.Thread(target=poller.run, daemon=True).start()
+    try:
+        calls = function.wait_for_calls(2)
+        time.sleep(0.5)  # closed shards are read once: nothing more comes
+    finally:
+        stopping.set()
+    assert [keys(records) for records in calls] == [["tx-1", "tx-2"], ["tx-3"]]
+    assert len(function.events) == 2
 
 
 def test_a_subscription_to_a_table_without_a_stream_is_refused() -> None:
