@@ -173,8 +173,14 @@ class EventSourcePollers:
 class StreamPoller:
     """One subscription to a table's stream: its shards, read in order."""
 
-    def __init__(self, subscription: StreamSubscription, pollers: EventSourcePollers) -> None:
-        session = boto3.session.Session()  # clients of their own: boto3's default session is not thread-safe
+    def __init__(
+        self,
+        subscription: StreamSubscription,
+        pollers: EventSourcePollers,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        # Clients of their own: boto3's default session is not thread-safe.
+        session = session or boto3.session.Session()
         self._streams = session.client("dynamodbstreams")
         self._tables = session.client("dynamodb")
         self._subscription = subscription
