@@ -1,5 +1,5 @@
-"""Emulated AWS for local runs and tests: the gateway's tables (DynamoDB Local or moto) and secrets (moto),
-created with boto3."""
+"""Emulated AWS for local runs and tests: the gateway's tables (DynamoDB Local or moto), secrets and queues
+(moto), created with boto3."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 
+from infra.queues import QUEUES, QueueSpec
 from infra.tables import TABLES, TableSpec
 from mpesa_gateway.tokens import initial_signing_keys
 
@@ -16,21 +17,54 @@ APP_SECRET_PREFIX = "mpesa-gateway/apps/"  # noqa: S105 - a name prefix, not a s
 SIGNING_KEY_SECRET = "mpesa-gateway/signing-keys"  # noqa: S105 - a secret's name
 
 
-def provision() -> None:
-    """Everything the stack creates that the functions need: tables and the token signing keys."""
+def provision() -> dict[str, str]:
+    """Everything the stack creates that the functions need: tables, the token signing keys and queues.
+
+    Returns the functions' variables that exist only once the resources do (the queues' URLs, as SQS
+    answered them): set them before any function starts."""
     create_tables()
     create_signing_keys()
+    return create_queues()
 
 
 def create_tables() -> None:
-    client = boto3.client("dynamodb")
     for spec in TABLES:
-        client.create_table(**_table_definition(spec))
-        if spec.ttl_attribute:
-            client.update_time_to_live(
-                TableName=spec.local_name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
-            )
+        create_table(spec)
+
+
+def create_table(spec: TableSpec) -> None:
+    client = boto3.client("dynamodb")
+    client.create_table(**_table_definition(spec))
+    if spec.ttl_attribute:
+        client.update_time_to_live(
+            TableName=spec.local_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+        )
+
+
+def create_queues() -> dict[str, str]:
+    """Every queue with its dead-letter queue; each queue's variable (spec.env_var) and URL."""
+    return {spec.env_var: create_queue(spec) for spec in QUEUES}
+
+
+def dead_letter_queue_name(spec: QueueSpec) -> str:
+    return f"{spec.local_name}-dead-letters"
+
+
+def create_queue(spec: QueueSpec) -> str:
+    """The queue and its dead-letter queue, which takes a message after spec.max_receive_count receives;
+    returns the queue's URL."""
+    client = boto3.client("sqs")
+    dead_letters = client.create_queue(QueueName=dead_letter_queue_name(spec))["QueueUrl"]
+    dead_letters_arn = client.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_letters_arn, "maxReceiveCount": spec.max_receive_count}
+    attributes = {
+        "VisibilityTimeout": str(spec.visibility_timeout_seconds),
+        "RedrivePolicy": json.dumps(redrive),
+    }
+    return client.create_queue(QueueName=spec.local_name, Attributes=attributes)["QueueUrl"]
 
 
 def create_signing_keys() -> None:
@@ -52,6 +86,8 @@ def _table_definition(spec: TableSpec) -> dict[str, Any]:
         ],
         "KeySchema": _key_schema(spec.partition_key, spec.sort_key),
     }
+    if spec.stream:
+        definition["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     if spec.indexes:
         definition["GlobalSecondaryIndexes"] = [
             {
@@ -90,8 +126,12 @@ def gateway_environment() -> dict[str, str]:
 
 
 def endpoint_environment(host: str, *, moto_port: int, dynamodb_port: int) -> dict[str, str]:
-    """boto3's endpoints for the local stack: DynamoDB on DynamoDB Local, everything else on moto."""
+    """boto3's endpoints for the local stack: DynamoDB and its Streams on DynamoDB Local, everything else
+    on moto."""
+    dynamodb = f"http://{host}:{dynamodb_port}"
     return {
         "AWS_ENDPOINT_URL": f"http://{host}:{moto_port}",
-        "AWS_ENDPOINT_URL_DYNAMODB": f"http://{host}:{dynamodb_port}",
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb,
+        # botocore's variable for the `dynamodbstreams` client (its service id, "DynamoDB Streams").
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": dynamodb,
     }

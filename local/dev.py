@@ -1,9 +1,10 @@
 """`make dev`: the whole gateway on this machine, in one process tree.
 
-Starts Amazon's DynamoDB Local (a Java child process), moto server for Secrets Manager (a thread), the
-Daraja simulator and the local API (the deployed handlers in Lambda-like containers behind an API
-Gateway emulation), seeds the demo data and prints where everything is. One Ctrl-C or SIGTERM stops all
-of it, child processes included.
+Starts Amazon's DynamoDB Local (a Java child process), moto server for Secrets Manager and SQS (a thread),
+the Daraja simulator and the local API (the deployed handlers in Lambda-like containers behind an API
+Gateway emulation), feeds the stream and queue subscribers as Lambda's event source mappings would, seeds
+the demo data and prints where everything is. One Ctrl-C or SIGTERM stops all of it, child processes
+included.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ import time
 from dataclasses import dataclass
 from types import FrameType
 
+import boto3
 from flask import Flask
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from infra.routes import SCHEDULES
+from infra.routes import QUEUES, SCHEDULES, STREAMS
 from local.api_server import LocalApi, LocalApiSettings, create_app
 from local.api_server import make_server as make_api_server
 from local.apigw.invoker import ContainerSettings
-from local.aws import endpoint_environment, gateway_environment, provision
+from local.aws import dead_letter_queue_name, endpoint_environment, gateway_environment, provision
 from local.demo import APPS, MERCHANTS, seed
 from local.dynamodb_local import DynamoDBLocal
+from local.event_sources import EventSourcePollers
 from local.scheduler import LocalScheduler
 from local.simulator import DEMO_SETTINGS, get_state
 from local.simulator import create_app as create_simulator
@@ -40,7 +43,7 @@ HOST = "127.0.0.1"
 class Ports:
     api: int
     simulator: int
-    aws: int  # moto: Secrets Manager
+    aws: int  # moto: Secrets Manager, SQS
     dynamodb: int  # DynamoDB Local
 
     @classmethod
@@ -106,6 +109,20 @@ class StopSignal:
             time.sleep(0.1)  # a signal interrupts the sleep, and its handler runs first
 
 
+def event_source_lines() -> str:
+    """What feeds the stream and queue subscribers, with each queue's URL and its dead-letter queue's."""
+    sqs = boto3.client("sqs")
+    lines = [f"{s.table.local_name} stream -> {s.function.name} (batches of {s.batch_size})" for s in STREAMS]
+    for subscription in QUEUES:
+        url = sqs.get_queue_url(QueueName=subscription.queue.local_name)["QueueUrl"]
+        dead_letters = sqs.get_queue_url(QueueName=dead_letter_queue_name(subscription.queue))["QueueUrl"]
+        lines += [
+            f"{url} -> {subscription.function.name} (batches of {subscription.batch_size})",
+            f"dead letters (after {subscription.queue.max_receive_count} receives): {dead_letters}",
+        ]
+    return "\n".join(f"{'':21}{line}" for line in lines)
+
+
 def banner(ports: Ports, containers: ContainerSettings) -> str:
     merchants = "\n".join(f"    {m.merchant_id}:{m.client_secret}" for m in MERCHANTS)
     apps = "\n".join(
@@ -122,11 +139,13 @@ M-Pesa gateway (local)
   API contract       http://{HOST}:{ports.api}/docs (Swagger UI), /openapi.json (docs/openapi.json)
   Daraja simulator   http://{HOST}:{ports.simulator}  (POST /simulator/rules, GET /simulator/requests)
   DynamoDB           http://{HOST}:{ports.dynamodb}  (Amazon's DynamoDB Local, in memory, a java process)
-  Secrets Manager    http://{HOST}:{ports.aws}  (moto server)
+  Secrets Manager    http://{HOST}:{ports.aws}  (moto server; SQS too)
   Functions          Lambda-like containers: a process each, one request at a time, created on demand
                      up to {concurrency} per function (LOCAL_FUNCTION_CONCURRENCY), retired {idle} s idle
                      (LOCAL_FUNCTION_IDLE_SECONDS); "REPORT ... Init Duration" lines are cold starts
   Scheduled          {schedules}
+  Webhooks           signed and delivered to each app's endpoint; its functions fed as by Lambda's mappings:
+{event_source_lines()}
   Merchant credentials (HTTP Basic client_id:client_secret)
 {merchants}
   Payment apps
@@ -162,12 +181,13 @@ def main() -> None:
         aws_started = True
         simulator = create_simulator(DEMO_SETTINGS)
         trust_simulator_certificate(get_state(simulator).certificate_pem)
-        provision()
+        os.environ.update(provision())  # the queues' URLs, before any function's container starts
         seed(DynamoRegistry(get_settings().registry_table))
         background.start(make_server(HOST, ports.simulator, simulator, threaded=True))
         api = create_app(LocalApiSettings(containers=containers))
         background.start(make_api_server(api, HOST, ports.api))
         LocalScheduler(SCHEDULES, api.invoker, stopping).start(schedule_override())
+        EventSourcePollers(STREAMS, QUEUES, api.invoker, stopping).start()
         print(banner(ports, containers), flush=True)
         stop.wait()
     finally:

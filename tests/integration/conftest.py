@@ -122,7 +122,8 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
     try:
         with mock_aws():
             reset_gateway_caches()
-            provision()
+            for name, value in provision().items():  # the queues' URLs
+                monkeypatch.setenv(name, value)
             seed(DynamoRegistry(get_settings().registry_table))
             holder["client"] = Client(create_local_api())
             yield Gateway(holder["client"], simulator_url)
