@@ -20,10 +20,6 @@ from infra.messaging import Queues, failure_queue
 from infra.routes import Function, QueueSubscription, StreamSubscription
 from infra.storage import Storage
 
-# Lambda retries a failing stream batch (halved each time by bisection) this often, then sends its
-# description to the subscription's failure queue and moves on: a poison record cannot block its shard
-# for the stream's 24 hours, and is not dropped unseen.
-STREAM_RETRY_ATTEMPTS = 10
 # A burst of settlements fills a batch within this, at the cost of that much delay to a quiet queue.
 QUEUE_BATCHING_WINDOW = Duration.seconds(1)
 # Concurrent invocations one queue may drive (SQS's floor is 2). A backlog of retries after a merchant
@@ -88,7 +84,7 @@ class EventSources(Construct):
                 starting_position=lambda_.StartingPosition.TRIM_HORIZON,
                 batch_size=stream.batch_size,
                 bisect_batch_on_error=True,
-                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                retry_attempts=stream.retry_attempts,
                 report_batch_item_failures=True,
                 on_failure=event_sources.SqsDlq(failures),
                 filters=[published_items_filter(stream)],

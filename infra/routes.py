@@ -261,8 +261,12 @@ class StreamSubscription:
     function: Function
     table: TableSpec
     batch_size: int
-    # Only items whose partition key starts with one of these invoke the function (Lambda's event filter).
-    key_prefixes: tuple[str, ...]
+    # Only items whose partition key starts with one of these invoke the function (Lambda's event
+    # filter); none: every item.
+    key_prefixes: tuple[str, ...] = ()
+    # A failing batch is retried (halved each time in the stack) this often, then handed to the
+    # subscription's failure queue: a poison record cannot block its shard for the stream's 24 hours.
+    retry_attempts: int = 10
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 a queue (routes.QUEUES) fed by a poller thread, with the events and partial-failure answers Lambda uses
 (in its containers under `make dev`, as the API's functions are).
 
-- Streams: every shard followed from TRIM_HORIZON, parents before their children, at most batch_size
+- Streams: every shard followed from TRIM_HORIZON (only items whose key has one of its key_prefixes),
+  parents before their children, at most batch_size
   records per call, in order per shard. A `batchItemFailures` answer (ReportBatchItemFailures) retries
-  from the first failed record on; a failed call retries the batch. After STREAM_RETRY_ATTEMPTS retries
+  from the first failed record on; a failed call retries the batch. After the subscription's retry_attempts
   the rest of the batch is logged and skipped, where Lambda would hand it to an on-failure destination.
 - Queues: up to batch_size messages per call; every message the answer does not list in
   `batchItemFailures` is deleted, the listed ones come back after their visibility timeout (or sooner
@@ -29,7 +30,6 @@ logger = logging.getLogger("local.event_sources")
 
 # Lambda retries a stream batch until its records expire unless the mapping bounds it; locally a function
 # that always fails (a placeholder handler) must not hold its shard for a day.
-STREAM_RETRY_ATTEMPTS = 3
 SQS_RECEIVE_MAX = 10  # ReceiveMessage and DeleteMessageBatch take at most ten messages
 SQS_WAIT_SECONDS = 1  # a short long-poll: a message that arrives is delivered at once
 
@@ -227,7 +227,8 @@ class StreamPoller:
             if answer["Records"]:
                 busy = True
                 region = self._streams.meta.region_name
-                self._deliver([stream_record(r, self._stream_arn, region) for r in answer["Records"]])
+                if wanted := [r for r in answer["Records"] if self._wanted(r)]:
+                    self._deliver([stream_record(r, self._stream_arn, region) for r in wanted])
                 self._handed_over[shard_id] = answer["Records"][-1]["dynamodb"]["SequenceNumber"]
             if "NextShardIterator" in answer:
                 self._iterators[shard_id] = answer["NextShardIterator"]
@@ -236,6 +237,12 @@ class StreamPoller:
                 self._handed_over.pop(shard_id, None)
                 self._finished.add(shard_id)
         return busy
+
+    def _wanted(self, record: dict[str, Any]) -> bool:
+        """Lambda's event filter: the partition key starts with one of the subscription's prefixes."""
+        prefixes = self._subscription.key_prefixes
+        key = record["dynamodb"]["Keys"].get(self._subscription.table.partition_key, {}).get("S", "")
+        return not prefixes or str(key).startswith(prefixes)
 
     def _open_new_shards(self) -> None:
         """Start reading each shard not yet seen whose parent has been read to its end (or is gone)."""
@@ -270,7 +277,7 @@ class StreamPoller:
 
     def _deliver(self, records: list[dict[str, Any]]) -> None:
         function = self._subscription.function
-        for retry in range(STREAM_RETRY_ATTEMPTS + 1):
+        for retry in range(self._subscription.retry_attempts + 1):
             if retry:
                 self._pollers.stopping.wait(self._pollers.poll_seconds)
             if self._pollers.stopping.is_set():
@@ -289,7 +296,7 @@ class StreamPoller:
             records[0]["dynamodb"]["SequenceNumber"],
             records[-1]["dynamodb"]["SequenceNumber"],
             self._stream_arn,
-            STREAM_RETRY_ATTEMPTS,
+            self._subscription.retry_attempts,
         )
 
 

@@ -23,7 +23,7 @@ from infra.routes import Function, QueueSubscription, StreamSubscription
 from infra.tables import TableSpec
 from local.aws import LOCAL_REGION, create_queue, create_table, dead_letter_queue_name, endpoint_environment
 from local.dynamodb_local import DynamoDBLocal
-from local.event_sources import STREAM_RETRY_ATTEMPTS, EventSourcePollers, StreamPoller, reported_failures
+from local.event_sources import EventSourcePollers, StreamPoller, reported_failures
 from local.stack import free_port
 
 FUNCTION = Function(name="subscriber", description="a fake subscriber", access=frozenset())
@@ -111,6 +111,20 @@ def failing(*identifiers: str) -> dict[str, Any]:
 
 
 # --- streams ---------------------------------------------------------------------------------------------
+
+
+def test_only_items_whose_key_has_a_subscribed_prefix_invoke_the_function(
+    start_pollers: Callable[..., None],
+) -> None:
+    spec = streamed_table()
+    for key in ("EVENT#1", "TXN#1", "ALIAS#1", "CALLBACK#1"):
+        put(spec, key)
+    function = FakeFunction()
+
+    subscription = StreamSubscription(FUNCTION, spec, batch_size=10, key_prefixes=("TXN#", "CALLBACK#"))
+    start_pollers(function, streams=(subscription,))
+
+    assert [keys(records) for records in function.wait_for_calls(1)] == [["TXN#1", "CALLBACK#1"]]
 
 
 def test_an_insert_then_a_modify_reach_the_function_in_order_with_old_and_new_images(
@@ -201,12 +215,13 @@ def test_a_batch_that_keeps_failing_is_retried_a_bounded_number_of_times_then_sk
 
     function = FakeFunction(answer)
     with caplog.at_level(logging.ERROR, logger="local.event_sources"):
-        start_pollers(function, streams=(StreamSubscription(FUNCTION, spec, batch_size=10),))
+        subscription = StreamSubscription(FUNCTION, spec, batch_size=10, retry_attempts=3)
+        start_pollers(function, streams=(subscription,))
         function.wait_for_calls(1)
         put(spec, "tx-after")
-        calls = function.wait_for_calls(STREAM_RETRY_ATTEMPTS + 2)
+        calls = function.wait_for_calls(3 + 2)
 
-    assert [keys(records) for records in calls] == [["poison"]] * (STREAM_RETRY_ATTEMPTS + 1) + [["tx-after"]]
+    assert [keys(records) for records in calls] == [["poison"]] * (3 + 1) + [["tx-after"]]
     assert "gave up on 1 records" in caplog.text
 
 
