@@ -1,1 +1,49 @@
-"""deliver_webhooks: written with the webhooks layer (issue 12)."""
+"""The webhook queue: each message is one event to sign and POST to its app's endpoint.
+
+The batch's deliveries run at once (a slow endpoint holds the batch for one timeout, not one per
+message). A failed one is reported alone and shows again after the retry schedule's back-off; after
+the schedule's last attempt SQS moves it to the dead-letter queue."""
+
+import asyncio
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    AsyncBatchProcessor,
+    EventType,
+    async_process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mpesa_gateway.config import get_settings
+from mpesa_gateway.observability import logger, metrics
+from mpesa_gateway.runtime import delivery_queue, webhook_deliverer
+from mpesa_gateway.store.queues import event_id_of
+from mpesa_gateway.webhooks.schedule import delay_seconds_for_sqs
+
+processor = AsyncBatchProcessor(event_type=EventType.SQS)
+
+
+class DeliveryFailed(Exception):
+    """The endpoint did not take the event this time; the queue shows it again later."""
+
+
+def deliver(record: SQSRecord) -> None:
+    receive_count = int(record.attributes.approximate_receive_count)
+    if webhook_deliverer().deliver(event_id_of(record.body), receive_count):
+        return
+    delay = delay_seconds_for_sqs(receive_count, get_settings().webhook_retry_base_seconds)
+    delivery_queue().retry_later(record.receipt_handle, delay)
+    raise DeliveryFailed(f"attempt {receive_count} failed; next in {delay} s")
+
+
+async def deliver_in_thread(record: SQSRecord) -> None:
+    await asyncio.to_thread(deliver, record)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return async_process_partial_response(
+        event=event, record_handler=deliver_in_thread, processor=processor, context=context
+    )

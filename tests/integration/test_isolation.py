@@ -30,7 +30,14 @@ VALID_REQUESTS: dict[str, dict] = {
     },
     "/api/pay/{payment_app}/reverseTransaction/{transaction}": {},
     "/api/pay/{payment_app}/getTransactionStatus/{transaction}": {},
+    "/api/pay/{payment_app}/webhook": {"json": {"url": "https://shop.example.com/mpesa/events"}},
+    "/api/pay/{payment_app}/webhook/rotateSecret": {},
+    "/api/pay/{payment_app}/events": {},
+    "/api/pay/{payment_app}/events/{event}": {},
+    "/api/pay/{payment_app}/events/{event}/redeliver": {},
 }
+# Well formed; whether demo has such an event must not show either.
+AN_EVENT = "evt_" + "0" * 32
 MERCHANT_ROUTES = [route for route in ROUTES if route.auth is Auth.MERCHANT]
 
 
@@ -44,7 +51,7 @@ def test_another_merchants_token_gets_403_and_changes_nothing(gateway: Gateway, 
     gateway.wait_for(demo_payment)
     before = gateway.items("")
     daraja_calls = len(gateway.simulator_log_all())
-    path = route.path.format(payment_app="demo-express", transaction=demo_payment)
+    path = route.path.format(payment_app="demo-express", transaction=demo_payment, event=AN_EVENT)
 
     answer = gateway.client.open(
         path, method=route.method, headers=gateway.auth("other"), **VALID_REQUESTS[route.path]

@@ -41,6 +41,8 @@ from mpesa_gateway.errors import (
     UnsupportedMediaType,
 )
 from mpesa_gateway.inputs import (
+    EVENT_ID_PATTERN,
+    EVENT_ID_RULE,
     ID_PATTERN,
     ID_RULE,
     REFERENCE_PATTERN,
@@ -60,7 +62,7 @@ ErrorEnvelope = Callable[[int, dict[str, Any]], dict[str, Any]]
 # Callback secrets are 64 hex characters; no query parameter the gateway reads is longer than a cursor.
 MAX_QUERY_PARAMETER_LENGTH = 2048
 # What a path parameter must look like, said in words when it does not (pydantic would quote a regex).
-PATH_RULES = {"payment_app": ID_RULE, "transaction": REFERENCE_RULE}
+PATH_RULES = {"payment_app": ID_RULE, "transaction": REFERENCE_RULE, "event": EVENT_ID_RULE}
 # Where the resolver keeps the status a route meant to answer, should its body break its own model.
 _INTENDED_STATUS = "intended_status"
 
@@ -75,6 +77,9 @@ TransactionReference = Annotated[
         description="The gateway's transaction id (txn_…), an STK CheckoutRequestID (ws_CO_…) or an M-Pesa "
         f"receipt: {REFERENCE_RULE}",
     ),
+]
+EventId = Annotated[
+    str, Path(pattern=f"^{EVENT_ID_PATTERN.pattern}$", description=f"An event's id: {EVENT_ID_RULE}")
 ]
 IdempotencyKey = Annotated[
     str | None,
@@ -417,7 +422,7 @@ ERROR_DESCRIPTIONS = {
     400: "Invalid input: the error names each field and its problem; nothing changed",
     401: "Missing or invalid credentials",
     403: "These credentials may not use this payment app (or callback secret is wrong)",
-    404: "No such transaction in this payment app",
+    404: "No such transaction, event or webhook endpoint in this payment app",
     409: "The Idempotency-Key is in use or was used for another request, or a reversal is on its way",
     413: "The request body is too large",
     415: "The request body must be JSON",

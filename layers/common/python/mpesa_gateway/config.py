@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
+from mpesa_gateway.webhooks.schedule import retry_base_seconds
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -48,7 +50,12 @@ class Settings:
     # With merchant API keys (stack context merchantApiKeys), the authorizer names the merchant's key,
     # this prefix plus the merchant id, to API Gateway's usage plan.
     merchant_api_key_prefix: str | None
-    # Merchants' own URLs (C2B validation forwarding) may be http:// and on loopback: local mode and tests.
+    # Webhooks: the delivery queue, each attempt's time limit, the retry schedule's unit.
+    webhook_queue_url: str
+    webhook_timeout_seconds: float
+    webhook_retry_base_seconds: float
+    # Merchants' own URLs (C2B validation forwarding, webhooks) may be http:// and on loopback: local mode
+    # and tests.
     allow_local_merchant_urls: bool = False
 
     @classmethod
@@ -87,6 +94,9 @@ class Settings:
             reconcile_batch=int(env.get("RECONCILE_BATCH", "200")),
             reconcile_concurrency=int(env.get("RECONCILE_CONCURRENCY", "8")),
             merchant_api_key_prefix=env.get("MERCHANT_API_KEY_PREFIX") or None,
+            webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
+            webhook_timeout_seconds=float(env.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
+            webhook_retry_base_seconds=retry_base_seconds(env),
             allow_local_merchant_urls=env.get("ALLOW_LOCAL_MERCHANT_URLS", "").lower() == "true",
         )
 

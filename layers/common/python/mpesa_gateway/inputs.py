@@ -18,6 +18,9 @@ ID_RULE = "1-40 lowercase letters, digits and hyphens, starting and ending with 
 # CheckoutRequestIDs (ws_CO_…) and M-Pesa receipts.
 REFERENCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,100}")
 REFERENCE_RULE = "1-100 letters, digits, underscores and hyphens"
+# events.derive.event_id's shape.
+EVENT_ID_PATTERN = re.compile(r"evt_[0-9a-f]{32}")
+EVENT_ID_RULE = "evt_ and 32 lowercase hexadecimal digits"
 # DynamoDB's numbers: 38 significant digits, magnitudes from 1e-130 up to (not including) 1e126.
 DYNAMO_NUMBER_DIGITS = 38
 DYNAMO_SMALLEST = Decimal("1e-130")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 import uuid
-from typing import TypeGuard
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mpesa_gateway.answers import TransactionPage
+from mpesa_gateway.cursors import decode_cursor, encode_cursor
 from mpesa_gateway.errors import InvalidRequest, NotFound
 from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType, TransactionView
 from mpesa_gateway.store.transactions import ListCriteria, TransactionStore
@@ -19,7 +16,6 @@ from mpesa_gateway.store.transactions import ListCriteria, TransactionStore
 TRANSACTION_ID_PREFIX = "txn_"
 C2B_TRANSACTION_PREFIX = "txn_c2b_"
 SMS_TRANSACTION_PREFIX = "txn_sms_"
-_CURSOR_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 
 
 class ListQuery(BaseModel):
@@ -87,33 +83,9 @@ class Ledger:
         if query.since and query.until and query.since > query.until:
             raise InvalidRequest("from is after to", field="from")
         criteria = ListCriteria(**query.model_dump(include=set(ListCriteria.model_fields)))
-        start = _decode_cursor(query.cursor, app_id) if query.cursor else None
+        start = decode_cursor(query.cursor, f"APP#{app_id}") if query.cursor else None
         found, resume = self._transactions.page_for_app(app_id, criteria, query.limit, start)
         return TransactionPage(
             data=[transaction_view(transaction) for transaction in found],
-            next_cursor=_encode_cursor(resume) if resume else None,
+            next_cursor=encode_cursor(resume) if resume else None,
         )
-
-
-def _encode_cursor(key: dict[str, str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
-
-
-def _decode_cursor(cursor: str, app_id: str) -> dict[str, str]:
-    """The resume key, if it is one this app's listing could have produced."""
-    try:
-        key: object = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        key = None
-    if not _is_resume_key(key, app_id):
-        raise InvalidRequest("cursor is not one this listing gave out", field="cursor")
-    return key
-
-
-def _is_resume_key(key: object, app_id: str) -> TypeGuard[dict[str, str]]:
-    return (
-        isinstance(key, dict)
-        and set(key) == _CURSOR_KEYS
-        and all(isinstance(value, str) for value in key.values())
-        and key["gsi1pk"] == f"APP#{app_id}"
-    )

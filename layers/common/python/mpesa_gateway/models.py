@@ -60,6 +60,7 @@ class Operation(StrEnum):
     SEND_MONEY = "sendMoney"
     REVERSE_TRANSACTION = "reverseTransaction"
     TRANSACTION_STATUS = "getTransactionStatus"
+    WEBHOOKS = "webhook"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -75,6 +76,8 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.SEND_MONEY: frozenset({Driver.B2C, Driver.B2B}),
     Operation.REVERSE_TRANSACTION: frozenset({Driver.EXPRESS, Driver.C2B, Driver.B2C, Driver.B2B}),
     Operation.TRANSACTION_STATUS: frozenset(Driver) - {Driver.PERSONAL},
+    # The endpoint, its events and their redelivery.
+    Operation.WEBHOOKS: frozenset(Driver),
 }
 
 

@@ -15,6 +15,9 @@ from mpesa_gateway.c2b.service import C2BService
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.daraja.client import DarajaClient, Timeouts, pooled_session
 from mpesa_gateway.daraja.token_cache import SharedTokenCache
+from mpesa_gateway.events.delivery import DeliverySettings, WebhookDeliverer
+from mpesa_gateway.events.publishing import EventPublisher
+from mpesa_gateway.events.service import WebhookService
 from mpesa_gateway.express.service import ExpressService
 from mpesa_gateway.ledger import Ledger
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
@@ -22,6 +25,8 @@ from mpesa_gateway.payouts.service import PayoutService
 from mpesa_gateway.personal.service import PersonalService
 from mpesa_gateway.reconciler import Reconciler
 from mpesa_gateway.results import ResultService
+from mpesa_gateway.store.events import DynamoEndpointStore, DynamoEventStore
+from mpesa_gateway.store.queues import DeliveryQueue
 from mpesa_gateway.store.registry import DynamoRegistry, DynamoTokenStore
 from mpesa_gateway.store.transactions import DynamoTransactionStore
 from mpesa_gateway.tokens import MerchantTokens, SigningKeys
@@ -156,3 +161,36 @@ def reconciler() -> Reconciler:
         account=account_service(),
         settings=get_settings(),
     )
+
+
+@cache
+def event_store() -> DynamoEventStore:
+    return DynamoEventStore(get_settings().transactions_table)
+
+
+@cache
+def endpoint_store() -> DynamoEndpointStore:
+    return DynamoEndpointStore(get_settings().registry_table)
+
+
+@cache
+def delivery_queue() -> DeliveryQueue:
+    return DeliveryQueue(get_settings().webhook_queue_url)
+
+
+@cache
+def event_publisher() -> EventPublisher:
+    return EventPublisher(event_store(), endpoint_store(), delivery_queue())
+
+
+@cache
+def webhook_deliverer() -> WebhookDeliverer:
+    settings = get_settings()
+    delivery = DeliverySettings(settings.webhook_timeout_seconds, settings.allow_local_merchant_urls)
+    return WebhookDeliverer(event_store(), endpoint_store(), delivery)
+
+
+@cache
+def webhook_service() -> WebhookService:
+    local_mode = get_settings().allow_local_merchant_urls
+    return WebhookService(endpoint_store(), event_store(), delivery_queue(), local_mode=local_mode)

@@ -7,10 +7,13 @@ WEBHOOK#<app>/ENDPOINT in the registry table. The stream subscription never sees
 
 from __future__ import annotations
 
+import operator
 from datetime import UTC
+from functools import reduce
 from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
+from pydantic import BaseModel
 
 from mpesa_gateway.events.models import DeliveryState, Event, EventType, StoredEvent, WebhookEndpoint
 from mpesa_gateway.store.dynamo import conditionally, from_item, read_pages, storage_errors, table, to_item
@@ -25,7 +28,7 @@ class EventStore(Protocol):
     def add(self, event: Event, delivery: DeliveryState) -> bool: ...
     def get(self, event_id: str) -> StoredEvent | None: ...
     def page_for_app(
-        self, app_id: str, event_type: EventType | None, limit: int, start: dict[str, str] | None
+        self, app_id: str, matching: EventFilter, limit: int, start: dict[str, str] | None
     ) -> tuple[list[StoredEvent], dict[str, str] | None]: ...
     def record_attempt(self, event_id: str, attempt: Attempt, delivery: DeliveryState) -> None: ...
     def set_delivery(self, event_id: str, delivery: DeliveryState) -> None: ...
@@ -35,6 +38,16 @@ class EndpointStore(Protocol):
     def get(self, app_id: str) -> WebhookEndpoint | None: ...
     def put(self, endpoint: WebhookEndpoint) -> None: ...
     def delete(self, app_id: str) -> bool: ...
+
+
+class EventFilter(BaseModel):
+    type: EventType | None = None
+    delivery: DeliveryState | None = None
+
+
+def events_listing(app_id: str) -> str:
+    """The by_app partition of an app's events (what a listing cursor must name)."""
+    return f"EVENTS#{app_id}"
 
 
 def _event_key(event_id: str) -> dict[str, str]:
@@ -50,7 +63,7 @@ class DynamoEventStore:
         """Store a new event; False when it exists (the same settlement seen again)."""
         item = {
             **_event_key(event.event_id),
-            "gsi1pk": f"EVENTS#{event.app_id}",
+            "gsi1pk": events_listing(event.app_id),
             "gsi1sk": f"{event.created.astimezone(UTC).isoformat()}#{event.event_id}",
             **event.model_dump(mode="json"),
             "delivery": delivery.value,
@@ -70,16 +83,18 @@ class DynamoEventStore:
         return StoredEvent.model_validate({**event, "attempts": attempts[-MAX_ATTEMPTS_SHOWN:]})
 
     def page_for_app(
-        self, app_id: str, event_type: EventType | None, limit: int, start: dict[str, str] | None
+        self, app_id: str, matching: EventFilter, limit: int, start: dict[str, str] | None
     ) -> tuple[list[StoredEvent], dict[str, str] | None]:
         """Newest first, without attempts; the returned key resumes after the last item evaluated."""
         query: dict[str, Any] = {
             "IndexName": "by_app",
-            "KeyConditionExpression": Key("gsi1pk").eq(f"EVENTS#{app_id}"),
+            "KeyConditionExpression": Key("gsi1pk").eq(events_listing(app_id)),
             "ScanIndexForward": False,
         }
-        if event_type is not None:
-            query["FilterExpression"] = Attr("type").eq(event_type.value)
+        exact = {"type": matching.type, "delivery": matching.delivery}
+        conditions = [Attr(name).eq(value.value) for name, value in exact.items() if value is not None]
+        if conditions:
+            query["FilterExpression"] = reduce(operator.and_, conditions)
         items, resume = read_pages(self._table, query, limit, start)
         return [StoredEvent.model_validate(item) for item in items], resume
 
