@@ -64,6 +64,8 @@ class Event(BaseModel):
 
 class StoredEvent(Event):
     delivery: DeliveryState = DeliveryState.PENDING
+    # When the publisher put it on the delivery queue (a stream retry queues only what never was).
+    queued_at: datetime | None = None
     attempts: list[Attempt] = Field(default_factory=list)
 
 

@@ -63,10 +63,10 @@ class EventPublisher:
         wanted = endpoint is not None and endpoint.wants(event.type)
         if self._events.add(event, DeliveryState.PENDING if wanted else DeliveryState.NOT_SENT):
             metrics.add_metric(name="EventPublished", unit=MetricUnit.Count, value=1)
-        else:
-            # Seen before (a stream retry): queue it again only if its first queueing may have been lost.
+        elif wanted:
+            # Seen before (a stream retry): queued again only if the first try died before queueing it.
             stored = self._events.get(event.event_id)
-            wanted = wanted and stored is not None and stored.delivery is DeliveryState.PENDING
-            wanted = wanted and stored is not None and not stored.attempts
+            wanted = stored is not None and stored.queued_at is None
         if wanted:
             self._queue.send(event.event_id)
+            self._events.mark_queued(event.event_id)

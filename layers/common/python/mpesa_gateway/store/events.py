@@ -8,7 +8,7 @@ WEBHOOK#<app>/ENDPOINT in the registry table. The stream subscription never sees
 from __future__ import annotations
 
 import operator
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import reduce
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ class EventStore(Protocol):
     ) -> tuple[list[StoredEvent], dict[str, str] | None]: ...
     def record_attempt(self, event_id: str, attempt: Attempt, delivery: DeliveryState) -> None: ...
     def set_delivery(self, event_id: str, delivery: DeliveryState) -> None: ...
+    def mark_queued(self, event_id: str) -> None: ...
 
 
 class EndpointStore(Protocol):
@@ -106,6 +107,13 @@ class DynamoEventStore:
             )
         )
         self.set_delivery(event_id, delivery)
+
+    def mark_queued(self, event_id: str) -> None:
+        self._table.update_item(
+            Key=_event_key(event_id),
+            UpdateExpression="SET queued_at = :now",
+            ExpressionAttributeValues={":now": datetime.now(UTC).isoformat()},
+        )
 
     def set_delivery(self, event_id: str, delivery: DeliveryState) -> None:
         # A late failure never undoes a delivery: once delivered, an event stays delivered.

@@ -180,7 +180,7 @@ class DynamoTransactionStore:
             **_txn_key(transaction.transaction_id),
             "gsi1pk": f"APP#{transaction.app_id}",
             "gsi1sk": order,
-            **_attributes(transaction),
+            **stored_attributes(transaction),
         }
         if transaction.status is TransactionStatus.PENDING:
             # Ordered by when the reconciler should next look, so nothing waiting long starves the rest.
@@ -607,7 +607,7 @@ _FLATTENED: dict[str, type[BaseModel]] = {"stk": StkPushIds, "c2b": C2BPaymentDe
 _LEGACY_DETAILS = {TransactionType.SMS.value: "sms", TransactionType.BALANCE_QUERY.value: "balance"}
 
 
-def _attributes(transaction: Transaction) -> dict[str, Any]:
+def stored_attributes(transaction: Transaction) -> dict[str, Any]:
     attributes = transaction.model_dump(mode="json")
     for name in _FLATTENED:
         attributes.update(attributes.pop(name) or {})
