@@ -19,7 +19,7 @@ from mpesa_gateway.config import get_settings
 from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.runtime import delivery_queue, webhook_deliverer
 from mpesa_gateway.store.queues import event_id_of
-from mpesa_gateway.webhooks.schedule import delay_seconds_for_sqs
+from mpesa_gateway.webhooks.schedule import MAX_ATTEMPTS, delay_seconds_for_sqs
 
 processor = AsyncBatchProcessor(event_type=EventType.SQS)
 
@@ -32,7 +32,9 @@ def deliver(record: SQSRecord) -> None:
     receive_count = int(record.attributes.approximate_receive_count)
     if webhook_deliverer().deliver(event_id_of(record.body), receive_count):
         return
-    delay = delay_seconds_for_sqs(receive_count, get_settings().webhook_retry_base_seconds)
+    # After the last attempt the message goes straight back, for SQS to move it to the dead-letter queue.
+    last = receive_count >= MAX_ATTEMPTS
+    delay = 0 if last else delay_seconds_for_sqs(receive_count, get_settings().webhook_retry_base_seconds)
     delivery_queue().retry_later(record.receipt_handle, delay)
     raise DeliveryFailed(f"attempt {receive_count} failed; next in {delay} s")
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_core import to_jsonable_python
 
 from mpesa_gateway.webhooks.endpoints import Attempt
 
@@ -56,7 +57,7 @@ class Event(BaseModel):
         return {
             "id": self.event_id,
             "type": self.type.value,
-            "created": self.created.isoformat(),
+            "created": to_jsonable_python(self.created),
             "app": self.app_id,
             "data": self.data,
         }
