@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -13,14 +14,23 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from admin.cli import main
 from admin.models import NewApp
 from admin.service import AdminService, AlreadyExists
 from admin.target import Target
 from infra.queues import WEBHOOK_DELIVERIES
-from local.aws import create_queue, create_signing_keys, create_tables, gateway_environment
+from local import admin as local_admin
+from local.aws import (
+    create_queue,
+    create_signing_keys,
+    create_tables,
+    endpoint_environment,
+    gateway_environment,
+)
 from local.demo import APPS, DEMO_INITIATOR_PASSWORD, MERCHANTS, SANDBOX_PASSKEY, seed
+from local.stack import free_port
 from mpesa_gateway import runtime
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.config import get_settings
@@ -996,3 +1006,25 @@ def test_the_stack_outputs_name_the_webhook_queue(
 
     assert cli.result == {"queued": ["evt_1"], "count": 1}
     assert queued(queue) == ["evt_1"]
+
+
+def test_local_admin_finds_the_running_stacks_webhook_queue(monkeypatch: pytest.MonkeyPatch):
+    port = free_port()
+    monkeypatch.setenv("LOCAL_AWS_PORT", str(port))
+    # configure_environment sets these in os.environ: set here first, monkeypatch puts the originals back.
+    endpoints = endpoint_environment("127.0.0.1", moto_port=port, dynamodb_port=port)
+    for name in (*gateway_environment(), *endpoints, WEBHOOK_DELIVERIES.env_var):
+        monkeypatch.setenv(name, "")
+    monkeypatch.delenv(WEBHOOK_DELIVERIES.env_var)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        local_admin.configure_environment()
+        assert WEBHOOK_DELIVERIES.env_var not in os.environ  # no queue yet: nothing to name
+        url = create_queue(WEBHOOK_DELIVERIES)
+
+        local_admin.configure_environment()
+
+        assert os.environ[WEBHOOK_DELIVERIES.env_var] == url
+    finally:
+        server.stop()
