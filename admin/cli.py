@@ -1,9 +1,10 @@
 """The operators' command line: argparse in front of AdminService, JSON results on stdout.
 
-    python -m admin [--stack NAME] [--region REGION] {merchants,apps} COMMAND ...
+    python -m admin [--stack NAME] [--region REGION] GROUP COMMAND ...
 
 Without --stack it acts on what the environment names, as the Lambdas do (REGISTRY_TABLE,
-APP_SECRET_PREFIX, APP_SECRETS_KMS_KEY_ID). Exit codes: 0 done; 2 bad input; 1 not found, already
+APP_SECRET_PREFIX, APP_SECRETS_KMS_KEY_ID, TRANSACTIONS_TABLE, WEBHOOK_QUEUE_URL,
+ALLOW_LOCAL_MERCHANT_URLS). Exit codes: 0 done; 2 bad input; 1 not found, already
 exists or an AWS error. Errors go to stderr as {"error": {"code", "message", "field"}}, their messages
 naming the options typed: the service names fields in backticks (`short_code`), spelled here as the
 command's option (--short-code). Flag names live in this module only.
@@ -42,7 +43,9 @@ from admin.models import (
 from admin.service import AdminService
 from admin.signing_keys import SigningKeyAdmin
 from admin.target import Target
+from admin.webhooks import WebhookAdmin
 from mpesa_gateway.errors import GatewayError, InvalidRequest, StorageError
+from mpesa_gateway.events.models import EventType
 from mpesa_gateway.models import C2BApiVersion, C2BResponseType, Driver
 
 PROG = "python -m admin"
@@ -71,6 +74,10 @@ class Context:
                 "No transactions table: pass --stack NAME, or set TRANSACTIONS_TABLE", field="stack"
             )
         return CallbackAdmin(self.target.transactions_table)
+
+    @cached_property
+    def webhooks(self) -> WebhookAdmin:
+        return WebhookAdmin.for_target(self.target, self.admin.app)
 
     @cached_property
     def signing_keys(self) -> SigningKeyAdmin:
@@ -163,7 +170,6 @@ def register_apps(groups: Subparsers) -> None:
     _live_options(create, "sandbox Daraja (the default)")
     _express_options(create)
     _c2b_options(create)
-    create.add_argument("--webhook-url", help="https:// URL for payment events")
     _credential_options(create)
 
     listing = _command(
@@ -183,15 +189,12 @@ def register_apps(groups: Subparsers) -> None:
         commands,
         "update",
         _update_app,
-        "Change an app: live flag, webhook, STK and C2B settings; credentials merge into the stored ones",
+        "Change an app: live flag, STK and C2B settings; credentials merge into the stored ones",
     )
     update.add_argument("app_id")
     _live_options(update, "sandbox Daraja")
     _express_options(update)
     _c2b_options(update)
-    webhook = update.add_mutually_exclusive_group()
-    webhook.add_argument("--webhook-url", help="https:// URL for payment events")
-    webhook.add_argument("--clear-webhook-url", action="store_true", help="send no webhooks")
     update.add_argument("--clear-till-number", action="store_true", help="pay to the short code again")
     update.add_argument(
         "--clear-c2b-validation",
@@ -249,11 +252,84 @@ def register_callbacks(groups: Subparsers) -> None:
     recent.add_argument("--limit", type=int, default=50, help="at most this many (1-200, default 50)")
 
 
+def register_webhooks(groups: Subparsers) -> None:
+    commands = _group(groups, "webhooks", "webhook", "Payment apps' signed webhooks and their events")
+    event_types = [event_type.value for event_type in EventType]
+
+    set_ = _command(
+        commands,
+        "set",
+        lambda ctx, args: ctx.webhooks.set_endpoint(args.app_id, args.url, args.events),
+        "Send the app's events to a URL; prints the signing secret once, when the endpoint is created",
+    )
+    set_.add_argument("app_id")
+    set_.add_argument("--url", required=True, help="https:// URL on the internet that receives the events")
+    set_.add_argument(
+        "--events",
+        nargs="+",
+        choices=event_types,
+        metavar="TYPE",
+        help=f"only these event types (default: every type): {', '.join(event_types)}",
+    )
+
+    on_endpoint: list[tuple[str, Handler, str]] = [
+        ("show", lambda ctx, args: ctx.webhooks.endpoint(args.app_id), "The endpoint (never its secret)"),
+        (
+            "delete",
+            lambda ctx, args: ctx.webhooks.delete_endpoint(args.app_id),
+            "Stop sending the app's events; prints the endpoint removed",
+        ),
+        (
+            "rotate-secret",
+            lambda ctx, args: ctx.webhooks.rotate_secret(args.app_id),
+            "A new signing secret, printed once; the old one also signs for 24 hours",
+        ),
+    ]
+    for name, handler, summary in on_endpoint:
+        _command(commands, name, handler, summary).add_argument("app_id")
+
+    events = _command(
+        commands,
+        "events",
+        lambda ctx, args: ctx.webhooks.events(args.app_id, args.type, args.limit, args.cursor),
+        "The app's events, newest first, with their delivery state",
+    )
+    events.add_argument("app_id")
+    events.add_argument("--type", choices=event_types, metavar="TYPE", help="only events of this type")
+    events.add_argument("--limit", type=int, default=20, help="at most this many (1-100, default 20)")
+    events.add_argument("--cursor", help="the next_cursor of the previous page")
+
+    event = _command(
+        commands,
+        "event",
+        lambda ctx, args: ctx.webhooks.event(args.app_id, args.event_id),
+        "One event with its delivery attempts",
+    )
+    redeliver = _command(
+        commands,
+        "redeliver",
+        lambda ctx, args: ctx.webhooks.redeliver(args.app_id, args.event_id),
+        "Queue one event again (same id and body)",
+    )
+    for command in (event, redeliver):
+        command.add_argument("app_id")
+        command.add_argument("event_id")
+
+    replay = _command(
+        commands,
+        "replay-failed",
+        lambda ctx, args: ctx.webhooks.replay_failed(args.app_id),
+        "Queue again every event of the app whose delivery failed; prints their ids",
+    )
+    replay.add_argument("app_id")
+
+
 COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [
     register_merchants,
     register_apps,
     register_signing_keys,
     register_callbacks,
+    register_webhooks,
 ]
 
 
@@ -374,7 +450,6 @@ def _create_app(ctx: Context, args: argparse.Namespace) -> Result:
         credentials=gather_credentials(args),
         stk_type=args.stk_type,
         till_number=args.till_number,
-        webhook_url=args.webhook_url,
         c2b_response_type=args.c2b_response_type,
         c2b_api_version=args.c2b_api_version,
         c2b_command=args.c2b_command,
@@ -386,8 +461,6 @@ def _create_app(ctx: Context, args: argparse.Namespace) -> Result:
 def _update_app(ctx: Context, args: argparse.Namespace) -> Result:
     changes = AppChanges.parse(
         is_live=args.is_live,
-        webhook_url=args.webhook_url,
-        clear_webhook_url=args.clear_webhook_url,
         stk_type=args.stk_type,
         till_number=args.till_number,
         clear_till_number=args.clear_till_number,

@@ -288,7 +288,6 @@ C2B_RULE_FIELDS = {
 PROFILE_FIELDS = {
     "stk_type": "stk_transaction_type",
     "till_number": "till_number",
-    "webhook_url": "webhook_url",
     "c2b_response_type": "c2b_response_type",
     "c2b_api_version": "c2b_api_version",
     "c2b_command": "c2b_command",
@@ -316,7 +315,6 @@ class AppSettings(C2BRuleOptions):
     stk_type: Annotated[LipaCommand | None, BeforeValidator(_keyword(STK_TYPES))] = None
     # PartyB for Buy Goods, when the till differs from the short code.
     till_number: ShortCode | None = None
-    webhook_url: Url | None = None
     c2b_response_type: C2BResponseType | None = None
     c2b_api_version: C2BApiVersion | None = None
     c2b_command: Annotated[LipaCommand | None, BeforeValidator(_keyword(C2B_COMMANDS))] = None
@@ -360,7 +358,6 @@ class AppChanges(AppSettings):
     """Changes to an app; None leaves a field as it is. Credentials given replace only those fields."""
 
     is_live: bool | None = None
-    clear_webhook_url: bool = False
     # Pay to the short code again.
     clear_till_number: bool = False
     # Drops the app's rules; rules given with it are the only ones then.
@@ -373,9 +370,8 @@ class AppChanges(AppSettings):
 
     @model_validator(mode="after")
     def _set_or_clear(self) -> Self:
-        for name in ("webhook_url", "till_number"):
-            if getattr(self, name) is not None and getattr(self, f"clear_{name}"):
-                raise InvalidField(name, f"Pass `{name}` or `clear_{name}`, not both")
+        if self.till_number is not None and self.clear_till_number:
+            raise InvalidField("till_number", "Pass `till_number` or `clear_till_number`, not both")
         return self
 
 

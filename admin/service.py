@@ -201,11 +201,11 @@ class AdminService:
         return [AppView.of(app) for owner in owners for app in self._registry.apps_of(owner)]
 
     def show_app(self, app_id: str) -> AppResult:
-        app = self._app(app_id)
+        app = self.app(app_id)
         return AppResult(app=AppView.of(app, credential_status(self._stored_credentials(app_id))))
 
     def update_app(self, app_id: str, changes: AppChanges) -> AppUpdate:
-        app = self._app(app_id)
+        app = self.app(app_id)
         changes.check_driver(app.driver)
         update = changes.profile()
         rules = merge_c2b_rules(changes, app.c2b_validation, clear=changes.clear_c2b_validation)
@@ -213,8 +213,6 @@ class AdminService:
             update["c2b_validation"] = rules
         if changes.is_live is not None:
             update["is_live"] = changes.is_live
-        if changes.clear_webhook_url:
-            update["webhook_url"] = None
         if changes.clear_till_number:
             update["till_number"] = None
         new_credentials = changes.credentials.plain()
@@ -242,7 +240,7 @@ class AdminService:
         )
 
     def rotate_callback_secret(self, app_id: str) -> AppSecret:
-        app = self._app(app_id)
+        app = self.app(app_id)
         stored = self._stored_credentials(app_id)
         if stored is None:
             raise NotFound(f"The secret of payment app '{app_id}' is missing", field="app_id")
@@ -255,7 +253,7 @@ class AdminService:
         return AppSecret(app=AppView.of(updated), callback_secret=secret, note=ROTATION_NOTE)
 
     def set_app_enabled(self, app_id: str, enabled: bool) -> AppResult:
-        updated = self._app(app_id).model_copy(update={"enabled": enabled})
+        updated = self.app(app_id).model_copy(update={"enabled": enabled})
         self._registry.put_app(updated)
         return AppResult(app=AppView.of(updated))
 
@@ -265,7 +263,8 @@ class AdminService:
             raise NotFound(f"No merchant '{merchant_id}'", field="merchant_id")
         return merchant
 
-    def _app(self, app_id: str) -> PaymentApp:
+    def app(self, app_id: str) -> PaymentApp:
+        """The stored app, whatever its state; NotFound naming `app_id`."""
         app = self._registry.get_app(app_id)
         if app is None:
             raise NotFound(f"No payment app '{app_id}'", field="app_id")

@@ -9,11 +9,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from infra.queues import WEBHOOK_DELIVERIES
 from mpesa_gateway.errors import InvalidRequest, NotFound
 
 DEFAULT_APP_SECRET_PREFIX = "mpesa-gateway/apps/"  # noqa: S105 - a name prefix; same default as config
 # The outputs every gateway stack has (infra/stack.py); the others are read when present.
 REQUIRED_OUTPUTS = ("RegistryTableName", "AppSecretPrefix")
+# The stack names each queue's URL in an output (infra/stack.py).
+WEBHOOK_QUEUE_OUTPUT = f"{WEBHOOK_DELIVERIES.construct_id}QueueUrl"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class Target:
     kms_key_id: str | None = None
     signing_key_secret: str | None = None
     transactions_table: str | None = None
+    webhook_queue_url: str | None = None
+    # Merchants' URLs may be http:// and on loopback (local mode; never for a deployed stack).
+    allow_local_merchant_urls: bool = False
     # Every output of the stack (empty when configured from the environment).
     outputs: Mapping[str, str] = field(default_factory=dict)
 
@@ -42,6 +48,9 @@ class Target:
             kms_key_id=env.get("APP_SECRETS_KMS_KEY_ID") or None,
             signing_key_secret=env.get("SIGNING_KEY_SECRET") or None,
             transactions_table=env.get("TRANSACTIONS_TABLE") or None,
+            webhook_queue_url=env.get(WEBHOOK_DELIVERIES.env_var) or None,
+            # Parsed as the functions' settings parse it.
+            allow_local_merchant_urls=env.get("ALLOW_LOCAL_MERCHANT_URLS", "").lower() == "true",
         )
 
     @classmethod
@@ -69,5 +78,6 @@ class Target:
             kms_key_id=values.get("AppSecretsKeyArn") or None,
             signing_key_secret=values.get("SigningKeySecretArn") or None,
             transactions_table=values.get("TransactionsTableName") or None,
+            webhook_queue_url=values.get(WEBHOOK_QUEUE_OUTPUT) or None,
             outputs=values,
         )

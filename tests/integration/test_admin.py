@@ -4,29 +4,45 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from admin.cli import main
 from admin.models import NewApp
 from admin.service import AdminService, AlreadyExists
 from admin.target import Target
-from local.aws import create_signing_keys, create_tables, gateway_environment
+from infra.queues import WEBHOOK_DELIVERIES
+from local import admin as local_admin
+from local.aws import (
+    create_queue,
+    create_signing_keys,
+    create_tables,
+    endpoint_environment,
+    gateway_environment,
+)
 from local.demo import APPS, DEMO_INITIATOR_PASSWORD, MERCHANTS, SANDBOX_PASSKEY, seed
+from local.stack import free_port
 from mpesa_gateway import runtime
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import AppForbidden, CallbackForbidden, InvalidRequest, NotFound
+from mpesa_gateway.events.models import DeliveryState, Event, EventType
 from mpesa_gateway.models import C2BValidationRules, Driver, LipaCommand, Operation
 from mpesa_gateway.secrets import matches_sha256, verify_client_secret
+from mpesa_gateway.store.events import DynamoEndpointStore, DynamoEventStore
+from mpesa_gateway.store.queues import event_id_of
 from mpesa_gateway.store.registry import DynamoRegistry
 from mpesa_gateway.store.transactions import DynamoTransactionStore, new_callback
+from mpesa_gateway.webhooks.endpoints import Attempt
 from tests.conftest import reset_gateway_caches
 
 EXPRESS_CREDENTIALS = {
@@ -182,7 +198,7 @@ def test_unknown_merchant_is_not_found(cli: Cli):
 def test_create_app_stores_credentials_in_secrets_manager_and_the_profile_in_the_registry(
     cli: Cli, registry: DynamoRegistry, tmp_path: Any
 ):
-    created = create_express(cli, tmp_path, "shop-stk", "--webhook-url", "https://shop.example/hooks")
+    created = create_express(cli, tmp_path, "shop-stk")
 
     callback_secret = created["callback_secret"]
     assert stored_secret("shop-stk") == {**EXPRESS_CREDENTIALS, "callback_secret": callback_secret}
@@ -191,7 +207,6 @@ def test_create_app_stores_credentials_in_secrets_manager_and_the_profile_in_the
     assert app.merchant_id == "shop"
     assert app.driver is Driver.EXPRESS
     assert app.is_live is False
-    assert app.webhook_url == "https://shop.example/hooks"
     assert matches_sha256(callback_secret, app.callback_secret_sha256)
     # The registry item holds no secret value, only the hash.
     item = json.dumps(raw_registry_item("APP#shop-stk"), default=str)
@@ -327,15 +342,17 @@ def test_going_live_without_new_credentials_warns(cli: Cli, tmp_path: Any):
     assert "different Daraja credentials" in cli.result["note"]
 
 
-def test_update_webhook_url_rules(cli: Cli, registry: DynamoRegistry, tmp_path: Any):
+def test_apps_stored_with_the_old_webhook_url_still_load(cli: Cli, registry: DynamoRegistry, tmp_path: Any):
     create_express(cli, tmp_path)
+    table = boto3.resource("dynamodb").Table(get_settings().registry_table)
+    table.put_item(Item={**raw_registry_item("APP#shop-stk"), "webhook_url": "https://shop.example/hooks"})
 
-    assert cli("apps", "update", "shop-stk", "--webhook-url", "http://shop.example/hooks") == 2
-    assert cli.error["field"] == "webhook_url"
-    assert cli("apps", "update", "shop-stk", "--webhook-url", "http://127.0.0.1:8080/hooks") == 0
-    assert registry.get_app("shop-stk").webhook_url == "http://127.0.0.1:8080/hooks"
-    assert cli("apps", "update", "shop-stk", "--clear-webhook-url") == 0
-    assert registry.get_app("shop-stk").webhook_url is None
+    assert cli("apps", "show", "shop-stk") == 0
+    assert "webhook_url" not in cli.result["app"]
+    assert cli("apps", "update", "shop-stk", "--live") == 0
+    # Rewritten without it; the option is gone (webhooks are set with `webhooks set`).
+    assert "webhook_url" not in raw_registry_item("APP#shop-stk")
+    assert cli("apps", "update", "shop-stk", "--webhook-url", "https://shop.example/hooks") == 2
 
 
 def test_update_with_nothing_to_change_is_bad_input(cli: Cli, tmp_path: Any):
@@ -723,3 +740,291 @@ def test_operators_list_an_apps_unmatched_callbacks(cli: Cli):
     assert [c["key"] for c in cli.result] == ["ws_CO_3"]
     assert cli("callbacks", "list", "demo-express", "--limit", "0") == 2
     assert cli.error["field"] == "limit"
+
+
+# Webhooks
+
+HOOKS = "https://shop.example/hooks"
+
+
+@pytest.fixture
+def queue(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The delivery queue as the stack makes it; the CLI learns its URL as the functions do."""
+    url = create_queue(WEBHOOK_DELIVERIES)
+    monkeypatch.setenv(WEBHOOK_DELIVERIES.env_var, url)
+    return url
+
+
+def queued(queue_url: str) -> list[str]:
+    """The event ids waiting on the queue (received once, so each shows once)."""
+    ids: list[str] = []
+    while True:
+        messages = boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+        if not messages.get("Messages"):
+            return ids
+        ids += [event_id_of(message["Body"]) for message in messages["Messages"]]
+
+
+def events_store() -> DynamoEventStore:
+    return DynamoEventStore(get_settings().transactions_table)
+
+
+def add_event(
+    event_id: str,
+    delivery: DeliveryState,
+    *,
+    app_id: str = "shop-stk",
+    event_type: EventType = EventType.PAYMENT_COMPLETED,
+    minute: int = 0,
+) -> None:
+    created = datetime(2026, 11, 30, 9, minute, tzinfo=UTC)
+    event = Event(event_id=event_id, app_id=app_id, type=event_type, created=created, data={"n": minute})
+    assert events_store().add(event, delivery)
+
+
+def test_webhook_set_prints_the_secret_once_and_show_never(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+
+    assert cli("webhooks", "set", "shop-stk", "--url", HOOKS) == 0
+    created = cli.result
+    secret = created["secret"]
+    assert len(secret) >= 32
+    assert (created["url"], created["events"]) == (HOOKS, None)
+    assert cli("webhooks", "show", "shop-stk") == 0
+    assert "secret" not in cli.result
+    assert secret not in cli.stdout
+    # Changing the URL and filter keeps the secret, and does not show it again.
+    code = cli(
+        "webhook", "set", "shop-stk", "--url", f"{HOOKS}/v2", "--events", "payment.failed", "c2b.received"
+    )
+    assert code == 0
+    assert (cli.result["url"], cli.result["events"]) == (f"{HOOKS}/v2", ["payment.failed", "c2b.received"])
+    assert "secret" not in cli.result
+    stored = DynamoEndpointStore(get_settings().registry_table).get("shop-stk")
+    assert stored is not None
+    assert stored.secret.get_secret_value() == secret
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/hooks",
+        "https://10.0.0.5/hooks",
+        "https://169.254.169.254/latest",
+        "http://127.0.0.1/h",
+    ],
+)
+def test_webhook_urls_off_the_internet_are_refused_naming_the_option(
+    cli: Cli, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, url: str
+):
+    monkeypatch.delenv("ALLOW_LOCAL_MERCHANT_URLS")  # production mode
+    create_express(cli, tmp_path)
+
+    assert cli("webhooks", "set", "shop-stk", "--url", url) == 2
+    assert cli.error["field"] == "url"
+    assert "--url" in cli.error["message"]
+    assert cli("webhooks", "show", "shop-stk") == 1  # nothing stored
+
+
+def test_local_mode_takes_loopback_webhook_urls(cli: Cli, tmp_path: Any):
+    # The aws fixture's environment is the local stack's: ALLOW_LOCAL_MERCHANT_URLS=true.
+    create_express(cli, tmp_path)
+
+    assert cli("webhooks", "set", "shop-stk", "--url", "http://127.0.0.1:8080/hooks") == 0
+    assert cli.result["url"] == "http://127.0.0.1:8080/hooks"
+    assert cli("webhooks", "set", "shop-stk", "--url", "http://10.0.0.5/hooks") == 2
+    assert cli.error["field"] == "url"
+
+
+def test_unknown_event_types_are_usage_errors(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+
+    assert cli("webhooks", "set", "shop-stk", "--url", HOOKS, "--events", "payment.refunded") == 2
+    assert "payment.refunded" in cli.stderr
+    assert cli("webhooks", "show", "shop-stk") == 1
+    assert cli("webhooks", "events", "shop-stk", "--type", "payment.refunded") == 2
+
+
+def test_webhook_rotate_secret_prints_a_new_one_and_the_old_ones_expiry(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+    assert cli("webhooks", "set", "shop-stk", "--url", HOOKS) == 0
+    first = cli.result["secret"]
+
+    assert cli("webhooks", "rotate-secret", "shop-stk") == 0
+    rotated = cli.result["secret"]
+    assert rotated != first
+    assert cli("webhooks", "show", "shop-stk") == 0
+    shown = cli.result
+    assert "secret" not in shown
+    expires = datetime.fromisoformat(shown["previous_secret_expires_at"])
+    assert timedelta(hours=23) < expires - datetime.now(UTC) <= timedelta(hours=24)
+    stored = DynamoEndpointStore(get_settings().registry_table).get("shop-stk")
+    assert stored is not None
+    assert stored.signing_secrets(datetime.now(UTC)) == [rotated, first]
+
+
+def test_webhook_delete_removes_the_endpoint(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+    assert cli("webhooks", "set", "shop-stk", "--url", HOOKS) == 0
+
+    assert cli("webhooks", "delete", "shop-stk") == 0
+    assert cli.result["url"] == HOOKS
+    assert cli("webhooks", "show", "shop-stk") == 1
+    assert cli.error["code"] == "not_found"
+    assert cli("webhooks", "rotate-secret", "shop-stk") == 1
+
+
+def test_webhook_events_page_newest_first_and_one_event_has_its_attempts(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+    add_event("evt_1", DeliveryState.DELIVERED, minute=1)
+    add_event("evt_2", DeliveryState.FAILED, minute=2, event_type=EventType.PAYMENT_FAILED)
+    add_event("evt_3", DeliveryState.PENDING, minute=3)
+    add_event("evt_other", DeliveryState.FAILED, app_id="other-stk", minute=4)
+    attempt = Attempt(
+        at=datetime(2026, 11, 30, 9, 5, tzinfo=UTC), status_code=500, latency_ms=12, error="answered 500"
+    )
+    events_store().record_attempt("evt_2", attempt, DeliveryState.FAILED)
+
+    assert cli("webhooks", "events", "shop-stk", "--limit", "2") == 0
+    first = cli.result
+    assert [(e["id"], e["delivery"]) for e in first["data"]] == [("evt_3", "pending"), ("evt_2", "failed")]
+    assert all("attempts" not in e for e in first["data"])
+    assert cli("webhooks", "events", "shop-stk", "--limit", "2", "--cursor", first["next_cursor"]) == 0
+    assert [e["id"] for e in cli.result["data"]] == ["evt_1"]
+    assert cli.result["next_cursor"] is None
+    assert cli("webhooks", "events", "shop-stk", "--type", "payment.failed") == 0
+    assert [e["id"] for e in cli.result["data"]] == ["evt_2"]
+    assert cli("webhooks", "events", "shop-stk", "--limit", "0") == 2
+    assert "--limit" in cli.error["message"]
+
+    assert cli("webhooks", "event", "shop-stk", "evt_2") == 0
+    assert cli.result["type"] == "payment.failed"
+    assert cli.result["app"] == "shop-stk"
+    assert [(a["status_code"], a["error"]) for a in cli.result["attempts"]] == [(500, "answered 500")]
+    # Another app's event is not this app's to read.
+    assert cli("webhooks", "event", "shop-stk", "evt_other") == 1
+    assert cli.error["field"] == "event"
+
+
+def test_webhook_redeliver_queues_the_event_again(cli: Cli, tmp_path: Any, queue: str):
+    create_express(cli, tmp_path)
+    assert cli("webhooks", "set", "shop-stk", "--url", HOOKS) == 0
+    add_event("evt_1", DeliveryState.FAILED)
+
+    assert cli("webhooks", "redeliver", "shop-stk", "evt_1") == 0
+
+    assert cli.result == {"id": "evt_1", "delivery": "pending"}
+    assert queued(queue) == ["evt_1"]
+    stored = events_store().get("evt_1")
+    assert stored is not None
+    assert stored.delivery is DeliveryState.PENDING
+
+
+def test_webhook_replay_failed_queues_exactly_the_failed_events(cli: Cli, tmp_path: Any, queue: str):
+    create_express(cli, tmp_path)
+    assert cli("webhooks", "set", "shop-stk", "--url", HOOKS) == 0
+    states = {
+        "evt_a": DeliveryState.FAILED,
+        "evt_b": DeliveryState.DELIVERED,
+        "evt_c": DeliveryState.FAILED,
+        "evt_d": DeliveryState.PENDING,
+        "evt_e": DeliveryState.NOT_SENT,
+    }
+    for minute, (event_id, delivery) in enumerate(states.items()):
+        add_event(event_id, delivery, minute=minute)
+    add_event("evt_other", DeliveryState.FAILED, app_id="other-stk")
+
+    assert cli("webhooks", "replay-failed", "shop-stk") == 0
+
+    assert sorted(cli.result["queued"]) == ["evt_a", "evt_c"]
+    assert cli.result["count"] == 2
+    assert sorted(queued(queue)) == ["evt_a", "evt_c"]
+    assert {event_id: events_store().get(event_id).delivery for event_id in states} == {
+        **states,
+        "evt_a": DeliveryState.PENDING,
+        "evt_c": DeliveryState.PENDING,
+    }
+    assert events_store().get("evt_other").delivery is DeliveryState.FAILED
+    # Nothing failed any more: nothing to queue.
+    assert cli("webhooks", "replay-failed", "shop-stk") == 0
+    assert cli.result == {"queued": [], "count": 0}
+
+
+def test_without_the_queue_url_redelivery_asks_for_it_and_changes_nothing(cli: Cli, tmp_path: Any):
+    create_express(cli, tmp_path)
+    assert cli("webhooks", "set", "shop-stk", "--url", HOOKS) == 0
+    add_event("evt_1", DeliveryState.FAILED)
+
+    assert cli("webhooks", "replay-failed", "shop-stk") == 2
+    assert cli.error["field"] == "stack"
+    assert "WEBHOOK_QUEUE_URL" in cli.error["message"]
+    assert cli("webhooks", "redeliver", "shop-stk", "evt_1") == 2
+    assert events_store().get("evt_1").delivery is DeliveryState.FAILED
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("set", "ghost", "--url", HOOKS),
+        ("show", "ghost"),
+        ("delete", "ghost"),
+        ("rotate-secret", "ghost"),
+        ("events", "ghost"),
+        ("event", "ghost", "evt_1"),
+        ("redeliver", "ghost", "evt_1"),
+        ("replay-failed", "ghost"),
+    ],
+)
+def test_webhook_commands_on_an_unknown_app_are_not_found(cli: Cli, queue: str, argv: tuple[str, ...]):
+    assert cli("webhooks", *argv) == 1
+
+    assert cli.error == {"code": "not_found", "message": "No payment app 'ghost'", "field": "app_id"}
+
+
+def test_the_stack_outputs_name_the_webhook_queue(
+    cli: Cli, tmp_path: Any, queue: str, monkeypatch: pytest.MonkeyPatch
+):
+    create_express(cli, tmp_path)
+    assert cli("webhooks", "set", "shop-stk", "--url", HOOKS) == 0
+    add_event("evt_1", DeliveryState.FAILED)
+    settings = get_settings()
+    outputs = {
+        "RegistryTableName": settings.registry_table,
+        "AppSecretPrefix": settings.app_secret_prefix,
+        "TransactionsTableName": settings.transactions_table,
+        "WebhookDeliveriesQueueUrl": queue,
+    }
+    template = {
+        "Resources": {"Handle": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    boto3.client("cloudformation").create_stack(StackName="gateway", TemplateBody=json.dumps(template))
+    for name in ("REGISTRY_TABLE", "TRANSACTIONS_TABLE", WEBHOOK_DELIVERIES.env_var):
+        monkeypatch.delenv(name)
+
+    assert cli("--stack", "gateway", "webhooks", "replay-failed", "shop-stk") == 0
+
+    assert cli.result == {"queued": ["evt_1"], "count": 1}
+    assert queued(queue) == ["evt_1"]
+
+
+def test_local_admin_finds_the_running_stacks_webhook_queue(monkeypatch: pytest.MonkeyPatch):
+    port = free_port()
+    monkeypatch.setenv("LOCAL_AWS_PORT", str(port))
+    # configure_environment sets these in os.environ: set here first, monkeypatch puts the originals back.
+    endpoints = endpoint_environment("127.0.0.1", moto_port=port, dynamodb_port=port)
+    for name in (*gateway_environment(), *endpoints, WEBHOOK_DELIVERIES.env_var):
+        monkeypatch.setenv(name, "")
+    monkeypatch.delenv(WEBHOOK_DELIVERIES.env_var)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        local_admin.configure_environment()
+        assert WEBHOOK_DELIVERIES.env_var not in os.environ  # no queue yet: nothing to name
+        url = create_queue(WEBHOOK_DELIVERIES)
+
+        local_admin.configure_environment()
+
+        assert os.environ[WEBHOOK_DELIVERIES.env_var] == url
+    finally:
+        server.stop()

@@ -1,4 +1,4 @@
-"""The admin rules that need no AWS: ids, short codes, webhook URLs, credentials per driver, targets."""
+"""The admin rules that need no AWS: ids, short codes, merchant URLs, credentials per driver, targets."""
 
 from __future__ import annotations
 
@@ -117,8 +117,8 @@ def test_only_personal_apps_go_without_a_short_code():
         "http://localhost/h",
     ],
 )
-def test_accepted_webhook_urls(url: str):
-    assert AppChanges.parse(webhook_url=url).webhook_url == url
+def test_accepted_merchant_urls(url: str):
+    assert AppChanges.parse(c2b_validation_url=url).c2b_validation_url == url
 
 
 @pytest.mark.parametrize(
@@ -133,10 +133,10 @@ def test_accepted_webhook_urls(url: str):
         "https://shop.example\n",
     ],
 )
-def test_refused_webhook_urls(url: str):
+def test_refused_merchant_urls(url: str):
     with pytest.raises(InvalidRequest) as raised:
-        AppChanges.parse(webhook_url=url)
-    assert raised.value.details == {"field": "webhook_url"}
+        AppChanges.parse(c2b_validation_url=url)
+    assert raised.value.details == {"field": "c2b_validation_url"}
 
 
 @pytest.mark.parametrize(
@@ -234,6 +234,30 @@ def test_target_from_stack_outputs():
     assert (target.registry_table, target.app_secret_prefix) == ("gw-registry", "gw/apps/")
     assert target.kms_key_id == "arn:aws:kms:af-south-1:1:key/k"
     assert target.outputs["ApiUrl"] == "https://api.example/prod/"
+
+
+def test_the_stack_names_the_webhook_queue_and_never_allows_local_urls():
+    outputs = [
+        {"OutputKey": "RegistryTableName", "OutputValue": "gw-registry"},
+        {"OutputKey": "AppSecretPrefix", "OutputValue": "gw/apps/"},
+        {"OutputKey": "WebhookDeliveriesQueueUrl", "OutputValue": "https://sqs.example/1/hooks"},
+        {"OutputKey": "WebhookDeliveriesDeadLettersQueueUrl", "OutputValue": "https://sqs.example/1/dead"},
+    ]
+
+    target = Target.from_outputs("gw", outputs)
+
+    assert target.webhook_queue_url == "https://sqs.example/1/hooks"
+    assert target.allow_local_merchant_urls is False
+
+
+def test_the_environment_names_the_webhook_queue_and_local_mode():
+    target = Target.from_env(
+        {"REGISTRY_TABLE": "reg", "WEBHOOK_QUEUE_URL": "http://q/hooks", "ALLOW_LOCAL_MERCHANT_URLS": "TRUE"}
+    )
+
+    assert (target.webhook_queue_url, target.allow_local_merchant_urls) == ("http://q/hooks", True)
+    bare = Target.from_env({"REGISTRY_TABLE": "reg", "ALLOW_LOCAL_MERCHANT_URLS": "yes"})
+    assert (bare.webhook_queue_url, bare.allow_local_merchant_urls) == (None, False)
 
 
 def test_a_stack_without_the_gateways_outputs_is_not_found():

@@ -151,7 +151,6 @@ class PaymentApp(BaseModel):
     c2b_validation: C2BValidationRules = Field(default_factory=C2BValidationRules)
     # sha256 of the callback secret: callbacks are checked without a Secrets Manager call.
     callback_secret_sha256: str
-    webhook_url: str | None = None
     enabled: bool = True
 
     def allows(self, operation: Operation) -> bool:
