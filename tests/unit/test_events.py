@@ -345,3 +345,30 @@ def test_an_event_of_an_app_whose_endpoint_is_gone_is_done_and_not_sent():
 
     assert receiver.requests == []
     assert events.events[event.event_id].delivery is DeliveryState.NOT_SENT
+
+
+def test_a_c2b_validation_marked_rejected_is_published_with_the_payment_and_the_decision():
+    events, queue = MemoryEvents(), MemoryQueue()
+    publisher = EventPublisher(events, MemoryEndpoints(endpoint(app_id="demo-c2b")), queue)
+    received = validation(CallbackOutcome.RECEIVED)
+    rejected = validation("rejected C2B00012: account BAD is not allowed")
+    key = {"pk": "CALLBACK#demo-c2b#RKL51ZDR4F", "sk": f"{NOW.isoformat()}#cb-1"}
+
+    (event,) = publisher.publish(
+        {**key, **received.model_dump(mode="json")}, {**key, **rejected.model_dump(mode="json")}
+    )
+
+    assert (event.type, event.app_id, queue.sent) == (
+        EventType.C2B_VALIDATION_REJECTED,
+        "demo-c2b",
+        [event.event_id],
+    )
+    assert event.data["decision"] == "rejected C2B00012: account BAD is not allowed"
+    assert event.data["payment"]["BillRefNumber"] == "BAD"
+    # The same rejection seen again (a stream retry, another write to the item) is nothing new.
+    assert (
+        publisher.publish(
+            {**key, **rejected.model_dump(mode="json")}, {**key, **rejected.model_dump(mode="json")}
+        )
+        == []
+    )
