@@ -21,7 +21,9 @@ from mpesa_gateway.runtime import delivery_queue, webhook_deliverer
 from mpesa_gateway.store.queues import event_id_of
 from mpesa_gateway.webhooks.schedule import MAX_ATTEMPTS, delay_seconds_for_sqs
 
-processor = AsyncBatchProcessor(event_type=EventType.SQS)
+# A batch whose every delivery failed is an ordinary answer (each message has its back-off), not a
+# function error: that would count against the function's error alarm at every failed attempt.
+processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 class DeliveryFailed(Exception):
