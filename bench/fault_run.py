@@ -209,12 +209,13 @@ def compare(
             figures.problems.append(f"{reference}: Daraja never acted, gateway says {view['status']}")
         elif expected and view["status"] != expected:
             unpaid_or_dropped = expected != "COMPLETED" or push["callback"] == "dropped"
-            if view["status"] == "EXPIRED" and not view["checkout_request_id"] and unpaid_or_dropped:
+            checkout = (view["stk"] or {}).get("checkout_request_id")
+            if view["status"] == "EXPIRED" and not checkout and unpaid_or_dropped:
                 figures.unknowable += 1
             else:
                 figures.problems.append(
                     f"{reference}: Daraja {push['result_code']} (callback {push['callback']}, fault "
-                    f"{push['fault']}), gateway {view['status']} (checkout {view['checkout_request_id']})"
+                    f"{push['fault']}), gateway {view['status']} (checkout {checkout})"
                 )
     for remarks, view in payouts.items():
         figures.payouts[view["status"]] += 1
