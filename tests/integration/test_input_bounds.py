@@ -37,12 +37,22 @@ APP_OF_ROUTE = {
     "/api/pay/{payment_app}/getTransactionStatus/{transaction}": "demo-b2c",
     "/api/pay/{payment_app}/callback/result": "demo-b2c",
     "/api/pay/{payment_app}/callback/timeout": "demo-b2c",
+    "/api/pay/{payment_app}/webhook": "demo-express",
+    "/api/pay/{payment_app}/webhook/rotateSecret": "demo-express",
+    "/api/pay/{payment_app}/events": "demo-express",
+    "/api/pay/{payment_app}/events/{event}": "demo-express",
+    "/api/pay/{payment_app}/events/{event}/redeliver": "demo-express",
 }
-# Routes that take no body (GETs, and registerUrls, whose request is the path alone) ignore one.
-BODILESS = {"/api/pay/{payment_app}/registerUrls"}
+# Routes that take no body (GETs, and those whose request is the path alone) ignore one.
+BODILESS = {
+    "/api/pay/{payment_app}/registerUrls",
+    "/api/pay/{payment_app}/webhook/rotateSecret",
+    "/api/pay/{payment_app}/events/{event}/redeliver",
+}
+BODILESS_METHODS = {"GET", "DELETE"}
 PARAMETERS = re.compile(r"\{(\w+)\}")
 WITH_PARAMETERS = [route for route in ROUTES if PARAMETERS.search(route.path)]
-WITH_BODY = [route for route in ROUTES if route.method != "GET" and route.path not in BODILESS]
+WITH_BODY = [route for route in ROUTES if route.method not in BODILESS_METHODS and route.path not in BODILESS]
 CALLBACKS = [route for route in ROUTES if route.auth is Auth.CALLBACK]
 
 
@@ -60,7 +70,11 @@ def call(gateway: Gateway, route: Route, path: str, query: dict[str, str] | None
 
 
 def path_of(route: Route, **given: str) -> str:
-    values = {"payment_app": APP_OF_ROUTE.get(route.path, "demo-express"), "transaction": "txn_0123456789"}
+    values = {
+        "payment_app": APP_OF_ROUTE.get(route.path, "demo-express"),
+        "transaction": "txn_0123456789",
+        "event": "evt_" + "0" * 32,
+    }
     return route.path.format(**{**values, **given})
 
 
