@@ -20,8 +20,9 @@ os.environ.update(
 )
 
 import logging
+import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 
 from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 from moto.server import ThreadedMotoServer
@@ -42,13 +43,20 @@ CLIENT_SECRETS = {"demo": "demo-secret"}
 @contextmanager
 def local_gateway() -> Iterator[InProcessGateway]:
     """DynamoDB Local, moto server, the Daraja simulator and the local API (its handlers in this process),
-    seeded with the demo merchants and apps; the environment is put back afterwards."""
+    seeded with the demo merchants and apps; the environment is put back afterwards. The functions' own
+    output (their JSON logs and metrics) goes nowhere: the figures are printed afterwards."""
     for noisy in ("werkzeug", "moto", "botocore", "urllib3", "local.api"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     saved = dict(os.environ)
     moto_port = free_port()
     aws = ThreadedMotoServer(ip_address=HOST, port=moto_port, verbose=False)
-    with DynamoDBLocal() as dynamodb, InProcessGateway() as gateway:
+    with (
+        open(os.devnull, "w") as nowhere,
+        redirect_stdout(nowhere),
+        DynamoDBLocal() as dynamodb,
+        InProcessGateway() as gateway,
+    ):
         aws.start()
         try:
             os.environ.update(gateway.environment())
