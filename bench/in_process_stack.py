@@ -61,6 +61,8 @@ def local_gateway() -> Iterator[InProcessGateway]:
         try:
             os.environ.update(gateway.environment())
             os.environ.update(endpoint_environment(HOST, moto_port=moto_port, dynamodb_port=dynamodb.port))
+            # As deployed: warm containers keep an app for the stack's default time (local mode, 0).
+            del os.environ["APP_CACHE_SECONDS"]
             forget_aws_clients()
             os.environ.update(provision())
             seed(DynamoRegistry(get_settings().registry_table))
