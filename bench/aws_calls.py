@@ -438,6 +438,7 @@ def table(results: dict[str, Any]) -> str:
         ("daraja", "daraja_calls"),
         ("lambdas", "lambda_invocations"),
         ("apigw", "api_gateway_requests"),
+        ("GB-s", "lambda_gb_seconds"),
         ("$/1000", "usd_per_1000"),
     )
     lines = [f"{'flow (warm)':<40}" + "".join(f"{title:>10}" for title, _ in columns)]
