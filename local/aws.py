@@ -115,6 +115,9 @@ def gateway_environment() -> dict[str, str]:
         "SIGNING_KEY_SECRET": SIGNING_KEY_SECRET,
         # Merchant validation endpoints run on this machine in local mode (never set in the stack).
         "ALLOW_LOCAL_MERCHANT_URLS": "true",
+        # The admin CLI's changes to an app reach the functions at once (tests and demos change apps
+        # between requests); deployed containers keep an app for a minute.
+        "APP_CACHE_SECONDS": "0",
         "AWS_DEFAULT_REGION": LOCAL_REGION,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",  # moto and DynamoDB Local accept any credentials

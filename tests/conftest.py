@@ -20,13 +20,10 @@ os.environ.update(
 # Imported after the environment is set, as on Lambda.
 import threading
 
-from aws_lambda_powertools.utilities import parameters
 from moto.core.botocore_stubber import BotocoreStubber
 
 from local.dynamodb_local import DynamoDBLocal
-from mpesa_gateway import config, runtime
 from mpesa_gateway.api import GatewayResolver
-from mpesa_gateway.store import dynamo
 
 # moto's in-process backend is not thread-safe: two threads (a test and the simulator delivering a
 # callback, or racing token caches) can break its conditional writes or crash it with "dictionary
@@ -51,16 +48,6 @@ def _contract_broken(self: GatewayResolver, error: Exception) -> object:
 
 # In production an answer that breaks its model still goes out (and is alarmed on); in tests it fails.
 GatewayResolver._broken_contract = _contract_broken  # type: ignore[method-assign,assignment]
-
-
-def reset_gateway_caches() -> None:
-    """Forget what a Lambda container keeps between invocations (settings, clients, tokens, secrets)."""
-    config.get_settings.cache_clear()
-    dynamo.table.cache_clear()
-    parameters.clear_caches()
-    for value in vars(runtime).values():
-        if callable(getattr(value, "cache_clear", None)):
-            value.cache_clear()
 
 
 @pytest.fixture(scope="session")

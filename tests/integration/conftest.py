@@ -1,30 +1,24 @@
-"""Handlers against moto, in process: the local API's WSGI app (real route table, real authorizer
-emulation) calls the deployed handlers; the Daraja simulator serves on a loopback port and delivers
-its callbacks straight into the same WSGI app."""
+"""Handlers against moto, in process (local.in_process): the local API's WSGI app (real route table, real
+authorizer emulation) calls the deployed handlers; the Daraja simulator serves on a loopback port and
+delivers its callbacks straight into the same WSGI app."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
 import requests
 from moto import mock_aws
-from werkzeug.serving import make_server
 from werkzeug.test import Client
 
-from local.api_server import create_app as create_local_api
-from local.aws import gateway_environment, provision
+from local.aws import provision
 from local.demo import seed
-from local.simulator import DEMO_SETTINGS, get_state
-from local.simulator import create_app as create_simulator
+from local.in_process import InProcessGateway, reset_gateway_caches
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.store.registry import DynamoRegistry
-from tests.conftest import reset_gateway_caches
 
 CLIENT_SECRETS = {"demo": "demo-secret", "other": "other-secret"}
 DEMO_CALLBACK_SECRET = "demo-express-callback-secret"
@@ -94,41 +88,17 @@ class Gateway:
 
 @pytest.fixture
 def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
-    holder: dict[str, Client] = {}
-
-    def exchange(url: str, body: dict[str, Any], timeout: float) -> tuple[int, Any]:
-        # Safaricom's POST to a callback URL, delivered into the local API in process.
-        parts = urlsplit(url)
-        answer = holder["client"].post(parts.path, query_string=parts.query, json=body)
-        return answer.status_code, answer.get_json(silent=True)
-
-    simulator = create_simulator(
-        DEMO_SETTINGS, deliver=lambda url, body, timeout: exchange(url, body, timeout)[0]
-    )
-    # C2B validation needs the answer's body too (accept or reject), not just its status.
-    get_state(simulator).c2b_exchange = exchange
-    server = make_server("127.0.0.1", 0, simulator, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    simulator_url = f"http://127.0.0.1:{server.port}"
-    for name, value in gateway_environment().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DARAJA_SANDBOX_URL", simulator_url)
-    monkeypatch.setenv("DARAJA_LIVE_URL", simulator_url)
-    monkeypatch.setenv("PUBLIC_BASE_URL", "https://gateway.example")
-    monkeypatch.setenv("DARAJA_READ_TIMEOUT_SECONDS", "1")
-    # Initiator passwords are encrypted with the simulator's certificate, as with Safaricom's.
-    monkeypatch.setenv("DARAJA_SANDBOX_CERTIFICATE", get_state(simulator).certificate_pem)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    try:
-        with mock_aws():
+    with InProcessGateway() as in_process:
+        for name, value in in_process.environment().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        try:
+            with mock_aws():
+                reset_gateway_caches()
+                for name, value in provision().items():  # the queues' URLs
+                    monkeypatch.setenv(name, value)
+                seed(DynamoRegistry(get_settings().registry_table))
+                yield Gateway(in_process.serve(), in_process.simulator_url)
+                in_process.stop_callbacks()  # before moto goes: a late callback would reach real AWS
+        finally:
             reset_gateway_caches()
-            for name, value in provision().items():  # the queues' URLs
-                monkeypatch.setenv(name, value)
-            seed(DynamoRegistry(get_settings().registry_table))
-            holder["client"] = Client(create_local_api())
-            yield Gateway(holder["client"], simulator_url)
-            get_state(simulator).shutdown()
-    finally:
-        server.shutdown()
-        server.server_close()
-        reset_gateway_caches()

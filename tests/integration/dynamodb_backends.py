@@ -17,7 +17,7 @@ import pytest
 from moto import mock_aws
 
 from local.aws import create_tables
-from tests.conftest import reset_gateway_caches
+from local.in_process import reset_gateway_caches
 
 BACKENDS = ("moto", "dynamodb-local")
 

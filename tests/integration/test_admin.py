@@ -30,6 +30,7 @@ from local.aws import (
     gateway_environment,
 )
 from local.demo import APPS, DEMO_INITIATOR_PASSWORD, MERCHANTS, SANDBOX_PASSKEY, seed
+from local.in_process import reset_gateway_caches
 from local.stack import free_port
 from mpesa_gateway import runtime
 from mpesa_gateway.apps import AppDirectory
@@ -43,7 +44,6 @@ from mpesa_gateway.store.queues import event_id_of
 from mpesa_gateway.store.registry import DynamoRegistry
 from mpesa_gateway.store.transactions import DynamoTransactionStore, new_callback
 from mpesa_gateway.webhooks.endpoints import Attempt
-from tests.conftest import reset_gateway_caches
 
 EXPRESS_CREDENTIALS = {
     "consumer_key": "ck-live-1",

@@ -111,9 +111,9 @@ def test_recording_the_same_push_twice_succeeds_callback_before_answer(store: Dy
     store.create(pending("txn_1"))
     store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
 
-    again = store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
+    store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
 
-    assert again.checkout_request_id == "ws_CO_1"
+    assert store.get("txn_1").checkout_request_id == "ws_CO_1"
     with pytest.raises(IdentifierTaken):  # other identifiers for the same transaction are refused
         store.record_push_accepted("txn_1", "merchant-1", "ws_CO_2")
 

@@ -50,6 +50,8 @@ class Settings:
     # With merchant API keys (stack context merchantApiKeys), the authorizer names the merchant's key,
     # this prefix plus the merchant id, to API Gateway's usage plan.
     merchant_api_key_prefix: str | None
+    # How long a container keeps a payment app it read from the registry (0: read it every time).
+    app_cache_seconds: float
     # Webhooks: the delivery queue, each attempt's time limit, the retry schedule's unit.
     webhook_queue_url: str
     webhook_timeout_seconds: float
@@ -94,6 +96,9 @@ class Settings:
             reconcile_batch=int(env.get("RECONCILE_BATCH", "200")),
             reconcile_concurrency=int(env.get("RECONCILE_CONCURRENCY", "8")),
             merchant_api_key_prefix=env.get("MERCHANT_API_KEY_PREFIX") or None,
+            # Disabling an app, rotating its callback secret or changing its rules takes this long to
+            # reach warm containers; enabling it, or a callback with the new secret, is seen at once.
+            app_cache_seconds=float(env.get("APP_CACHE_SECONDS", "60")),
             webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
             webhook_timeout_seconds=float(env.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
             webhook_retry_base_seconds=retry_base_seconds(env),

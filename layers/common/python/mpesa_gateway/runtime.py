@@ -79,7 +79,8 @@ def registry() -> DynamoRegistry:
 
 @cache
 def app_directory() -> AppDirectory:
-    return AppDirectory(registry(), load_credentials, daraja_client)
+    max_age = get_settings().app_cache_seconds
+    return AppDirectory(registry(), load_credentials, daraja_client, app_max_age_seconds=max_age)
 
 
 @cache

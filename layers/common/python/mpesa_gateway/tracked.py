@@ -222,12 +222,14 @@ class TrackedRequests:
         except (DarajaError, DarajaNotSent) as error:
             fail_unsent(self._transactions, transaction_id, error, what)
         try:
-            stored = self._transactions.record_conversation(transaction_id, accepted.ConversationID)
+            self._transactions.record_conversation(transaction_id, accepted.ConversationID)
         except Exception:
             # Daraja accepted: never a 5xx now. Results still match by OriginatorConversationID (our id).
             logger.exception("accepted request not fully recorded", extra={"transaction_id": transaction_id})
             metrics.add_metric(name="AcceptedRequestNotRecorded", unit=MetricUnit.Count, value=1)
             return Tracked(transaction=transaction, accepted=accepted, recorded=False)
+        # Not read back: only the ConversationID changed.
+        stored = transaction.model_copy(update={"conversation_id": accepted.ConversationID})
         return Tracked(transaction=stored, accepted=accepted)
 
     def initiator(self, app: PaymentApp) -> tuple[str, str]:

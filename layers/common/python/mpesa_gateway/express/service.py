@@ -42,6 +42,7 @@ from mpesa_gateway.ledger import Ledger, new_transaction_id
 from mpesa_gateway.models import (
     DarajaCredentials,
     PaymentApp,
+    StkPushIds,
     Transaction,
     TransactionStatus,
     TransactionType,
@@ -155,7 +156,7 @@ class ExpressService:
     ) -> PaymentRequested:
         """Daraja accepted: from here on the merchant gets the transaction id, never a 5xx."""
         try:
-            stored = self._transactions.record_push_accepted(
+            self._transactions.record_push_accepted(
                 transaction.transaction_id, answer.MerchantRequestID, answer.CheckoutRequestID
             )
         except Exception:
@@ -166,7 +167,8 @@ class ExpressService:
             metrics.add_metric(name="AcceptedPushNotRecorded", unit=MetricUnit.Count, value=1)
             self._keep_checkout_id(transaction.transaction_id, answer.CheckoutRequestID)
             return PaymentRequested(transaction=transaction, accepted=answer, recorded=False)
-        return PaymentRequested(transaction=self._apply_early_callbacks(app, stored), accepted=answer)
+        recorded = _with_push_ids(transaction, answer.MerchantRequestID, answer.CheckoutRequestID)
+        return PaymentRequested(transaction=self._apply_early_callbacks(app, recorded), accepted=answer)
 
     def _keep_checkout_id(self, transaction_id: str, checkout_request_id: str) -> None:
         """Best effort, so the reconciler can still ask Daraja about it; its callback may still match."""
@@ -330,11 +332,20 @@ class ExpressService:
         if len(candidates) != 1:
             return None
         try:
-            return self._transactions.record_push_accepted(
+            self._transactions.record_push_accepted(
                 candidates[0].transaction_id, stk.MerchantRequestID, stk.CheckoutRequestID
             )
         except IdentifierTaken:
             return None
+        return _with_push_ids(candidates[0], stk.MerchantRequestID, stk.CheckoutRequestID)
+
+
+def _with_push_ids(
+    transaction: Transaction, merchant_request_id: str, checkout_request_id: str
+) -> Transaction:
+    """The transaction as record_push_accepted left it (not read back: only the ids changed)."""
+    ids = StkPushIds(merchant_request_id=merchant_request_id, checkout_request_id=checkout_request_id)
+    return transaction.model_copy(update={"stk": ids})
 
 
 def _doubt(transaction: Transaction, settlement: Settlement) -> CallbackOutcome | None:

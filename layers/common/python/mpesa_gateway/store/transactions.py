@@ -86,7 +86,7 @@ class TransactionStore(Protocol):
     def find_by_checkout(self, checkout_request_id: str) -> Transaction | None: ...
     def record_push_accepted(
         self, transaction_id: str, merchant_request_id: str, checkout_request_id: str
-    ) -> Transaction: ...
+    ) -> None: ...
     def note_error(self, transaction_id: str, error: str) -> None: ...
     def claim_status_query(self, transaction_id: str, interval_seconds: int) -> bool: ...
     def record_checkout_only(self, transaction_id: str, checkout_request_id: str) -> None: ...
@@ -99,7 +99,7 @@ class TransactionStore(Protocol):
     def release_reversal(self, transaction_id: str, reversal_id: str) -> None: ...
     def mark_reversed(self, transaction_id: str, reversal_id: str) -> Transaction | None: ...
     def find_by_conversation(self, conversation_id: str) -> Transaction | None: ...
-    def record_conversation(self, transaction_id: str, conversation_id: str) -> Transaction: ...
+    def record_conversation(self, transaction_id: str, conversation_id: str) -> None: ...
     def add_receipt(self, transaction_id: str, settlement: Settlement) -> Transaction | None: ...
     def find_orphans(self, app_id: str, since: datetime) -> list[Transaction]: ...
     def due_for_check(self, now: datetime, limit: int) -> list[Transaction]: ...
@@ -205,11 +205,11 @@ class DynamoTransactionStore:
 
     def record_push_accepted(
         self, transaction_id: str, merchant_request_id: str, checkout_request_id: str
-    ) -> Transaction:
+    ) -> None:
         """Store Daraja's identifiers and the CheckoutRequestID alias in one transaction; recording the
         same pair again (an early callback matched it first) changes nothing and succeeds."""
         updates = {"merchant_request_id": merchant_request_id, "checkout_request_id": checkout_request_id}
-        return self._attach(transaction_id, updates, _checkout_key(checkout_request_id))
+        self._attach(transaction_id, updates, _checkout_key(checkout_request_id))
 
     def record_checkout_only(self, transaction_id: str, checkout_request_id: str) -> None:
         """The CheckoutRequestID on the transaction alone (no alias): enough for the reconciler's query
@@ -221,18 +221,19 @@ class DynamoTransactionStore:
             ConditionExpression=Attr("pk").exists(),
         )
 
-    def record_conversation(self, transaction_id: str, conversation_id: str) -> Transaction:
+    def record_conversation(self, transaction_id: str, conversation_id: str) -> None:
         """Store Daraja's ConversationID and its alias, so a result naming only it still finds us."""
         alias = _conversation_key(conversation_id)
-        return self._attach(transaction_id, {"conversation_id": conversation_id}, alias)
+        self._attach(transaction_id, {"conversation_id": conversation_id}, alias)
 
     def _by_alias(self, key: dict[str, str]) -> Transaction | None:
         alias = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
         return self.get(alias["transaction_id"]) if alias else None
 
-    def _attach(self, transaction_id: str, updates: dict[str, str], alias: dict[str, str]) -> Transaction:
+    def _attach(self, transaction_id: str, updates: dict[str, str], alias: dict[str, str]) -> None:
         """Identifiers and their alias, all or nothing. Idempotent: the same identifiers again succeed,
-        other identifiers (or an alias held by another transaction) raise IdentifierTaken."""
+        other identifiers (or an alias held by another transaction) raise IdentifierTaken. Nothing is
+        read back: the caller knows the transaction it is recording them on."""
         values = {**updates, "updated_at": _now().isoformat()}
         same = " AND ".join(f"(attribute_not_exists({name}) OR {name} = :{name})" for name in updates)
 
@@ -264,10 +265,6 @@ class DynamoTransactionStore:
 
         if not conditionally(lambda: with_retries(write)):
             raise IdentifierTaken(f"{transaction_id} or its alias {alias['pk']} holds other identifiers")
-        found = self.get(transaction_id)
-        if found is None:
-            raise IdentifierTaken(f"{transaction_id} disappeared while its identifiers were recorded")
-        return found
 
     def note_error(self, transaction_id: str, error: str) -> None:
         self._table.update_item(
