@@ -1,0 +1,336 @@
+"""Token economy: Daraja OAuth calls and invalid-token failures when many Lambda containers push at once.
+
+    PYTHONPATH=layers/common/python:. .venv/bin/python bench/token_economy.py [--workers 8] [--pushes 250]
+
+Daraja (and the local simulator, which behaves the same) invalidates an app's previous access token at
+every OAuth call, and grants each token 3599 s; within one token lifetime one OAuth call per app is
+enough, and every further call knocks out the token that other containers are using.
+
+The parent starts DynamoDB Local, moto server (Secrets Manager, SQS) and the Daraja simulator on free
+loopback ports, creates the gateway's tables, and seeds the demo merchants and apps as `make dev` does.
+Each worker is a spawned process, its own memory, standing for one warm Lambda container: the local
+API's in-process invoker runs the real authorizer and the real requestPayment handler, one request at
+a time, so the app, its credentials and the Daraja token are looked up exactly as in production
+(registry, Secrets Manager, the shared token cache on DynamoDB). Each container is warmed first (its
+handlers imported, as Lambda's init does, by a request refused before any Daraja call), then all of
+them start pushing at once, so their first pushes race for the token.
+
+Then the same load with mpesakit 2.2.0, a Daraja SDK from PyPI: each process holds one `MpesaClient`
+as its README shows. mpesakit has no base-URL option (its `environment` picks one of Safaricom's two
+hosts), so each client's `http_client.base_url` attribute is set to the simulator after construction;
+no code of mpesakit is patched. Its pushes carry a Nairobi timestamp: its own default is the machine's
+local time, which Daraja refuses on a UTC host, a failure that has nothing to do with tokens.
+
+OAuth calls and the pushes Daraja refused for an invalid token are read from the simulator's request
+log; pushes failed are those whose caller got an error (the gateway retries a refused token once).
+Callbacks are dropped (a simulator rule) so only pushes are measured. Figures, not a test: the target
+is 1 OAuth call per app per token lifetime and 0 invalid-token failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+from typing import Any
+from unittest import mock
+
+import requests
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
+from werkzeug.test import Client
+
+from local.api_server import create_app as create_local_api
+from local.aws import endpoint_environment, gateway_environment, provision
+from local.demo import (
+    APPS,
+    DEMO_CONSUMER_KEY,
+    DEMO_CONSUMER_SECRET,
+    MERCHANTS,
+    SANDBOX_PASSKEY,
+    SANDBOX_SHORT_CODE,
+    seed,
+)
+from local.dynamodb_local import DynamoDBLocal
+from local.simulator import DEMO_SETTINGS, get_state
+from local.simulator import create_app as create_simulator
+from local.simulator.clock import daraja_timestamp, nairobi_now
+from local.simulator.oauth import GENERATE
+from local.simulator.stk import PUSH
+from local.stack import free_port
+
+HOST = "127.0.0.1"
+PHONE = "254712345678"
+APP = next(app for app in APPS if app.app_id == "demo-express")
+MERCHANT = next(merchant for merchant in MERCHANTS if merchant.merchant_id == APP.merchant_id)
+CALLBACK_BASE_URL = "https://gateway.example"  # callbacks are dropped: never called
+INVALID_TOKEN = "404.001.03"  # Daraja's errorCode for an invalid access token
+READY_TIMEOUT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One load's outcome: what Daraja saw and what the callers got."""
+
+    pushes: int
+    accepted: int
+    oauth_calls: int
+    refused_invalid_token: int  # pushes Daraja refused for an invalid token (retried or not)
+    failed: int  # pushes whose caller got an error
+    failed_invalid_token: int  # of which for an invalid token
+    seconds: float
+
+    @property
+    def pushes_per_second(self) -> float:
+        return self.accepted / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "pushes_per_second": round(self.pushes_per_second, 1)}
+
+
+@dataclass(frozen=True)
+class WorkerReport:
+    accepted: int
+    failures: Counter[str]  # error code -> pushes
+    started: float  # time.monotonic(), shared by the processes of one machine
+    finished: float
+
+
+class Simulator:
+    """The Daraja simulator on a loopback port, its request log read over its control API."""
+
+    def __init__(self) -> None:
+        self.app = create_simulator(DEMO_SETTINGS)
+        self._server = make_server(HOST, 0, self.app, threaded=True)
+        self.url = f"http://{HOST}:{self._server.port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def requests_to(self, path: str) -> list[dict[str, Any]]:
+        answer = requests.get(f"{self.url}/simulator/requests", params={"path": path}, timeout=30)
+        answer.raise_for_status()
+        entries: list[dict[str, Any]] = answer.json()["requests"]
+        return entries
+
+    def clear_log(self) -> None:
+        requests.delete(f"{self.url}/simulator/requests", timeout=30).raise_for_status()
+
+    def drop_callbacks(self, msisdn: str) -> None:
+        rule = {"msisdn": msisdn, "drop_callback": True}
+        requests.post(f"{self.url}/simulator/rules", json=rule, timeout=30).raise_for_status()
+
+    def stop(self) -> None:
+        get_state(self.app).shutdown()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def local_services() -> Iterator[Simulator]:
+    """DynamoDB Local, moto server and the simulator; the gateway's tables, secrets and demo apps.
+
+    The gateway's variables are set in os.environ for as long as this lasts, so spawned workers inherit
+    them as a Lambda container gets its function's environment."""
+    with DynamoDBLocal() as dynamodb:
+        aws_port = free_port()
+        aws = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
+        aws.start()
+        simulator = Simulator()
+        environment = {
+            **gateway_environment(),
+            **endpoint_environment(HOST, moto_port=aws_port, dynamodb_port=dynamodb.port),
+            "DARAJA_SANDBOX_URL": simulator.url,
+            "DARAJA_LIVE_URL": simulator.url,
+            "PUBLIC_BASE_URL": CALLBACK_BASE_URL,
+            # Lambda's default is INFO; a line per invocation from 8 processes would bury the figures.
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+        try:
+            with mock.patch.dict(os.environ, environment):
+                # Read after the environment is set, as in a fresh container.
+                from mpesa_gateway.config import get_settings
+                from mpesa_gateway.store.registry import DynamoRegistry
+
+                os.environ.update(provision())
+                seed(DynamoRegistry(get_settings().registry_table))
+                simulator.drop_callbacks(PHONE)
+                yield simulator
+        finally:
+            simulator.stop()
+            aws.stop()
+
+
+def gateway_container(pushes: int, start: Barrier, reports: Queue[WorkerReport]) -> None:
+    """One warm Lambda container of the gateway (a spawned process): `pushes` requestPayment calls."""
+    api = Client(create_local_api())
+    credentials = {"client_id": MERCHANT.merchant_id, "client_secret": MERCHANT.client_secret}
+    token = api.post("/api/generate_token", json=credentials).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    path = f"/api/pay/{APP.app_id}/requestPayment"
+    # Lambda's init: the handlers are imported by a request refused before any Daraja call.
+    warm_up = api.post(path, json={}, headers=headers)
+    if warm_up.status_code != 400:
+        raise RuntimeError(f"the warm-up request was answered {warm_up.status_code}: {warm_up.get_data()}")
+    accepted, failures = 0, Counter[str]()
+    start.wait(READY_TIMEOUT_SECONDS)
+    started = time.monotonic()
+    for number in range(pushes):
+        payment = {"phone_number": PHONE, "amount": 1, "reference": f"ORDER-{number}"}
+        answer = api.post(path, json=payment, headers=headers)
+        if answer.status_code == 200:
+            accepted += 1
+        else:
+            failures[_gateway_error_code(answer.get_json(silent=True))] += 1
+    reports.put(WorkerReport(accepted, failures, started, time.monotonic()))
+
+
+def _gateway_error_code(body: Any) -> str:
+    """The Daraja error code behind a refused push when the gateway names one, else its own code."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return "unreadable"
+    return str(error.get("daraja_code") or error.get("code") or "unknown")
+
+
+def mpesakit_container(pushes: int, start: Barrier, reports: Queue[WorkerReport]) -> None:
+    """One process of an integration built on mpesakit: one client, `pushes` STK pushes."""
+    from mpesakit import MpesaClient
+    from mpesakit.errors import MpesaApiException
+
+    client = MpesaClient(DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET, environment="sandbox")
+    client.http_client.base_url = os.environ["DARAJA_SANDBOX_URL"]
+    accepted, failures = 0, Counter[str]()
+    start.wait(READY_TIMEOUT_SECONDS)
+    started = time.monotonic()
+    for number in range(pushes):
+        try:
+            client.stk_push(
+                business_short_code=int(SANDBOX_SHORT_CODE),
+                passkey=SANDBOX_PASSKEY,
+                timestamp=daraja_timestamp(nairobi_now()),
+                transaction_type="CustomerPayBillOnline",
+                amount=1,
+                party_a=PHONE,
+                party_b=SANDBOX_SHORT_CODE,
+                phone_number=PHONE,
+                callback_url=f"{CALLBACK_BASE_URL}/callback",
+                account_reference=f"ORDER-{number}",
+                transaction_desc="Bench",
+            )
+            accepted += 1
+        except MpesaApiException as error:
+            raw = error.error.raw_response
+            code = raw.get("errorCode") if isinstance(raw, dict) else None
+            failures[str(code or error.error.error_code)] += 1
+    reports.put(WorkerReport(accepted, failures, started, time.monotonic()))
+
+
+Worker = Callable[[int, Barrier, "Queue[WorkerReport]"], None]
+
+
+def load(simulator: Simulator, worker: Worker, workers: int, pushes: int) -> Figures:
+    """`workers` spawned processes, each running `worker` for `pushes` pushes, all started together."""
+    simulator.clear_log()
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(workers)
+    reports: Queue[WorkerReport] = context.Queue()
+    processes = [context.Process(target=worker, args=(pushes, start, reports)) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    try:
+        collected = [reports.get(timeout=READY_TIMEOUT_SECONDS + 60 + pushes) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+                process.join()
+    failed_workers = [process.exitcode for process in processes if process.exitcode != 0]
+    if failed_workers:
+        raise RuntimeError(f"{len(failed_workers)} worker(s) failed (exit codes {failed_workers})")
+    failures = sum((report.failures for report in collected), Counter[str]())
+    pushes_logged = simulator.requests_to(PUSH)
+    return Figures(
+        pushes=workers * pushes,
+        accepted=sum(report.accepted for report in collected),
+        oauth_calls=sum(entry["status"] == 200 for entry in simulator.requests_to(GENERATE)),
+        # Daraja answers an invalid token with HTTP 404 (errorCode 404.001.03), nothing else with 404.
+        refused_invalid_token=sum(entry["status"] == 404 for entry in pushes_logged),
+        failed=sum(failures.values()),
+        failed_invalid_token=failures[INVALID_TOKEN],
+        seconds=max(r.finished for r in collected) - min(r.started for r in collected),
+    )
+
+
+def run(workers: int = 8, pushes: int = 250) -> dict[str, Any]:
+    """Both loads against one simulator; the gateway's figures, mpesakit's, and their ratios."""
+    with local_services() as simulator:
+        ours = load(simulator, gateway_container, workers, pushes)
+        theirs = load(simulator, mpesakit_container, workers, pushes)
+    return {
+        "workers": workers,
+        "pushes_per_worker": pushes,
+        "apps": 1,
+        "token_lifetime_seconds": DEMO_SETTINGS.token_ttl_seconds,
+        "target": {"oauth_calls_per_app_per_token_lifetime": 1, "invalid_token_failures": 0},
+        "gateway": ours.as_dict(),
+        "mpesakit": theirs.as_dict(),
+        "ratios_gateway_to_mpesakit": {
+            "oauth_calls": _ratio(ours.oauth_calls, theirs.oauth_calls),
+            "pushes_per_second": _ratio(ours.pushes_per_second, theirs.pushes_per_second),
+        },
+    }
+
+
+def _ratio(ours: float, theirs: float) -> float | None:
+    return round(ours / theirs, 3) if theirs else None
+
+
+def table(results: dict[str, Any]) -> str:
+    ours, theirs = results["gateway"], results["mpesakit"]
+    ratios = results["ratios_gateway_to_mpesakit"]
+    rows = [
+        ("OAuth calls", "oauth_calls", ratios["oauth_calls"]),
+        ("pushes Daraja refused: invalid token", "refused_invalid_token", None),
+        ("pushes failed (caller got an error)", "failed", None),
+        ("  of which invalid token", "failed_invalid_token", None),
+        ("pushes accepted", "accepted", None),
+        ("pushes accepted per second", "pushes_per_second", ratios["pushes_per_second"]),
+    ]
+    width = max(len(label) for label, _, _ in rows)
+    lines = [
+        f"Token economy: {results['workers']} processes x {results['pushes_per_worker']} STK pushes, "
+        f"1 app, token lifetime {results['token_lifetime_seconds']} s "
+        "(target: 1 OAuth call, 0 invalid-token failures)",
+        f"{'':{width}}  {'gateway':>10}  {'mpesakit':>10}  {'ratio':>7}",
+    ]
+    for label, key, ratio in rows:
+        shown = "" if ratio is None else f"{ratio:.3g}"
+        lines.append(f"{label:{width}}  {ours[key]:>10}  {theirs[key]:>10}  {shown:>7}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--pushes", type=int, default=250, help="STK pushes per worker")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON as well")
+    args = parser.parse_args()
+    results = run(args.workers, args.pushes)
+    print(table(results))
+    if args.json:
+        json.dump(results, sys.stdout, indent=2)
+        print()
+
+
+if __name__ == "__main__":
+    main()
