@@ -38,6 +38,7 @@ import queue
 import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -186,6 +187,7 @@ def gateway_container(pushes: int, start: Barrier, reports: Queue[WorkerReport])
     """One warm Lambda container of the gateway (a spawned process): `pushes` requestPayment calls."""
     # What the handlers print (Powertools' metric lines) is the container's log stream, not the bench's.
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the process's lifetime
+    warnings.filterwarnings("ignore", "No application metrics to publish")  # the warm-up's, on stderr
     api = Client(create_local_api())
     credentials = {"client_id": MERCHANT.merchant_id, "client_secret": MERCHANT.client_secret}
     token = api.post("/api/generate_token", json=credentials).get_json()["access_token"]
