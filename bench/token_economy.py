@@ -20,11 +20,18 @@ as its README shows. mpesakit has no base-URL option (its `environment` picks on
 hosts), so each client's `http_client.base_url` attribute is set to the simulator after construction;
 no code of mpesakit is patched. Its pushes carry a Nairobi timestamp: its own default is the machine's
 local time, which Daraja refuses on a UTC host, a failure that has nothing to do with tokens.
+mpesakit renews a token only when its own clock says it has expired, never when Daraja refuses it, so
+a process whose token another process's OAuth call killed fails every push until then.
 
 OAuth calls and the pushes Daraja refused for an invalid token are read from the simulator's request
 log; pushes failed are those whose caller got an error (the gateway retries a refused token once).
 Callbacks are dropped (a simulator rule) so only pushes are measured. Figures, not a test: the target
-is 1 OAuth call per app per token lifetime and 0 invalid-token failures.
+is 1 OAuth call per app per token lifetime and 0 invalid-token failures (tests/integration/
+test_token_economy.py asserts it at small scale). The rates are not like for like: each gateway push
+also runs the authorizer and writes the transaction to DynamoDB, while mpesakit by default opens a new
+HTTP client (connection and TLS context) for every request. --token-lifetime shortens the simulator's
+tokens so that renewals happen during the run (the gateway renews DARAJA_TOKEN_REFRESH_MARGIN_SECONDS,
+60 s, before expiry).
 """
 
 from __future__ import annotations
@@ -37,40 +44,32 @@ import os
 import queue
 import sys
 import threading
-import time
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
-from multiprocessing.synchronize import Barrier
 from typing import Any
 from unittest import mock
 
 import requests
 from moto.server import ThreadedMotoServer
-from mpesakit import MpesaClient
-from mpesakit.errors import MpesaApiException
 from werkzeug.serving import make_server
-from werkzeug.test import Client
 
-from local.api_server import create_app as create_local_api
-from local.aws import endpoint_environment, gateway_environment, provision
-from local.demo import (
-    APPS,
-    DEMO_CONSUMER_KEY,
-    DEMO_CONSUMER_SECRET,
-    MERCHANTS,
-    SANDBOX_PASSKEY,
-    SANDBOX_SHORT_CODE,
-    seed,
+from bench.token_containers import (
+    CALLBACK_BASE_URL,
+    PHONE,
+    WorkerReport,
+    gateway_container,
+    mpesakit_container,
 )
+from local.aws import endpoint_environment, gateway_environment, provision
+from local.demo import seed
 from local.dynamodb_local import DynamoDBLocal
 from local.simulator import DEMO_SETTINGS, get_state
 from local.simulator import create_app as create_simulator
-from local.simulator.clock import daraja_timestamp, nairobi_now
+from local.simulator.logs import MAX_ENTRIES
 from local.simulator.oauth import GENERATE
 from local.simulator.stk import PUSH
 from local.stack import free_port
@@ -78,12 +77,7 @@ from mpesa_gateway.config import get_settings
 from mpesa_gateway.store.registry import DynamoRegistry
 
 HOST = "127.0.0.1"
-PHONE = "254712345678"
-APP = next(app for app in APPS if app.app_id == "demo-express")
-MERCHANT = next(merchant for merchant in MERCHANTS if merchant.merchant_id == APP.merchant_id)
-CALLBACK_BASE_URL = "https://gateway.example"  # callbacks are dropped: never called
 INVALID_TOKEN = "404.001.03"  # Daraja's errorCode for an invalid access token
-READY_TIMEOUT_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -114,14 +108,6 @@ class Figures:
             "pushes_per_second": round(self.pushes_per_second, 1),
             "accepted_per_second": round(self.accepted_per_second, 1),
         }
-
-
-@dataclass(frozen=True)
-class WorkerReport:
-    accepted: int
-    failures: Counter[str]  # error code -> pushes
-    started: float  # time.monotonic(), shared by the processes of one machine
-    finished: float
 
 
 class Simulator:
@@ -183,72 +169,7 @@ def local_services(token_lifetime_seconds: int = DEMO_SETTINGS.token_ttl_seconds
             aws.stop()
 
 
-def gateway_container(pushes: int, start: Barrier, reports: Queue[WorkerReport]) -> None:
-    """One warm Lambda container of the gateway (a spawned process): `pushes` requestPayment calls."""
-    # What the handlers print (Powertools' metric lines) is the container's log stream, not the bench's.
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the process's lifetime
-    warnings.filterwarnings("ignore", "No application metrics to publish")  # the warm-up's, on stderr
-    api = Client(create_local_api())
-    credentials = {"client_id": MERCHANT.merchant_id, "client_secret": MERCHANT.client_secret}
-    token = api.post("/api/generate_token", json=credentials).get_json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    path = f"/api/pay/{APP.app_id}/requestPayment"
-    # Lambda's init: the handlers are imported by a request refused before any Daraja call.
-    warm_up = api.post(path, json={}, headers=headers)
-    if warm_up.status_code != 400:
-        raise RuntimeError(f"the warm-up request was answered {warm_up.status_code}: {warm_up.get_data()}")
-    accepted, failures = 0, Counter[str]()
-    start.wait(READY_TIMEOUT_SECONDS)
-    started = time.monotonic()
-    for number in range(pushes):
-        payment = {"phone_number": PHONE, "amount": 1, "reference": f"ORDER-{number}"}
-        answer = api.post(path, json=payment, headers=headers)
-        if answer.status_code == 200:
-            accepted += 1
-        else:
-            failures[_gateway_error_code(answer.get_json(silent=True))] += 1
-    reports.put(WorkerReport(accepted, failures, started, time.monotonic()))
-
-
-def _gateway_error_code(body: Any) -> str:
-    """The Daraja error code behind a refused push when the gateway names one, else its own code."""
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return "unreadable"
-    return str(error.get("daraja_code") or error.get("code") or "unknown")
-
-
-def mpesakit_container(pushes: int, start: Barrier, reports: Queue[WorkerReport]) -> None:
-    """One process of an integration built on mpesakit: one client, `pushes` STK pushes."""
-    client = MpesaClient(DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET, environment="sandbox")
-    client.http_client.base_url = os.environ["DARAJA_SANDBOX_URL"]
-    accepted, failures = 0, Counter[str]()
-    start.wait(READY_TIMEOUT_SECONDS)
-    started = time.monotonic()
-    for number in range(pushes):
-        try:
-            client.stk_push(
-                business_short_code=int(SANDBOX_SHORT_CODE),
-                passkey=SANDBOX_PASSKEY,
-                timestamp=daraja_timestamp(nairobi_now()),
-                transaction_type="CustomerPayBillOnline",
-                amount=1,
-                party_a=PHONE,
-                party_b=SANDBOX_SHORT_CODE,
-                phone_number=PHONE,
-                callback_url=f"{CALLBACK_BASE_URL}/callback",
-                account_reference=f"ORDER-{number}",
-                transaction_desc="Bench",
-            )
-            accepted += 1
-        except MpesaApiException as error:
-            raw = error.error.raw_response
-            code = raw.get("errorCode") if isinstance(raw, dict) else None
-            failures[str(code or error.error.error_code)] += 1
-    reports.put(WorkerReport(accepted, failures, started, time.monotonic()))
-
-
-Worker = Callable[[int, Barrier, "Queue[WorkerReport]"], None]
+Worker = Callable[..., None]  # (pushes, start barrier, reports queue)
 
 
 def load(simulator: Simulator, worker: Worker, workers: int, pushes: int) -> Figures:
@@ -270,6 +191,8 @@ def load(simulator: Simulator, worker: Worker, workers: int, pushes: int) -> Fig
                 process.join()
     failures = sum((report.failures for report in collected), Counter[str]())
     pushes_logged = simulator.requests_to(PUSH)
+    if len(pushes_logged) >= MAX_ENTRIES:
+        raise RuntimeError(f"the simulator keeps the last {MAX_ENTRIES} requests only: push fewer")
     return Figures(
         pushes=workers * pushes,
         accepted=sum(report.accepted for report in collected),
