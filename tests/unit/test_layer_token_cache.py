@@ -191,19 +191,42 @@ def test_replace_of_an_unknown_token_returns_the_stored_one(
     assert fetch.calls == 0
 
 
-def test_a_live_lease_elsewhere_leaves_a_still_valid_token_in_use(
+def test_while_another_container_renews_it_waits_for_their_token_rather_than_use_the_doomed_one(
     store: InMemoryTokenStore, clock: FakeClock
 ) -> None:
-    # Inside the refresh margin but not expired; another container is refreshing it right now.
+    # The race: T is inside the refresh margin, still valid, and another container holds the lease.
+    # Daraja kills T the moment it issues theirs, so a push sent with T now would likely be refused
+    # (measured: bench/token_economy.py --token-lifetime 80 had 3 pushes refused at each renewal).
     store.put(KEY, AccessToken("T", clock.now + 30))
     store.hold_lease(KEY, "other-container", clock.now + LEASE)
+
+    def holder_saves(sleep_number: int) -> None:
+        if sleep_number == 2:
+            assert store.save(KEY, "other-container", AccessToken("theirs", clock.now + 3599))
+
+    clock.on_sleep = holder_saves
     fetch = CountingFetcher(clock)
+
+    assert container(store, clock).get(KEY, fetch) == "theirs"
+
+    assert fetch.calls == 0
+    assert clock.sleeps == [POLL] * 2
+
+
+def test_a_renewal_that_outlasts_the_wait_falls_back_on_the_still_valid_token(
+    store: InMemoryTokenStore, clock: FakeClock
+) -> None:
+    # Their OAuth call may never have reached Daraja, so T may still be good: better than failing.
+    store.put(KEY, AccessToken("T", clock.now + 30))
+    store.hold_lease(KEY, "slow-container", clock.now + 100)
+    fetch = CountingFetcher(clock)
+    start = clock.now
 
     assert container(store, clock).get(KEY, fetch) == "T"
 
     assert fetch.calls == 0
-    assert clock.sleeps == []
-    assert store.lease_owner(KEY) == "other-container"
+    assert clock.now - start == WAIT
+    assert store.lease_owner(KEY) == "slow-container"
 
 
 @pytest.mark.parametrize("stored", [None, AccessToken("T", 1_700_000_000.0 - 5)], ids=["nothing", "expired"])

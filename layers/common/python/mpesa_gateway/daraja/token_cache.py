@@ -3,7 +3,8 @@
 Daraja invalidates the previous token whenever a new one is generated, so per-container caches make
 containers knock each other's tokens out. Each container keeps an in-memory copy backed by one
 DynamoDB item; a conditional write acts as a lease so exactly one caller fetches a new token, while
-the others keep using the current one (if still valid) or wait briefly and re-read.
+the others wait briefly and re-read (the current token, which the new one kills, only if that takes
+too long).
 """
 
 from __future__ import annotations
@@ -101,10 +102,12 @@ class SharedTokenCache:
             replacing = current.value if current else None
             if self._store.try_lease(key, self._owner, now, now + self._lease_seconds, replacing):
                 return self._fetch_and_share(key, fetch)
-            # Someone else is refreshing: a token still inside its life beats waiting for theirs.
-            if usable and usable.is_valid(now):
-                return usable.value
+            # Someone else is refreshing. Daraja kills the current token the moment it issues theirs, so
+            # a request sent with it now would likely be refused: wait for theirs, and fall back on the
+            # current one only if they take too long (their OAuth call may not have reached Daraja).
             if now >= deadline:
+                if usable and usable.is_valid(now):
+                    return usable.value
                 raise DarajaNotSent("timed out waiting for another caller to refresh the Daraja token")
             self._sleep(self._poll_seconds)
 
