@@ -22,9 +22,10 @@ from mpesa_gateway.models import SmsDetails, TransactionStatus, TransactionView
 
 
 class Answer(BaseModel):
-    """An answer's fields are exactly these: nothing undocumented leaves the gateway."""
+    """An answer's fields are exactly these: nothing undocumented leaves the gateway. A function answers
+    with one or two of these models, so each is built on its first use, not at every cold start."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def omitted(description: str | None = None) -> Any:
