@@ -7,7 +7,8 @@ fresh interpreter per sample, with the environment the stack gives every functio
 URL, Powertools settings, the Lambda variables Powertools reads). The stack turns on active tracing, so
 "tracing on" is the deployed case; "tracing off" (POWERTOOLS_TRACE_DISABLED=true, as locally and in
 tests) is measured beside it. Each round times every import once, interleaved with the reference, and
-the table shows the median of the rounds.
+the table shows the median of the rounds: for the ratio, the median of each sample divided by the
+reference timed just before it, which holds up while the machine's load drifts.
 
 Every module is imported from bytecode, as from a layer built with .pyc files and the runtime's own
 boto3: a private PYTHONPYCACHEPREFIX is filled by one unmeasured round first. The interpreter is the
@@ -143,6 +144,7 @@ def _time_child(code: str, argv: Sequence[str], environment: Mapping[str, str]) 
 def measure(rounds: int, names: Sequence[str] | None = None) -> ColdStart:
     functions = [function for function in deployed_functions() if not names or function.name in names]
     samples: dict[tuple[str, str], list[float]] = {}
+    ratios: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="cold-start-pyc-") as pycache:
 
         def run_round(record: bool) -> None:
@@ -157,8 +159,12 @@ def measure(rounds: int, names: Sequence[str] | None = None) -> ColdStart:
                     imported, wired = _time_child(_IMPORT_HANDLER, [handler_file], environment)
                     if record:
                         samples.setdefault((REFERENCE, mode), []).append(reference)
-                        samples.setdefault((function.name, f"{mode}_import"), []).append(imported)
-                        samples.setdefault((function.name, f"{mode}_wired"), []).append(wired)
+                        for phase, seconds in (("import", imported), ("wired", wired)):
+                            samples.setdefault((function.name, f"{mode}_{phase}"), []).append(seconds)
+                            # Each sample against the reference timed just before it: load drifts.
+                            ratios.setdefault((function.name, f"{mode}_{phase}"), []).append(
+                                seconds / reference
+                            )
 
         run_round(record=False)  # fills the bytecode cache
         for _ in range(rounds):
@@ -173,7 +179,9 @@ def measure(rounds: int, names: Sequence[str] | None = None) -> ColdStart:
         for mode, phase in COLUMNS:
             milliseconds = median_ms(function.name, f"{mode}_{phase}")
             row[f"{mode}_{phase}_ms"] = milliseconds
-            row[f"{mode}_{phase}_ratio"] = round(milliseconds / median_ms(REFERENCE, mode), 2)
+            row[f"{mode}_{phase}_ratio"] = round(
+                statistics.median(ratios[(function.name, f"{mode}_{phase}")]), 2
+            )
         figures[function.name] = row
     return {
         "python": platform.python_version(),
