@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 def load_certificate(source: str) -> x509.Certificate:
     """A certificate from PEM text or a file path; a clear error when it is neither."""
     from cryptography import x509  # noqa: PLC0415 - see the module's docstring
+
     try:
         if source.lstrip().startswith("-----BEGIN"):
             return x509.load_pem_x509_certificate(source.encode())
