@@ -15,12 +15,12 @@ from pydantic import BaseModel, ValidationError
 from admin.models import invalid_request
 from admin.target import Target
 from infra.queues import WEBHOOK_DELIVERIES
-from mpesa_gateway.answers import EventAnswer, EventPage, RedeliveryAnswer, WebhookAnswer
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.events.service import EventsQuery, WebhookRequest, WebhookService
 from mpesa_gateway.models import PaymentApp
 from mpesa_gateway.store.events import DynamoEndpointStore, DynamoEventStore
 from mpesa_gateway.store.queues import DeliveryQueue
+from mpesa_gateway.webhook_answers import EventAnswer, EventPage, RedeliveryAnswer, WebhookAnswer
 
 AppLookup = Callable[[str], PaymentApp]
 Model = TypeVar("Model", bound=BaseModel)

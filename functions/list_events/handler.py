@@ -5,7 +5,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from mpesa_gateway.answers import EventAnswer, EventPage
 from mpesa_gateway.api import (
     MERCHANT,
     Data,
@@ -20,6 +19,7 @@ from mpesa_gateway.api import (
 from mpesa_gateway.events.service import EventsQuery
 from mpesa_gateway.models import Operation, PaymentApp
 from mpesa_gateway.runtime import app_directory, webhook_service
+from mpesa_gateway.webhook_answers import EventAnswer, EventPage
 
 app = GatewayResolver()
 

@@ -5,7 +5,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from mpesa_gateway.answers import WebhookAnswer
 from mpesa_gateway.api import (
     MERCHANT,
     Data,
@@ -18,6 +17,7 @@ from mpesa_gateway.api import (
 from mpesa_gateway.events.service import WebhookRequest
 from mpesa_gateway.models import Operation, PaymentApp
 from mpesa_gateway.runtime import app_directory, webhook_service
+from mpesa_gateway.webhook_answers import WebhookAnswer
 
 app = GatewayResolver()
 ROUTE = "/api/pay/<payment_app>/webhook"

@@ -2,7 +2,6 @@
 
 from aws_lambda_powertools.event_handler import Response
 
-from mpesa_gateway.answers import RedeliveryAnswer
 from mpesa_gateway.api import (
     MERCHANT,
     Data,
@@ -15,6 +14,7 @@ from mpesa_gateway.api import (
 )
 from mpesa_gateway.models import Operation
 from mpesa_gateway.runtime import app_directory, webhook_service
+from mpesa_gateway.webhook_answers import RedeliveryAnswer
 
 app = GatewayResolver()
 

@@ -3,6 +3,8 @@
 Every route's resolver checks its answer against these before it leaves (see api.GatewayResolver), so
 a field added to an answer without its model here is caught by the tests, and alarmed on in production.
 Fields in Daraja's spelling are Daraja's own values, passed through; the rest are the gateway's.
+The webhook routes' answers are in webhook_answers.py, so the payment functions do not load the
+webhook modules.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ from pydantic import (
     Field,
 )
 
-from mpesa_gateway.events.models import DeliveryState, EventType
 from mpesa_gateway.models import SmsDetails, TransactionStatus, TransactionView
-from mpesa_gateway.webhooks.endpoints import Attempt
 
 
 class Answer(BaseModel):
-    """An answer's fields are exactly these: nothing undocumented leaves the gateway."""
+    """An answer's fields are exactly these: nothing undocumented leaves the gateway. A function answers
+    with one or two of these models, so each is built on its first use, not at every cold start."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def omitted(description: str | None = None) -> Any:
@@ -147,43 +148,3 @@ class TokenAnswer(Answer):
     access_token: str
     token_type: str
     expires_in: int
-
-
-class WebhookAnswer(Answer):
-    """An app's webhook endpoint; the signing secret only when it was just created or rotated."""
-
-    url: str
-    events: list[EventType] | None = Field(description="The event types sent; null: every type")
-    secret: str | None = omitted(
-        "Signs every delivery (Mpesa-Gateway-Signature); shown once, when created or rotated: keep it"
-    )
-    previous_secret_expires_at: datetime | None = omitted(
-        "After a rotation, the old secret signs too (a second v1=) until then"
-    )
-    created_at: datetime
-    updated_at: datetime
-
-
-class EventAnswer(Answer):
-    """An event as delivered (`id`, `type`, `created`, `app`, `data`) and how its delivery went."""
-
-    id: str
-    type: EventType
-    created: datetime
-    app: str
-    data: dict[str, Any] = Field(
-        description="The transaction as the API shows it (a rejected C2B payment: "
-        "Daraja's validation request and the decision)"
-    )
-    delivery: DeliveryState
-    attempts: list[Attempt] | None = omitted("Every delivery attempt, oldest first (one event's answer only)")
-
-
-class EventPage(Answer):
-    data: list[EventAnswer]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
-
-
-class RedeliveryAnswer(Answer):
-    id: str
-    delivery: DeliveryState

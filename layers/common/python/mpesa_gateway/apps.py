@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from mpesa_gateway.daraja.client import DarajaClient
 from mpesa_gateway.errors import AppForbidden, CallbackForbidden, OperationNotAllowed
 from mpesa_gateway.models import ALLOWED_DRIVERS, DarajaCredentials, Operation, PaymentApp
 from mpesa_gateway.secrets import matches_sha256
+
+if TYPE_CHECKING:
+    # Only a type here: the client (and requests with it) loads where a function builds one.
+    from mpesa_gateway.daraja.client import DarajaClient
 
 
 class AppRegistry(Protocol):
@@ -18,7 +21,7 @@ class AppRegistry(Protocol):
 
 
 CredentialsLoader = Callable[[str], DarajaCredentials]
-DarajaFactory = Callable[[PaymentApp, DarajaCredentials], DarajaClient]
+DarajaFactory = Callable[[PaymentApp, DarajaCredentials], "DarajaClient"]
 
 
 class AppDirectory:

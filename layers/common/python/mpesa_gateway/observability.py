@@ -10,6 +10,9 @@ from aws_lambda_powertools import Logger, Metrics
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
+# What X-Ray records subsegments for: AWS calls (boto3) and Daraja and webhook calls (requests).
+TRACED_MODULES = ("botocore", "requests")
+
 logger = Logger()
 metrics = Metrics()
 
@@ -21,5 +24,8 @@ def traced(handler: Handler) -> Handler:
         return handler
     from aws_lambda_powertools import Tracer  # noqa: PLC0415 - only where tracing is on
 
+    # Only the libraries the gateway calls through: patching every one the SDK knows would import
+    # each that happens to be installed (httpx alone costs a development machine about 0.3 s).
+    tracer = Tracer(patch_modules=TRACED_MODULES)
     # The Tracer's wrapper takes and answers what the handler does.
-    return cast("Handler", Tracer().capture_lambda_handler(handler))
+    return cast("Handler", tracer.capture_lambda_handler(handler))

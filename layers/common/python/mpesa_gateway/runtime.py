@@ -1,36 +1,42 @@
-"""The container's wiring: one set of clients and services per Lambda container, built on first use."""
+"""The container's wiring: one set of clients and services per Lambda container, built on first use.
+
+Each factory imports what it builds when it is first called, so a function's cold start loads only the
+services its own handler asks for (a token check needs neither requests nor the Daraja client, a
+balance query not the C2B rules, the webhook services not the payment ones).
+"""
 
 from __future__ import annotations
 
 from functools import cache, partial
+from typing import TYPE_CHECKING
 
-import requests
-from aws_lambda_powertools.utilities import parameters
-
-from mpesa_gateway.account.service import AccountService
-from mpesa_gateway.apps import AppDirectory
-from mpesa_gateway.auth import MerchantAuthenticator
-from mpesa_gateway.c2b.forwarding import forward_to_merchant
-from mpesa_gateway.c2b.service import C2BService
 from mpesa_gateway.config import get_settings
-from mpesa_gateway.daraja.client import DarajaClient, Timeouts, pooled_session
-from mpesa_gateway.daraja.token_cache import SharedTokenCache
-from mpesa_gateway.events.delivery import DeliverySettings, WebhookDeliverer
-from mpesa_gateway.events.publishing import EventPublisher
-from mpesa_gateway.events.service import WebhookService
-from mpesa_gateway.express.service import ExpressService
-from mpesa_gateway.ledger import Ledger
-from mpesa_gateway.models import DarajaCredentials, PaymentApp
-from mpesa_gateway.payouts.service import PayoutService
-from mpesa_gateway.personal.service import PersonalService
-from mpesa_gateway.reconciler import Reconciler
-from mpesa_gateway.results import ResultService
-from mpesa_gateway.store.events import DynamoEndpointStore, DynamoEventStore
-from mpesa_gateway.store.queues import DeliveryQueue
-from mpesa_gateway.store.registry import DynamoRegistry, DynamoTokenStore
-from mpesa_gateway.store.transactions import DynamoTransactionStore
-from mpesa_gateway.tokens import MerchantTokens, SigningKeys
-from mpesa_gateway.tracked import TrackedRequests
+
+if TYPE_CHECKING:
+    import requests
+
+    from mpesa_gateway.account.service import AccountService
+    from mpesa_gateway.apps import AppDirectory
+    from mpesa_gateway.auth import MerchantAuthenticator
+    from mpesa_gateway.c2b.service import C2BService
+    from mpesa_gateway.daraja.client import DarajaClient
+    from mpesa_gateway.daraja.token_cache import SharedTokenCache
+    from mpesa_gateway.events.delivery import WebhookDeliverer
+    from mpesa_gateway.events.publishing import EventPublisher
+    from mpesa_gateway.events.service import WebhookService
+    from mpesa_gateway.express.service import ExpressService
+    from mpesa_gateway.ledger import Ledger
+    from mpesa_gateway.models import DarajaCredentials, PaymentApp
+    from mpesa_gateway.payouts.service import PayoutService
+    from mpesa_gateway.personal.service import PersonalService
+    from mpesa_gateway.reconciler import Reconciler
+    from mpesa_gateway.results import ResultService
+    from mpesa_gateway.store.events import DynamoEndpointStore, DynamoEventStore
+    from mpesa_gateway.store.queues import DeliveryQueue
+    from mpesa_gateway.store.registry import DynamoRegistry
+    from mpesa_gateway.store.transactions import DynamoTransactionStore
+    from mpesa_gateway.tokens import MerchantTokens, SigningKeys
+    from mpesa_gateway.tracked import TrackedRequests
 
 # Secrets change rarely; five minutes bounds how long a rotated one takes to be seen (an unknown
 # signing key id forces a fresh read at once).
@@ -38,6 +44,10 @@ _CREDENTIALS_MAX_AGE_SECONDS = 300
 
 
 def load_credentials(app_id: str) -> DarajaCredentials:
+    from aws_lambda_powertools.utilities import parameters
+
+    from mpesa_gateway.models import DarajaCredentials
+
     name = f"{get_settings().app_secret_prefix}{app_id}"
     secret = parameters.get_secret(name, transform="json", max_age=_CREDENTIALS_MAX_AGE_SECONDS)
     return DarajaCredentials.model_validate(secret)
@@ -45,6 +55,9 @@ def load_credentials(app_id: str) -> DarajaCredentials:
 
 @cache
 def token_cache() -> SharedTokenCache:
+    from mpesa_gateway.daraja.token_cache import SharedTokenCache
+    from mpesa_gateway.store.registry import DynamoTokenStore
+
     settings = get_settings()
     return SharedTokenCache(
         DynamoTokenStore(settings.registry_table),
@@ -56,10 +69,14 @@ def token_cache() -> SharedTokenCache:
 @cache
 def pooled_session_once() -> requests.Session:
     """One keep-alive pool per container, reused across invocations."""
+    from mpesa_gateway.daraja.client import pooled_session
+
     return pooled_session()
 
 
 def daraja_client(app: PaymentApp, credentials: DarajaCredentials) -> DarajaClient:
+    from mpesa_gateway.daraja.client import DarajaClient, Timeouts
+
     settings = get_settings()
     consumer_key, consumer_secret = credentials.consumer()
     return DarajaClient(
@@ -74,22 +91,32 @@ def daraja_client(app: PaymentApp, credentials: DarajaCredentials) -> DarajaClie
 
 @cache
 def registry() -> DynamoRegistry:
+    from mpesa_gateway.store.registry import DynamoRegistry
+
     return DynamoRegistry(get_settings().registry_table)
 
 
 @cache
 def app_directory() -> AppDirectory:
+    from mpesa_gateway.apps import AppDirectory
+
     max_age = get_settings().app_cache_seconds
     return AppDirectory(registry(), load_credentials, daraja_client, app_max_age_seconds=max_age)
 
 
 @cache
 def express_service() -> ExpressService:
+    from mpesa_gateway.express.service import ExpressService
+
     settings = get_settings()
     return ExpressService(app_directory(), transactions(), settings)
 
 
 def load_signing_keys(force_fetch: bool) -> SigningKeys:
+    from aws_lambda_powertools.utilities import parameters
+
+    from mpesa_gateway.tokens import SigningKeys
+
     secret = parameters.get_secret(
         get_settings().signing_key_secret,
         transform="json",
@@ -101,21 +128,30 @@ def load_signing_keys(force_fetch: bool) -> SigningKeys:
 
 @cache
 def merchant_tokens() -> MerchantTokens:
+    from mpesa_gateway.tokens import MerchantTokens
+
     return MerchantTokens(load_signing_keys)
 
 
 @cache
 def merchant_authenticator() -> MerchantAuthenticator:
+    from mpesa_gateway.auth import MerchantAuthenticator
+
     return MerchantAuthenticator(registry(), merchant_tokens())
 
 
 @cache
 def transactions() -> DynamoTransactionStore:
+    from mpesa_gateway.store.transactions import DynamoTransactionStore
+
     return DynamoTransactionStore(get_settings().transactions_table)
 
 
 @cache
 def c2b_service() -> C2BService:
+    from mpesa_gateway.c2b.forwarding import forward_to_merchant
+    from mpesa_gateway.c2b.service import C2BService
+
     settings = get_settings()
     forward = partial(forward_to_merchant, allow_local=settings.allow_local_merchant_urls)
     return C2BService(app_directory(), transactions(), forward, settings.max_transaction_amount)
@@ -123,36 +159,50 @@ def c2b_service() -> C2BService:
 
 @cache
 def ledger() -> Ledger:
+    from mpesa_gateway.ledger import Ledger
+
     return Ledger(transactions())
 
 
 @cache
 def personal_service() -> PersonalService:
+    from mpesa_gateway.personal.service import PersonalService
+
     return PersonalService(transactions())
 
 
 @cache
 def tracked_requests() -> TrackedRequests:
+    from mpesa_gateway.tracked import TrackedRequests
+
     return TrackedRequests(app_directory(), transactions(), get_settings())
 
 
 @cache
 def payout_service() -> PayoutService:
+    from mpesa_gateway.payouts.service import PayoutService
+
     return PayoutService(tracked_requests())
 
 
 @cache
 def account_service() -> AccountService:
+    from mpesa_gateway.account.service import AccountService
+
     return AccountService(tracked_requests(), ledger(), transactions())
 
 
 @cache
 def result_service() -> ResultService:
+    from mpesa_gateway.results import ResultService
+
     return ResultService(app_directory(), transactions())
 
 
 @cache
 def reconciler() -> Reconciler:
+    from mpesa_gateway.reconciler import Reconciler
+
     return Reconciler(
         apps=app_directory(),
         transactions=transactions(),
@@ -166,26 +216,36 @@ def reconciler() -> Reconciler:
 
 @cache
 def event_store() -> DynamoEventStore:
+    from mpesa_gateway.store.events import DynamoEventStore
+
     return DynamoEventStore(get_settings().transactions_table)
 
 
 @cache
 def endpoint_store() -> DynamoEndpointStore:
+    from mpesa_gateway.store.events import DynamoEndpointStore
+
     return DynamoEndpointStore(get_settings().registry_table)
 
 
 @cache
 def delivery_queue() -> DeliveryQueue:
+    from mpesa_gateway.store.queues import DeliveryQueue
+
     return DeliveryQueue(get_settings().webhook_queue_url)
 
 
 @cache
 def event_publisher() -> EventPublisher:
+    from mpesa_gateway.events.publishing import EventPublisher
+
     return EventPublisher(event_store(), endpoint_store(), delivery_queue())
 
 
 @cache
 def webhook_deliverer() -> WebhookDeliverer:
+    from mpesa_gateway.events.delivery import DeliverySettings, WebhookDeliverer
+
     settings = get_settings()
     delivery = DeliverySettings(settings.webhook_timeout_seconds, settings.allow_local_merchant_urls)
     return WebhookDeliverer(event_store(), endpoint_store(), delivery)
@@ -193,5 +253,7 @@ def webhook_deliverer() -> WebhookDeliverer:
 
 @cache
 def webhook_service() -> WebhookService:
+    from mpesa_gateway.events.service import WebhookService
+
     local_mode = get_settings().allow_local_merchant_urls
     return WebhookService(endpoint_store(), event_store(), delivery_queue(), local_mode=local_mode)

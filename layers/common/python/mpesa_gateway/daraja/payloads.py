@@ -26,9 +26,9 @@ class PartyIdentifier(StrEnum):
 
 
 class DarajaBody(BaseModel):
-    """A request body exactly as Daraja takes it."""
+    """A request body exactly as Daraja takes it; built on first use (a function sends one or two kinds)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     def as_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

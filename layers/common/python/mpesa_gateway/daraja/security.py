@@ -2,6 +2,8 @@
 
 Sandbox and production use different certificates; each is configuration (PEM text, or a path to a PEM
 or DER file). The encrypted value can be reused, so it is computed once per password and certificate.
+cryptography is imported on first use: only payouts, reversals and queries need a credential, and the
+other functions' cold starts skip its loading.
 """
 
 from __future__ import annotations
@@ -9,17 +11,19 @@ from __future__ import annotations
 import base64
 from functools import cache
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from typing import TYPE_CHECKING
 
 from mpesa_gateway.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 
 @cache
 def load_certificate(source: str) -> x509.Certificate:
     """A certificate from PEM text or a file path; a clear error when it is neither."""
+    from cryptography import x509  # noqa: PLC0415 - see the module's docstring
+
     try:
         if source.lstrip().startswith("-----BEGIN"):
             return x509.load_pem_x509_certificate(source.encode())
@@ -37,6 +41,9 @@ def load_certificate(source: str) -> x509.Certificate:
 
 @cache
 def security_credential(initiator_password: str, certificate_source: str) -> str:
+    from cryptography.hazmat.primitives.asymmetric import padding  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey  # noqa: PLC0415
+
     public_key = load_certificate(certificate_source).public_key()
     if not isinstance(public_key, RSAPublicKey):
         raise InvalidRequest("The Daraja certificate does not hold an RSA key", field="certificate")

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from mpesa_gateway.answers import EventAnswer, EventPage, RedeliveryAnswer, WebhookAnswer
 from mpesa_gateway.cursors import decode_cursor, encode_cursor
 from mpesa_gateway.errors import NotFound
 from mpesa_gateway.events.models import (
@@ -21,6 +20,7 @@ from mpesa_gateway.events.models import (
 from mpesa_gateway.models import PaymentApp
 from mpesa_gateway.store.events import EndpointStore, EventFilter, EventStore, events_listing
 from mpesa_gateway.store.queues import DeliveryQueue
+from mpesa_gateway.webhook_answers import EventAnswer, EventPage, RedeliveryAnswer, WebhookAnswer
 from mpesa_gateway.webhooks import new_secret
 from mpesa_gateway.webhooks.endpoints import MAX_URL_LENGTH, check_url
 

@@ -1,0 +1,109 @@
+"""`make bench`: every benchmark of the gateway, one summary table, and bench/results.json.
+
+Each figure is printed beside its reference from the same run (a ratio) or its target, since absolute
+times depend on the machine and its load. Each module also runs alone (`python bench/<name>.py`) and
+prints its own detail, which this prints too.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import aws_calls, cold_start, sms_parser, token_economy, warm_overhead
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+# (name, run, detail printer): each run returns a JSON-ready dict.
+BENCHMARKS: tuple[tuple[str, Callable[[], dict[str, Any]], Callable[[dict[str, Any]], str]], ...] = (
+    ("cold_start", cold_start.run, cold_start.table),
+    ("aws_calls", aws_calls.run, aws_calls.table),
+    ("warm_overhead", warm_overhead.run, warm_overhead.table),
+    ("token_economy", token_economy.run, token_economy.table),
+    ("sms_parser", sms_parser.run, sms_parser.report),
+)
+
+
+def summary(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(figure, measured, beside it: reference or target, verdict) rows."""
+    rows = cold_start.summary_rows(results["cold_start"])
+    stk = results["aws_calls"]["flows"]["stk"]
+    targets = results["aws_calls"]["stk_targets"]
+    for label, key in (
+        ("STK payment: DynamoDB writes", "dynamodb_writes"),
+        ("STK payment: DynamoDB reads", "dynamodb_reads"),
+        ("STK payment: Secrets Manager calls", "secrets_manager_calls"),
+        ("STK payment: Daraja calls", "daraja_calls"),
+    ):
+        rows.append((label, str(stk[key]), f"target <= {targets[key]}", _verdict(stk[key] <= targets[key])))
+    rows.append(("STK payment: USD per 1,000 (list prices)", f"{stk['usd_per_1000']:.4f}", "-", "-"))
+    warm = results["warm_overhead"]
+    handler = warm["request_payment_handler"]
+    rows.append(
+        (
+            "requestPayment handler p50 / p99 (ms)",
+            f"{handler['p50_ms']:.1f} / {handler['p99_ms']:.1f}",
+            f"bare Daraja call x{warm['ratio_p50']} / x{warm['ratio_p99']}",
+            "-",
+        )
+    )
+    tokens = results["token_economy"]
+    ours, theirs = tokens["gateway"], tokens["mpesakit"]
+    rows.append(
+        (
+            "OAuth calls, 8 containers x 250 pushes",
+            str(ours["oauth_calls"]),
+            f"mpesakit {theirs['oauth_calls']}; target 1",
+            _verdict(ours["oauth_calls"] == 1),
+        )
+    )
+    rows.append(
+        (
+            "pushes failed by an invalid token",
+            str(ours["failed_invalid_token"] + ours["refused_invalid_token"]),
+            f"mpesakit {theirs['failed_invalid_token']}; target 0",
+            _verdict(ours["failed_invalid_token"] + ours["refused_invalid_token"] == 0),
+        )
+    )
+    sms = results["sms_parser"]
+    rows.append(
+        (
+            "SMS parser, messages/s on one core",
+            f"{sms['messages_per_second']:,}",
+            f"x{sms['ratio_to_re_match']} a bare re.match; target >= 20,000",
+            _verdict(sms["messages_per_second"] >= sms["required_per_second"]),
+        )
+    )
+    return rows
+
+
+def _verdict(met: bool) -> str:
+    return "meets" if met else "MISSES"
+
+
+def main() -> None:
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, Python {sys.version.split()[0]}",
+    }
+    for name, run, detail in BENCHMARKS:
+        started = time.monotonic()
+        results[name] = run()
+        print(f"\n== {name} ({time.monotonic() - started:.0f} s)\n{detail(results[name])}", flush=True)
+    rows = summary(results)
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    print("\n== summary")
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
