@@ -35,8 +35,10 @@ admin: $(STAMP)
 	$(PY) -m local.admin $(ARGS)
 
 # Benchmarks print figures (rates and ratios against a reference in the same run); they are not tests.
+# Cold start, layer size, AWS calls per operation, warm overhead, token economy (against mpesakit), the
+# SMS parser: one summary table and bench/results.json (about 15 minutes on 2 cores).
 bench: $(STAMP)
-	$(PY) bench/sms_parser.py
+	$(PY) -m bench.all
 
 # The local stack under 8 concurrent merchants: STK payments per second and the memory of its processes.
 bench-local: $(STAMP)

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from mpesa_gateway.sms import NotATransaction, parse_sms
 
@@ -62,46 +63,62 @@ def best_seconds(work: Callable[[str], object], stream: Sequence[str], rounds: i
     return best
 
 
-def main() -> int:
-    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--parses", type=int, default=100_000)
-    options.add_argument("--rounds", type=int, default=5)
-    args = options.parse_args()
-
+def run(parses: int = 100_000, rounds: int = 5) -> dict[str, Any]:
     corpus, transaction_count = load_corpus()
-    stream = [corpus[i % len(corpus)] for i in range(args.parses)]
+    stream = [corpus[i % len(corpus)] for i in range(parses)]
     header = re.compile(r"(?P<receipt>[A-Z0-9]{9,10})\s*(?i:confirmed)")
     pinning = pin_to_one_core()
 
     # Warm-up: the first pass pays for imports, the regex cache and CPU frequency ramp-up.
     best_seconds(parse_or_refuse, stream[: len(corpus) * 20], 1)
 
-    parse_s = best_seconds(parse_or_refuse, stream, args.rounds)
-    match_s = best_seconds(header.match, stream, args.rounds)
-    split_s = best_seconds(str.split, stream, args.rounds)
+    parse_s = best_seconds(parse_or_refuse, stream, rounds)
+    match_s = best_seconds(header.match, stream, rounds)
+    split_s = best_seconds(str.split, stream, rounds)
+    return {
+        "corpus_messages": len(corpus),
+        "corpus_transactions": transaction_count,
+        "parses": parses,
+        "rounds": rounds,
+        "pinning": pinning,
+        "messages_per_second": round(parses / parse_s),
+        "re_match_per_second": round(parses / match_s),
+        "str_split_per_second": round(parses / split_s),
+        "ratio_to_re_match": round(parse_s / match_s, 2),
+        "ratio_to_str_split": round(parse_s / split_s, 2),
+        "required_per_second": REQUIRED_PER_SECOND,
+    }
 
-    rate = args.parses / parse_s
-    print(
-        f"corpus: {len(corpus)} messages ({transaction_count} transactions, "
-        f"{len(corpus) - transaction_count} refusals), {args.parses:,} parses, best of {args.rounds}, "
-        f"{pinning}, Python {sys.version.split()[0]}"
-    )
-    print(f"parse_sms:          {rate:>12,.0f} messages/s  {parse_s / args.parses * 1e6:7.2f} us/message")
-    print(
-        f"bare re.match:      {args.parses / match_s:>12,.0f} messages/s  "
-        f"{match_s / args.parses * 1e6:7.2f} us/message"
-    )
-    print(
-        f"str.split:          {args.parses / split_s:>12,.0f} messages/s  "
-        f"{split_s / args.parses * 1e6:7.2f} us/message"
-    )
-    print(
-        f"parse_sms costs {parse_s / match_s:.1f}x a bare re.match and {parse_s / split_s:.1f}x a str.split"
-    )
+
+def report(figures: dict[str, Any]) -> str:
+    parses = figures["parses"]
+    rate = figures["messages_per_second"]
     verdict = "meets" if rate >= REQUIRED_PER_SECOND else "FAILS"
-    print(f"requirement >= {REQUIRED_PER_SECOND:,} messages/s: {verdict} ({rate / REQUIRED_PER_SECOND:.1f}x)")
-    return 0 if rate >= REQUIRED_PER_SECOND else 1
+    return "\n".join(
+        [
+            f"corpus: {figures['corpus_messages']} messages ({figures['corpus_transactions']} transactions, "
+            f"{figures['corpus_messages'] - figures['corpus_transactions']} refusals), {parses:,} parses, "
+            f"best of {figures['rounds']}, {figures['pinning']}, Python {sys.version.split()[0]}",
+            f"parse_sms:          {rate:>12,} messages/s  {1e6 / rate:7.2f} us/message",
+            f"bare re.match:      {figures['re_match_per_second']:>12,} messages/s",
+            f"str.split:          {figures['str_split_per_second']:>12,} messages/s",
+            f"parse_sms costs {figures['ratio_to_re_match']}x a bare re.match and "
+            f"{figures['ratio_to_str_split']}x a str.split",
+            f"requirement >= {REQUIRED_PER_SECOND:,} messages/s: {verdict} "
+            f"({rate / REQUIRED_PER_SECOND:.1f}x)",
+        ]
+    )
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--parses", type=int, default=100_000)
+    options.add_argument("--rounds", type=int, default=5)
+    args = options.parse_args()
+    figures = run(args.parses, args.rounds)
+    print(report(figures))
+    return 0 if figures["messages_per_second"] >= REQUIRED_PER_SECOND else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -32,7 +32,7 @@ from mpesa_gateway.daraja.client import OAUTH_PATH
 from mpesa_gateway.daraja.payloads import StkPushBody
 from mpesa_gateway.express.service import STK_PUSH_PATH
 from mpesa_gateway.runtime import app_directory, pooled_session_once
-from mpesa_gateway.store.dynamo import table
+from mpesa_gateway.store import dynamo
 
 WARM_UP = 50
 ITERATIONS = 500
@@ -94,7 +94,7 @@ class DynamoClock:
         self._started = 0.0
         settings = get_settings()
         for name in (settings.transactions_table, settings.registry_table, settings.idempotency_table):
-            events = table(name).meta.client.meta.events
+            events = dynamo.table(name).meta.client.meta.events
             events.register("before-call", self._start)
             events.register("after-call", self._stop)
 
@@ -175,20 +175,27 @@ def run(iterations: int = ITERATIONS) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    iterations = int(sys.argv[1]) if len(sys.argv) > 1 else ITERATIONS
-    results = run(iterations)
+def table(results: dict[str, Any]) -> str:
     handler, bare = results["request_payment_handler"], results["bare_daraja_stk_push"]
-    print(f"Warm overhead, {iterations} calls each after {WARM_UP} to warm up (Daraja answers at once)")
-    print(f"{'':36}{'p50 ms':>10}{'p99 ms':>10}")
-    print(f"{'requestPayment handler (in process)':36}{handler['p50_ms']:>10.3f}{handler['p99_ms']:>10.3f}")
+    lines = [
+        f"Warm overhead, {results['iterations']} calls each after {results['warm_up']} to warm up "
+        "(Daraja answers at once)",
+        f"{'':36}{'p50 ms':>10}{'p99 ms':>10}",
+        f"{'requestPayment handler (in process)':36}{handler['p50_ms']:>10.3f}{handler['p99_ms']:>10.3f}",
+    ]
     for label, key in (
         ("  of which in DynamoDB Local calls", "of_which_dynamodb_local_calls"),
         ("  outside DynamoDB calls", "handler_outside_dynamodb_calls"),
     ):
-        print(f"{label:36}{results[key]['p50_ms']:>10.3f}{results[key]['p99_ms']:>10.3f}")
-    print(f"{'bare DarajaClient STK Push':36}{bare['p50_ms']:>10.3f}{bare['p99_ms']:>10.3f}")
-    print(f"{'ratio handler / bare':36}{results['ratio_p50']:>10}{results['ratio_p99']:>10}")
+        lines.append(f"{label:36}{results[key]['p50_ms']:>10.3f}{results[key]['p99_ms']:>10.3f}")
+    lines.append(f"{'bare DarajaClient STK Push':36}{bare['p50_ms']:>10.3f}{bare['p99_ms']:>10.3f}")
+    lines.append(f"{'ratio handler / bare':36}{results['ratio_p50']:>10}{results['ratio_p99']:>10}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    iterations = int(sys.argv[1]) if len(sys.argv) > 1 else ITERATIONS
+    print(table(run(iterations)))
 
 
 if __name__ == "__main__":

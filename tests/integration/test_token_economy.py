@@ -5,7 +5,7 @@ the previous token at every OAuth call (bench/token_economy.py runs the same at 
 from __future__ import annotations
 
 from bench.token_economy import gateway_container, load, local_services
-from tests.conftest import reset_gateway_caches
+from local.in_process import reset_gateway_caches
 
 
 def test_concurrent_containers_make_one_oauth_call_and_no_push_meets_an_invalid_token() -> None:
