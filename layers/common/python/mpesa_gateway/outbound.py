@@ -52,9 +52,10 @@ class Attempt(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     at: datetime
-    status_code: int | None
+    # None when no answer came, or nothing went wrong (and a stored attempt leaves None out).
+    status_code: int | None = None
     latency_ms: int
-    error: str | None
+    error: str | None = None
 
     @property
     def succeeded(self) -> bool:

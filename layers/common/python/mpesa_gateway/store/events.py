@@ -80,9 +80,7 @@ class DynamoEventStore:
         event = next((from_item(item) for item in items if item["sk"] == _EVENT), None)
         if event is None:
             return None
-        # Items leave out what is None (to_item); the attempt's model says which fields there are.
-        blank = dict.fromkeys(Attempt.model_fields)
-        attempts = [{**blank, **from_item(item)} for item in items if item["sk"].startswith(_ATTEMPT)]
+        attempts = [from_item(item) for item in items if item["sk"].startswith(_ATTEMPT)]
         return StoredEvent.model_validate({**event, "attempts": attempts[-MAX_ATTEMPTS_SHOWN:]})
 
     def page_for_app(
