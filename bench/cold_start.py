@@ -71,6 +71,22 @@ print(time.perf_counter() - start)
 """
 
 
+# The floor under every handler: the design card's runtime packages alone (boto3, pydantic with one model,
+# Powertools' logger, metrics and REST resolver, requests), nothing of the gateway's. No handler can start
+# faster than this, so it shows how far the target is reachable on these packages.
+FLOOR = "card packages floor"
+_IMPORT_FLOOR = """
+import time
+start = time.perf_counter()
+import boto3, requests
+from pydantic import BaseModel
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+class Floor(BaseModel):
+    amount: int
+print(time.perf_counter() - start)
+"""
+
 _QUEUE_URL_BASE = "https://sqs.eu-west-1.amazonaws.com/123456789012/"
 MODES = ("tracing_on", "tracing_off")
 PHASES = ("import", "wired")
@@ -83,6 +99,8 @@ class ColdStart(TypedDict):
     target_ratio: float
     reference: str
     reference_ms: dict[str, float]  # by mode
+    floor_ms: dict[str, float]  # by mode: the card's packages alone (FLOOR)
+    floor_ratio: dict[str, float]  # by mode, against the reference
     functions: dict[str, dict[str, float]]  # by function: "<mode>_<phase>_ms" and "..._ratio"
     within_target: dict[str, bool]  # by "<mode>_<phase>"
 
@@ -157,8 +175,11 @@ def measure(rounds: int, names: Sequence[str] | None = None) -> ColdStart:
                     (reference,) = _time_child(_IMPORT_BOTO3, [], reference_env)
                     handler_file = str(function.source_dir / HANDLER_FILE)
                     imported, wired = _time_child(_IMPORT_HANDLER, [handler_file], environment)
+                    (floor,) = _time_child(_IMPORT_FLOOR, [], reference_env)
                     if record:
                         samples.setdefault((REFERENCE, mode), []).append(reference)
+                        samples.setdefault((FLOOR, mode), []).append(floor)
+                        ratios.setdefault((FLOOR, mode), []).append(floor / reference)
                         for phase, seconds in (("import", imported), ("wired", wired)):
                             samples.setdefault((function.name, f"{mode}_{phase}"), []).append(seconds)
                             # Each sample against the reference timed just before it: load drifts.
@@ -189,6 +210,8 @@ def measure(rounds: int, names: Sequence[str] | None = None) -> ColdStart:
         "target_ratio": TARGET_RATIO,
         "reference": REFERENCE,
         "reference_ms": {mode: median_ms(REFERENCE, mode) for mode in MODES},
+        "floor_ms": {mode: median_ms(FLOOR, mode) for mode in MODES},
+        "floor_ratio": {mode: round(statistics.median(ratios[(FLOOR, mode)]), 2) for mode in MODES},
         "functions": figures,
         "within_target": {
             f"{mode}_{phase}": all(row[f"{mode}_{phase}_ratio"] <= TARGET_RATIO for row in figures.values())
@@ -210,6 +233,8 @@ def print_table(results: ColdStart) -> None:
     print("-" * len(header))
     cells = [f"{reference[mode]:>9.0f} {1:>5.2f}" for mode, _ in COLUMNS]
     print(f"{REFERENCE:<22}" + "".join(f"{cell:>16}" for cell in cells))
+    cells = [f"{results['floor_ms'][mode]:>9.0f} {results['floor_ratio'][mode]:>5.2f}" for mode, _ in COLUMNS]
+    print(f"{FLOOR:<22}" + "".join(f"{cell:>16}" for cell in cells))
     for name, row in results["functions"].items():
         cells = [f"{row[f'{column}_ms']:>9.0f} {row[f'{column}_ratio']:>5.2f}" for column in _column_keys()]
         print(f"{name:<22}" + "".join(f"{cell:>16}" for cell in cells))

@@ -10,6 +10,8 @@ and the largest packages. Needs the package index (pip downloads the wheels, or 
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 import sys
 import tempfile
 import zipfile
@@ -25,6 +27,9 @@ from infra.layer import RUNTIME_PROVIDED, SITE_DIR, build_site, runtime_interpre
 from infra.routes import LAYER_DIR  # noqa: E402
 
 TARGET_MB = 15.0
+# The design card's runtime packages: their size with their dependencies, without bytecode, is the floor
+# no build of this layer can go under.
+CARD_PACKAGES = ("aws-lambda-powertools", "pydantic", "requests", "cryptography")
 MB = 1_000_000
 LARGEST = 8
 
@@ -37,6 +42,7 @@ class LayerSize(TypedDict):
     bytecode: bool  # compiled by a Python of the runtime's version
     bytecode_mb: float  # the .pyc files' share of unzipped_mb
     runtime_provided_bundled: list[str]  # should be empty
+    card_packages_mb: float  # CARD_PACKAGES and their dependencies as installed, without bytecode
     largest_mb: dict[str, float]  # top-level folder (package) -> unzipped MB
 
 
@@ -44,6 +50,33 @@ def _top_level(site: Path, path: Path) -> str:
     name = path.relative_to(site).parts[0]
     # A package's metadata counts with the package.
     return name.split("-")[0].lower() if name.endswith(".dist-info") else name.lower()
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def card_packages_bytes(site: Path) -> int:
+    """The files (as their RECORDs list them: no bytecode) of CARD_PACKAGES and every distribution they
+    require, extras aside, as installed in the built site."""
+    distributions = importlib.metadata.distributions(path=[str(site)])
+    installed = {_normalized(dist.metadata["Name"]): dist for dist in distributions}
+    wanted = [_normalized(name) for name in CARD_PACKAGES]
+    seen: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in seen or name not in installed:
+            continue
+        seen.add(name)
+        for requirement in installed[name].requires or []:
+            if "extra ==" not in requirement:
+                wanted.append(_normalized(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0]))
+    return sum(
+        (site / file).stat().st_size
+        for name in seen
+        for file in installed[name].files or []
+        if (site / file).is_file()
+    )
 
 
 def measure() -> LayerSize:
@@ -69,6 +102,7 @@ def measure() -> LayerSize:
             "bytecode": runtime_interpreter() is not None,
             "bytecode_mb": round(bytecode / MB, 1),
             "runtime_provided_bundled": bundled,
+            "card_packages_mb": round(card_packages_bytes(site) / MB, 1),
             "largest_mb": {name: round(size / MB, 1) for name, size in by_package.most_common(LARGEST)},
         }
 
@@ -81,6 +115,10 @@ def print_report(size: LayerSize) -> None:
         f"target), {size['zipped_mb']:.1f} MB zipped; bytecode: "
         f"{bytecode}; "
         f"runtime-provided packages bundled: {', '.join(size['runtime_provided_bundled']) or 'none'}"
+    )
+    print(
+        f"the design card's packages alone ({', '.join(CARD_PACKAGES)} and their dependencies, no "
+        f"bytecode): {size['card_packages_mb']:.1f} MB"
     )
     print("largest: " + ", ".join(f"{name} {mb:.1f}" for name, mb in size["largest_mb"].items()))
 
