@@ -143,7 +143,7 @@ def query() -> Response:
 
 
 def completed_payments(short_code: str, start: datetime, end: datetime) -> list[C2BPayment]:
-    """The short code's completed payments made in [start, end], oldest first (a stable order for paging)."""
+    """The short code's completed payments made in [start, end], oldest first: an order that paging keeps."""
 
     def made_at(payment: C2BPayment) -> datetime | None:
         return parse_daraja_timestamp(payment.trans_time)
@@ -154,7 +154,7 @@ def completed_payments(short_code: str, start: datetime, end: datetime) -> list[
         if payment.short_code == short_code and payment.confirmed
         and (moment := made_at(payment)) is not None and start <= moment <= end
     ]  # fmt: skip
-    return sorted(found, key=lambda payment: (payment.trans_time, payment.trans_id))
+    return sorted(found, key=lambda payment: payment.trans_time)  # stable: payments of one second in order
 
 
 def pulled(payment: C2BPayment) -> dict[str, Any]:
