@@ -267,8 +267,8 @@ PULL_C2B = Function(
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule(RECONCILER, every_minutes=2),
-    # Hourly over a 3-hour look-back (PULL_LOOKBACK_HOURS): each payment is seen by about three pulls.
-    Schedule(PULL_C2B, every_minutes=60),
+    # Every half hour over a 3-hour look-back (PULL_LOOKBACK_HOURS): a payment is seen by about six pulls.
+    Schedule(PULL_C2B, every_minutes=30),
 )
 
 
