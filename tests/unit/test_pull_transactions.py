@@ -18,7 +18,8 @@ from mpesa_gateway.c2b.pull import (
     pull_window,
 )
 from mpesa_gateway.c2b.service import C2BService, PullOutcome
-from mpesa_gateway.errors import InvalidRequest
+from mpesa_gateway.daraja.errors import DarajaError
+from mpesa_gateway.errors import DarajaRejectedContent, InvalidRequest
 from mpesa_gateway.events.derive import transaction_events
 from mpesa_gateway.events.models import EventType
 from mpesa_gateway.models import DarajaCredentials, Driver, PaymentApp, SettledBy, Transaction
@@ -309,16 +310,46 @@ def test_the_scheduled_pull_leaves_the_last_minutes_to_the_confirmations_and_goe
         calls.append(app.app_id)
         if app.app_id == "broken":
             raise RuntimeError("no credentials")
+        if app.app_id == "refused":
+            raise DarajaRejectedContent("Daraja refused: not registered for pull")
         return real_pull(app, window)
 
     pulls._pull = pull  # type: ignore[method-assign]
 
-    tally = pulls.pull_recent([broken, APP])
+    tally = pulls.pull_recent([broken, APP.model_copy(update={"app_id": "refused"}), APP])
 
-    assert calls == ["broken", "demo-c2b"]
-    assert tally == {"failed": 1, "seen": 1, "recorded": 1, "already_known": 0, "not_recorded": 0}
+    assert calls == ["broken", "refused", "demo-c2b"]
+    assert tally == {"failed": 2, "seen": 1, "recorded": 1, "already_known": 0, "not_recorded": 0}
     end = datetime.strptime(daraja.bodies[0]["EndDate"], "%Y-%m-%d %H:%M:%S")
     start = datetime.strptime(daraja.bodies[0]["StartDate"], "%Y-%m-%d %H:%M:%S")
     assert end - start == timedelta(hours=3)
     nairobi_now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=3)
     assert timedelta(minutes=4) < nairobi_now - end < timedelta(minutes=6)
+
+
+class RefusingDaraja(FakeDaraja):
+    def __init__(self, message: str) -> None:
+        super().__init__([], page_size=10)
+        self.message = message
+
+    def post(self, path: str, body: Any) -> dict[str, Any]:
+        if path.endswith("/register"):
+            raise DarajaError(400, "400.002.02", self.message)
+        return super().post(path, body)
+
+
+@pytest.mark.parametrize(
+    ("message", "refused"),
+    [("Shortcode already Registered", False), ("Bad Request - Invalid NominatedNumber", True)],
+)
+def test_a_short_code_already_registered_for_pull_is_no_error_but_a_refusal_is(message, refused):
+    daraja = RefusingDaraja(message)
+    pulls = PullService(FakeApps(daraja), FakeC2B(set()), lookback_hours=3)  # type: ignore[arg-type]
+    request = PullRequest(nominated_number="0708374149")
+
+    if refused:
+        with pytest.raises(DarajaRejectedContent, match="NominatedNumber"):
+            pulls.pull(APP, request, "https://gateway.example")
+        assert [body["path"] for body in daraja.bodies] == []  # nothing was pulled
+    else:
+        assert pulls.pull(APP, request, "https://gateway.example").seen == 0

@@ -37,6 +37,7 @@ from mpesa_gateway.errors import (
     DarajaRejectedContent,
     DarajaTimeout,
     DarajaUnavailable,
+    GatewayError,
     InvalidRequest,
 )
 from mpesa_gateway.models import Msisdn, PaymentApp
@@ -240,6 +241,12 @@ class PullService:
             try:
                 window = pull_window(None, now - SETTLE_MARGIN, now, self._lookback_hours)
                 summary = self._pull(app, window)
+            except GatewayError as refusal:  # e.g. Daraja refusing a short code not registered for pull
+                logger.warning(
+                    "scheduled pull refused", extra={"app_id": app.app_id, "error": refusal.to_body()}
+                )
+                tally["failed"] += 1
+                continue
             except Exception:
                 logger.exception("scheduled pull failed", extra={"app_id": app.app_id})
                 tally["failed"] += 1
