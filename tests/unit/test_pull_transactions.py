@@ -265,6 +265,7 @@ def test_pages_are_asked_for_by_offset_until_one_comes_back_empty():
     assert [body["OffSetValue"] for body in daraja.bodies] == ["0", "2", "4", "5"]
     assert {body["path"] for body in daraja.bodies} == {"/pulltransactions/v1/query"}
     assert (summary.seen, summary.recorded, summary.already_known, summary.not_recorded) == (5, 3, 1, 1)
+    assert summary.complete is True
 
 
 def test_a_record_daraja_lists_that_is_no_payment_is_counted_not_recorded():
@@ -282,7 +283,7 @@ def test_a_pull_stops_after_its_page_limit():
     summary = pulls.pull(APP, PullRequest(), "https://gateway.example")
 
     assert len(daraja.bodies) == MAX_PAGES
-    assert summary.recorded == MAX_PAGES
+    assert (summary.recorded, summary.complete) == (MAX_PAGES, False)
 
 
 def test_a_nominated_number_registers_the_short_code_first_with_the_confirmation_url():
@@ -320,6 +321,7 @@ def test_the_scheduled_pull_leaves_the_last_minutes_to_the_confirmations_and_goe
 
     assert calls == ["broken", "refused", "demo-c2b"]
     assert tally == {"failed": 2, "seen": 1, "recorded": 1, "already_known": 0, "not_recorded": 0}
+    assert "complete" not in tally
     end = datetime.strptime(daraja.bodies[0]["EndDate"], "%Y-%m-%d %H:%M:%S")
     start = datetime.strptime(daraja.bodies[0]["StartDate"], "%Y-%m-%d %H:%M:%S")
     assert end - start == timedelta(hours=3)

@@ -55,7 +55,7 @@ MAX_PAGES = 100
 # The scheduled pull leaves out the last minutes: a confirmation normally lands within seconds, and the
 # payments it records are settled by their confirmation, not by the pull.
 SETTLE_MARGIN = timedelta(minutes=5)
-# Below this many seconds of an invocation's budget the scheduled job starts no further app.
+# Below this many seconds of an invocation's budget no further page or (scheduled) app is started.
 _RESERVE_SECONDS = 10.0
 
 
@@ -200,6 +200,10 @@ class PullSummary(Answer):
     not_recorded: int = Field(
         description="Listed but not this app's money (amount, short code) or unreadable: see the logs"
     )
+    complete: bool = Field(
+        description="False when the pull stopped before Daraja's last page (out of time or pages): pull the "
+        "window again; what was recorded stays recorded, once"
+    )
 
 
 class PullService:
@@ -241,14 +245,11 @@ class PullService:
             try:
                 window = pull_window(None, now - SETTLE_MARGIN, now, self._lookback_hours)
                 summary = self._pull(app, window)
-            except GatewayError as refusal:  # e.g. Daraja refusing a short code not registered for pull
-                logger.warning(
-                    "scheduled pull refused", extra={"app_id": app.app_id, "error": refusal.to_body()}
-                )
-                tally["failed"] += 1
-                continue
-            except Exception:
-                logger.exception("scheduled pull failed", extra={"app_id": app.app_id})
+            except Exception as error:
+                if isinstance(error, GatewayError):  # e.g. a short code Daraja has not registered for pull
+                    logger.warning("scheduled pull refused", extra={"app_id": app.app_id, **error.to_body()})
+                else:
+                    logger.exception("scheduled pull failed", extra={"app_id": app.app_id})
                 tally["failed"] += 1
                 continue
             tally.update(summary.model_dump(include={"seen", "recorded", "already_known", "not_recorded"}))
@@ -257,9 +258,13 @@ class PullService:
     def _pull(self, app: PaymentApp, window: PullWindow) -> PullSummary:
         outcomes: Counter[PullOutcome] = Counter()
         seen = offset = 0
+        complete = False
         for _ in range(MAX_PAGES):
+            if budget.remaining() < _RESERVE_SECONDS:
+                break
             page = self._page(app, window, offset)
             if not page:
+                complete = True
                 break
             seen += len(page)
             offset += len(page)
@@ -271,6 +276,7 @@ class PullService:
             recorded=outcomes[PullOutcome.RECORDED],
             already_known=outcomes[PullOutcome.ALREADY_KNOWN],
             not_recorded=outcomes[PullOutcome.NOT_RECORDED],
+            complete=complete,
         )
         logger.info(
             "pulled C2B transactions",
@@ -279,11 +285,13 @@ class PullService:
         return summary
 
     def _page(self, app: PaymentApp, window: PullWindow, offset: int) -> list[dict[str, Any]]:
-        answer = self._post(app, QUERY_PATH, window.as_daraja(app.short_code, offset), "nothing was pulled")
+        # Pages already recorded stay recorded, once: pulling the window again is always safe.
+        undone = "the pull stopped part-way; pull again" if offset else "nothing was pulled"
+        answer = self._post(app, QUERY_PATH, window.as_daraja(app.short_code, offset), undone)
         try:
             return PullPage.model_validate(answer).transactions()
         except ValidationError:
-            raise DarajaTimeout("Daraja's answer to the pull could not be read; nothing recorded") from None
+            raise DarajaTimeout(f"Daraja's answer to the pull could not be read; {undone}") from None
 
     def _record(self, app: PaymentApp, item: dict[str, Any]) -> PullOutcome:
         try:
