@@ -198,6 +198,12 @@ REDELIVER_EVENT = Function(
     access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ, Access.WEBHOOK_QUEUE_SEND}),
 )
 
+PULL_TRANSACTIONS = Function(
+    name="pull_transactions",
+    description="C2B: records a window's payments whose confirmation never came (Daraja's Pull Transactions)",
+    access=_DARAJA_CALLER,
+)
+
 APP_PREFIX = "/api/pay/{payment_app}"
 
 ROUTES: tuple[Route, ...] = (
@@ -233,6 +239,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{APP_PREFIX}/events", LIST_EVENTS, Auth.MERCHANT),
     Route("GET", f"{APP_PREFIX}/events/{{event}}", LIST_EVENTS, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/events/{{event}}/redeliver", REDELIVER_EVENT, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/pullTransactions", PULL_TRANSACTIONS, Auth.MERCHANT),
 )
 
 
@@ -251,7 +258,18 @@ RECONCILER = Function(
     timeout_seconds=300,
 )
 
-SCHEDULES: tuple[Schedule, ...] = (Schedule(RECONCILER, every_minutes=2),)
+PULL_C2B = Function(
+    name="pull_c2b",
+    description="C2B: pulls each app's last hours and records the payments whose confirmation never came",
+    access=_DARAJA_CALLER,
+    timeout_seconds=300,
+)
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule(RECONCILER, every_minutes=2),
+    # Every half hour over a 3-hour look-back (PULL_LOOKBACK_HOURS): a payment is seen by about six pulls.
+    Schedule(PULL_C2B, every_minutes=30),
+)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from local.simulator.errors import ControlInputError, DarajaError, invalid_field
 from local.simulator.ids import new_receipt_number, random_digits
 from local.simulator.oauth import require_access_token
 from local.simulator.receipts import register_customer_payment
-from local.simulator.rules import MAX_CALLBACK_DELAY_MS
+from local.simulator.rules import MAX_CALLBACK_DELAY_MS, Rule
 from local.simulator.state import Exchange, SimulatorState, get_state
 from local.simulator.validation import (
     FieldChecks,
@@ -282,6 +282,7 @@ def _confirm(
     third_party_trans_id: str = "",
     delay_ms: int = 0,
     extra_copies: int = 0,
+    drop: bool = False,
 ) -> None:
     balance = state.c2b_balances.update(
         payment.short_code, lambda current: (OPENING_BALANCE if current is None else current) + payment.amount
@@ -295,6 +296,8 @@ def _confirm(
         short_code=payment.short_code,
         reason_type=TRANSACTION_TYPES[payment.command_id],
     )
+    if drop:  # the money moved, but M-Pesa never sends the confirmation: only Pull Transactions lists it
+        return
     body = callback_body(
         payment, registration.version, balance=f"{balance}.00", third_party_trans_id=third_party_trans_id
     )
@@ -325,7 +328,7 @@ def _is_accepting(result_code: Any) -> bool:
 
 
 def _validate_then_confirm(
-    state: SimulatorState, registration: C2BRegistration, payment: C2BPayment, extra_copies: int
+    state: SimulatorState, registration: C2BRegistration, payment: C2BPayment, rule: Rule
 ) -> None:
     status, answer = _call_validation(
         state, registration.validation_url, callback_body(payment, registration.version)
@@ -346,7 +349,8 @@ def _validate_then_confirm(
         payment,
         validation=validation,
         third_party_trans_id=third_party or "",
-        extra_copies=extra_copies,
+        extra_copies=rule.duplicate_callbacks,
+        drop=rule.drop_callback,
     )
 
 
@@ -377,7 +381,7 @@ def simulate() -> Response:
     rule = state.rules.for_msisdn(payment.msisdn)
     state.jobs.schedule(
         rule.callback_delay_ms,
-        lambda: _validate_then_confirm(state, registration, payment, rule.duplicate_callbacks),
+        lambda: _validate_then_confirm(state, registration, payment, rule),
     )
     return jsonify(
         {
@@ -466,5 +470,6 @@ def confirm_without_validation(state: SimulatorState, request: DirectConfirmatio
         validation=None,
         delay_ms=request.delay_ms,
         extra_copies=rule.duplicate_callbacks,
+        drop=rule.drop_callback,
     )
     return payment

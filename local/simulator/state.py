@@ -21,6 +21,7 @@ from local.simulator.tokens import TokenStore
 
 if TYPE_CHECKING:
     from local.simulator.c2b import C2BPayment, C2BRegistration
+    from local.simulator.pull import PullRegistration
     from local.simulator.stk import StkTransaction
 
 EXTENSION_KEY = "daraja_simulator"
@@ -141,6 +142,9 @@ class SimulatorState:
         self.processed = EventLog(PROCESSED_MAX_ENTRIES)
         self.callback_log = EventLog()
         self.dispatcher = CallbackDispatcher(deliver, settings.callback_timeout_seconds, self.callback_log)
+        # Pull Transactions: registrations by short code, and how many transactions a query's page holds.
+        self.pull_registrations: Registry[PullRegistration] = Registry()
+        self.pull_page_size = 1000
 
     @property
     def certificate_pem(self) -> str:

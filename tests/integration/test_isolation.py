@@ -35,6 +35,7 @@ VALID_REQUESTS: dict[str, dict] = {
     "/api/pay/{payment_app}/events": {},
     "/api/pay/{payment_app}/events/{event}": {},
     "/api/pay/{payment_app}/events/{event}/redeliver": {},
+    "/api/pay/{payment_app}/pullTransactions": {},
 }
 # Well formed; whether demo has such an event must not show either.
 AN_EVENT = "evt_" + "0" * 32

@@ -59,6 +59,8 @@ class Settings:
     # Merchants' own URLs (C2B validation forwarding, webhooks) may be http:// and on loopback: local mode
     # and tests.
     allow_local_merchant_urls: bool = False
+    # Pull Transactions: the scheduled pull looks back this many hours (Daraja keeps 48).
+    pull_lookback_hours: int = 3
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -103,6 +105,7 @@ class Settings:
             webhook_timeout_seconds=float(env.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
             webhook_retry_base_seconds=retry_base_seconds(env),
             allow_local_merchant_urls=env.get("ALLOW_LOCAL_MERCHANT_URLS", "").lower() == "true",
+            pull_lookback_hours=int(env.get("PULL_LOOKBACK_HOURS", "3")),
         )
 
 

@@ -61,6 +61,7 @@ class Operation(StrEnum):
     REVERSE_TRANSACTION = "reverseTransaction"
     TRANSACTION_STATUS = "getTransactionStatus"
     WEBHOOKS = "webhook"
+    PULL_TRANSACTIONS = "pullTransactions"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -78,6 +79,8 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.TRANSACTION_STATUS: frozenset(Driver) - {Driver.PERSONAL},
     # The endpoint, its events and their redelivery.
     Operation.WEBHOOKS: frozenset(Driver),
+    # Pull Transactions lists a short code's C2B payments of the last 48 hours.
+    Operation.PULL_TRANSACTIONS: frozenset({Driver.C2B}),
 }
 
 
@@ -216,6 +219,7 @@ class SettledBy(StrEnum):
     STATUS_QUERY = "status_query"  # a Transaction Status result about it
     EXPIRY = "expiry"  # nothing learnt within the maximum age: the gateway gave up
     SMS = "sms"  # an M-Pesa confirmation SMS
+    PULL = "pull"  # a C2B payment listed by Pull Transactions whose confirmation never came
 
 
 class StkPushIds(BaseModel):

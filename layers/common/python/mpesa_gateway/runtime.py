@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mpesa_gateway.account.service import AccountService
     from mpesa_gateway.apps import AppDirectory
     from mpesa_gateway.auth import MerchantAuthenticator
+    from mpesa_gateway.c2b.pull import PullService
     from mpesa_gateway.c2b.service import C2BService
     from mpesa_gateway.daraja.client import DarajaClient
     from mpesa_gateway.daraja.token_cache import SharedTokenCache
@@ -257,3 +258,23 @@ def webhook_service() -> WebhookService:
 
     local_mode = get_settings().allow_local_merchant_urls
     return WebhookService(endpoint_store(), event_store(), delivery_queue(), local_mode=local_mode)
+
+
+@cache
+def pull_service() -> PullService:
+    from mpesa_gateway.c2b.pull import PullService
+
+    return PullService(app_directory(), c2b_service(), get_settings().pull_lookback_hours)
+
+
+def c2b_apps() -> list[PaymentApp]:
+    """Every enabled app that may pull C2B transactions, across merchants (for the scheduled pull)."""
+    from mpesa_gateway.models import Operation
+
+    found = registry()
+    return [
+        app
+        for merchant in found.list_merchants()
+        for app in found.apps_of(merchant.merchant_id)
+        if app.enabled and app.allows(Operation.PULL_TRANSACTIONS)
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -53,6 +54,14 @@ DARAJA_PATHS: dict[C2BCall, str] = {
 }
 # Daraja refuses callback URLs containing these words (longest first, so the message names "exec").
 FORBIDDEN_URL_WORDS = ("safaricom", "m-pesa", "mpesa", "query", "exec", "exe", "cmd", "sql")
+
+
+class PullOutcome(StrEnum):
+    """What became of one payment Pull Transactions listed."""
+
+    RECORDED = "recorded"  # the gateway never saw it: now a transaction
+    ALREADY_KNOWN = "already_known"  # its confirmation (or an earlier pull) recorded it
+    NOT_RECORDED = "not_recorded"  # not this app's money (short code, amount): left out, like a confirmation
 
 
 class DarajaAnswer(BaseModel):
@@ -199,7 +208,8 @@ class C2BService:
                 extra={"app_id": app.app_id, "outcome": refusal.outcome, "reason": refusal.reason},
             )
             return
-        transaction = _transaction(app, payment, self._validation_of(app.app_id, payment.TransID))
+        validation = self._validation_of(app.app_id, payment.TransID)
+        transaction = _transaction(app, payment, validation, SettledBy.CONFIRMATION)
         created = self._transactions.create(transaction)
         self._transactions.mark_callback(
             callback,
@@ -211,6 +221,21 @@ class C2BService:
         else:
             logger.info("duplicate C2B confirmation", extra={"transaction_id": transaction.transaction_id})
 
+    def record_pulled(self, app: PaymentApp, payment: C2BPayment) -> PullOutcome:
+        """A payment Pull Transactions listed, recorded as its confirmation would have been: the same
+        transaction id (from TransID), so a late confirmation and a second pull find it already there."""
+        if (refusal := payment_problem(app, payment, self._max_amount)) is not None:
+            logger.warning(
+                "pulled C2B payment not recorded",
+                extra={"app_id": app.app_id, "outcome": refusal.outcome, "reason": refusal.reason},
+            )
+            return PullOutcome.NOT_RECORDED
+        validation = self._validation_of(app.app_id, payment.TransID)
+        if not self._transactions.create(_transaction(app, payment, validation, SettledBy.PULL)):
+            return PullOutcome.ALREADY_KNOWN
+        metrics.add_metric(name="C2BPaymentPulled", unit=MetricUnit.Count, value=1)
+        return PullOutcome.RECORDED
+
     def _validation_of(self, app_id: str, trans_id: str) -> str | None:
         decisions = [
             c.outcome
@@ -220,7 +245,9 @@ class C2BService:
         return decisions[-1] if decisions else None
 
 
-def _transaction(app: PaymentApp, payment: C2BPayment, validation: str | None) -> Transaction:
+def _transaction(
+    app: PaymentApp, payment: C2BPayment, validation: str | None, settled_by: SettledBy
+) -> Transaction:
     now = datetime.now(UTC)
     # payment_problem checked it: positive, whole cents. `amount` is the whole shillings the model holds;
     # paid_amount is exact (100.50 stays 100.50), and is what reversals and reports must read.
@@ -245,7 +272,7 @@ def _transaction(app: PaymentApp, payment: C2BPayment, validation: str | None) -
             third_party_trans_id=payment.ThirdPartyTransID or None,
             validation=validation or "no validation request",
         ),
-        settled_by=SettledBy.CONFIRMATION,
+        settled_by=settled_by,
         created_at=now,
         updated_at=now,
     )
