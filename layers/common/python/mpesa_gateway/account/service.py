@@ -9,7 +9,7 @@ from mpesa_gateway.daraja.payloads import AccountBalanceBody, ResultUrls, Revers
 from mpesa_gateway.errors import GatewayError, InvalidRequest, ReversalInFlight
 from mpesa_gateway.ledger import Ledger, new_transaction_id
 from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
-from mpesa_gateway.payouts.models import ReversalRequest
+from mpesa_gateway.payouts.models import PAYOUT_TYPES, REVERSIBLE_PAYOUT_TYPES, ReversalRequest
 from mpesa_gateway.store.transactions import TransactionStore
 from mpesa_gateway.tracked import Tracked, TrackedRequests
 
@@ -17,11 +17,9 @@ REVERSAL_PATH = "/mpesa/reversal/v1/request"
 STATUS_PATH = "/mpesa/transactionstatus/v1/query"
 BALANCE_PATH = "/mpesa/accountbalance/v1/query"
 # Requests Daraja answers later, which carry the gateway's id as their OriginatorConversationID.
-_SENT_TO_DARAJA = frozenset({TransactionType.B2C, TransactionType.B2B, TransactionType.REVERSAL})
+_SENT_TO_DARAJA = PAYOUT_TYPES | {TransactionType.REVERSAL}
 # Only payments move money; a reversal, status or balance request has nothing to undo.
-_REVERSIBLE = frozenset(
-    {TransactionType.STK_PUSH, TransactionType.C2B, TransactionType.B2C, TransactionType.B2B}
-)
+_REVERSIBLE = REVERSIBLE_PAYOUT_TYPES | {TransactionType.STK_PUSH, TransactionType.C2B}
 
 
 class AccountService:

@@ -7,7 +7,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
-from mpesa_gateway.models import Amount, Msisdn, whole_number
+from mpesa_gateway.models import Amount, Msisdn, TransactionType, whole_number
+
+# The requests that pay money out of the business's accounts: each is settled by its Result (or a
+# Transaction Status query about it), escalated rather than given up on, and reported as payout.* events.
+PAYOUT_TYPES = frozenset({TransactionType.B2C, TransactionType.B2B})
+# Those M-Pesa's reversal can undo.
+REVERSIBLE_PAYOUT_TYPES = PAYOUT_TYPES
 
 Remarks = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5,7}$")]
