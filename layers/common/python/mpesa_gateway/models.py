@@ -61,6 +61,8 @@ class Operation(StrEnum):
     REVERSE_TRANSACTION = "reverseTransaction"
     TRANSACTION_STATUS = "getTransactionStatus"
     WEBHOOKS = "webhook"
+    TOP_UP_B2C_ACCOUNT = "topUpB2cAccount"
+    REMIT_TAX = "remitTax"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -78,6 +80,9 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.TRANSACTION_STATUS: frozenset(Driver) - {Driver.PERSONAL},
     # The endpoint, its events and their redelivery.
     Operation.WEBHOOKS: frozenset(Driver),
+    # Both are B2B-family payments out of the business's working account (see payouts.service).
+    Operation.TOP_UP_B2C_ACCOUNT: frozenset({Driver.B2B}),
+    Operation.REMIT_TAX: frozenset({Driver.B2B}),
 }
 
 
@@ -203,6 +208,9 @@ class TransactionType(StrEnum):
     REVERSAL = "REVERSAL"
     STATUS_QUERY = "STATUS_QUERY"
     BALANCE_QUERY = "BALANCE_QUERY"
+    B2POCHI = "B2POCHI"  # a B2C app paying a customer's Pochi la Biashara
+    B2C_TOPUP = "B2C_TOPUP"  # a B2B app loading a B2C short code's utility account
+    TAX_REMITTANCE = "TAX_REMITTANCE"  # a B2B app paying KRA against a PRN
 
 
 class SettledBy(StrEnum):

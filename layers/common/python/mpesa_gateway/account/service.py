@@ -37,6 +37,12 @@ class AccountService:
         idempotency_scope: str | None = None,
     ) -> Tracked:
         original = self._ledger.find(app.app_id, reference)
+        if original.type is TransactionType.TAX_REMITTANCE:
+            raise InvalidRequest(
+                "A tax remittance is not reversed through M-Pesa: KRA holds the PRN as paid and refunds "
+                "overpaid tax itself",
+                field="transaction",
+            )
         if original.type not in _REVERSIBLE:
             raise InvalidRequest(
                 f"A {original.type.value} request moves no money and cannot be reversed", field="transaction"
