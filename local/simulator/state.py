@@ -73,6 +73,10 @@ class Registry(Generic[RecordT]):
             self._records.clear()
         return count
 
+    def as_dict(self) -> dict[str, RecordT]:
+        with self._lock:
+            return dict(self._records)
+
 
 class BackgroundJobs:
     """Delayed work on daemon timers (e.g. a C2B validation then confirmation); shutdown() cancels it."""
@@ -141,6 +145,8 @@ class SimulatorState:
         self.processed = EventLog(PROCESSED_MAX_ENTRIES)
         self.callback_log = EventLog()
         self.dispatcher = CallbackDispatcher(deliver, settings.callback_timeout_seconds, self.callback_log)
+        self.pochi_balances: Registry[int] = Registry()  # whole shillings by customer number (B2Pochi)
+        self.paid_prns: Registry[str] = Registry()  # KRA PRN -> the receipt that paid it (Tax Remittance)
 
     @property
     def certificate_pem(self) -> str:
