@@ -1,4 +1,4 @@
-"""Money-moving account APIs: B2C (v1 and v3), B2B and reversal."""
+"""Money-moving account APIs: B2C (v1 and v3), B2B (B2C Account Top Up among its commands) and reversal."""
 
 from __future__ import annotations
 
