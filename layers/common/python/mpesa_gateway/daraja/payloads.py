@@ -2,7 +2,7 @@
 
 Field names are Daraja's, Safaricom's misspellings included (`Occassion`, `RecieverIdentifierType`);
 fixed values are defaults. Every field is sent, None as JSON null (a till's C2B simulate has a null
-BillRefNumber).
+BillRefNumber), but for a top-up's optional Requester, which is left out.
 """
 
 from __future__ import annotations
