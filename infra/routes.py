@@ -197,6 +197,16 @@ REDELIVER_EVENT = Function(
     description="Webhooks: sends an event to the app's endpoint again",
     access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ, Access.WEBHOOK_QUEUE_SEND}),
 )
+TOP_UP_B2C_ACCOUNT = Function(
+    name="top_up_b2c_account",
+    description="B2B apps: moves money into a B2C short code's utility account (BusinessPayToBulk)",
+    access=_DARAJA_CALLER | {Access.IDEMPOTENCY_READ_WRITE},
+)
+REMIT_TAX = Function(
+    name="remit_tax",
+    description="B2B apps: remits tax to KRA against a payment registration number (PayTaxToKRA)",
+    access=_DARAJA_CALLER | {Access.IDEMPOTENCY_READ_WRITE},
+)
 
 PULL_TRANSACTIONS = Function(
     name="pull_transactions",
@@ -240,6 +250,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{APP_PREFIX}/events/{{event}}", LIST_EVENTS, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/events/{{event}}/redeliver", REDELIVER_EVENT, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/pullTransactions", PULL_TRANSACTIONS, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/topUpB2cAccount", TOP_UP_B2C_ACCOUNT, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/remitTax", REMIT_TAX, Auth.MERCHANT),
 )
 
 

@@ -1,4 +1,4 @@
-"""Money-moving account APIs: B2C (v1 and v3), B2B and reversal."""
+"""Money-moving account APIs: B2C (v1 and v3), B2B (B2C Account Top Up among its commands) and reversal."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from local.simulator.results import (
     SHORT_CODE,
     SUCCESS,
     Conversation,
+    Parameters,
     identifier_type,
     initiator_is_valid,
     item,
@@ -97,38 +98,10 @@ def b2c_payment(version: str) -> Response:
     reference = queue_timeout_reference(conversation)
 
     def settle() -> dict[str, Any]:
-        balances = state.org_accounts.debit(party_a, UTILITY, amount)
-        if balances is None:
-            return result_body(conversation, INSUFFICIENT_FUNDS, reference=reference)
-        now = nairobi_now()
-        receipt = state.receipts.issue(
-            lambda number: Receipt(
-                number=number,
-                reason_type=B2C_REASONS[body["CommandID"]],
-                amount=amount,
-                debit_party=business_public_name(party_a),
-                credit_party=customer_public_name(party_b),
-                debit_account_type="Utility Account",
-                short_code=party_a,
-                completed_at=now,
-                conversation_id=conversation.conversation_id,
-                originator_conversation_id=conversation.originator_conversation_id,
-                payout_account=UTILITY,
-            )
-        )
-        parameters = [
-            item("TransactionAmount", amount),
-            item("TransactionReceipt", receipt.number),
-            item("ReceiverPartyPublicName", receipt.credit_party),
-            item("TransactionCompletedDateTime", f"{now:%d.%m.%Y %H:%M:%S}"),
-            item("B2CUtilityAccountAvailableFunds", balances[UTILITY] / 100),
-            item("B2CWorkingAccountAvailableFunds", balances[WORKING] / 100),
-            item("B2CRecipientIsRegisteredCustomer", "Y"),
-            item("B2CChargesPaidAccountAvailableFunds", 0.0),  # the simulator charges nothing
-        ]
-        return result_body(
-            conversation, SUCCESS, transaction_id=receipt.number, parameters=parameters, reference=reference
-        )
+        return pay_customer(
+            state, conversation, party_a=party_a, party_b=party_b, amount=amount,
+            reason_type=B2C_REASONS[body["CommandID"]], reference=reference,
+        )  # fmt: skip
 
     return process(
         state,
@@ -140,15 +113,64 @@ def b2c_payment(version: str) -> Response:
     )
 
 
+def pay_customer(
+    state: SimulatorState,
+    conversation: Conversation,
+    *,
+    party_a: str,
+    party_b: str,
+    amount: int,
+    reason_type: str,
+    reference: Parameters,
+) -> dict[str, Any]:
+    """A short code pays a customer out of its utility account (B2C, B2Pochi): the Result."""
+    balances = state.org_accounts.debit(party_a, UTILITY, amount)
+    if balances is None:
+        return result_body(conversation, INSUFFICIENT_FUNDS, reference=reference)
+    now = nairobi_now()
+    receipt = state.receipts.issue(
+        lambda number: Receipt(
+            number=number,
+            reason_type=reason_type,
+            amount=amount,
+            debit_party=business_public_name(party_a),
+            credit_party=customer_public_name(party_b),
+            debit_account_type="Utility Account",
+            short_code=party_a,
+            completed_at=now,
+            conversation_id=conversation.conversation_id,
+            originator_conversation_id=conversation.originator_conversation_id,
+            payout_account=UTILITY,
+        )
+    )
+    parameters = [
+        item("TransactionAmount", amount),
+        item("TransactionReceipt", receipt.number),
+        item("ReceiverPartyPublicName", receipt.credit_party),
+        item("TransactionCompletedDateTime", f"{now:%d.%m.%Y %H:%M:%S}"),
+        item("B2CUtilityAccountAvailableFunds", balances[UTILITY] / 100),
+        item("B2CWorkingAccountAvailableFunds", balances[WORKING] / 100),
+        item("B2CRecipientIsRegisteredCustomer", "Y"),
+        item("B2CChargesPaidAccountAvailableFunds", 0.0),  # the simulator charges nothing
+    ]
+    return result_body(
+        conversation, SUCCESS, transaction_id=receipt.number, parameters=parameters, reference=reference
+    )
+
+
 # --- B2B -----------------------------------------------------------------------------------------
 
 B2B = "/mpesa/b2b/v1/paymentrequest"
 PAY_BILL = "BusinessPayBill"
+TOP_UP = "BusinessPayToBulk"  # B2C Account Top Up: into PartyB's utility account, for disbursement
 B2B_REASONS = {
     PAY_BILL: "Business Pay Bill",
     "BusinessBuyGoods": "Business Buy Goods",
     "MerchantToMerchantTransfer": "Merchant to Merchant Transfer",
+    TOP_UP: "Business Pay to Bulk",
 }
+# The receiver's account each command credits; the others credit its working account.
+CREDITED_ACCOUNTS = {TOP_UP: UTILITY}
 ACCOUNT_REFERENCE_MAX_LENGTH = 13
 
 B2B_CHECKS: FieldChecks = (
@@ -195,6 +217,8 @@ def initiator_account_balance(cents: int) -> str:
 def b2b_payment() -> Response:
     body = json_object_body()
     validate_fields(body, B2B_CHECKS)
+    if body["CommandID"] == TOP_UP and as_text(body["RecieverIdentifierType"]) != "4":
+        raise invalid_field("RecieverIdentifierType")  # a top-up pays a B2C short code, never a till
     account_reference = _account_reference(body)
     validate_fields(body, B2B_TAIL_CHECKS)
     validate_optional_fields(body, B2B_OPTIONAL_CHECKS)
@@ -209,40 +233,11 @@ def b2b_payment() -> Response:
     ]
 
     def settle() -> dict[str, Any]:
-        balances = state.org_accounts.debit(party_a, WORKING, amount)
-        if balances is None:
-            return result_body(conversation, INSUFFICIENT_FUNDS, reference=reference)
-        state.org_accounts.credit(party_b, WORKING, amount)
-        now = nairobi_now()
-        receipt = state.receipts.issue(
-            lambda number: Receipt(
-                number=number,
-                reason_type=B2B_REASONS[body["CommandID"]],
-                amount=amount,
-                debit_party=business_public_name(party_a),
-                credit_party=business_public_name(party_b),
-                debit_account_type="Working Account",
-                short_code=party_a,
-                completed_at=now,
-                conversation_id=conversation.conversation_id,
-                originator_conversation_id=conversation.originator_conversation_id,
-                payout_account=WORKING,
-            )
-        )
-        working = balances[WORKING]
-        parameters = [
-            item("DebitAccountBalance", account_line(WORKING, working)),
-            item("Amount", float(amount)),
-            item("DebitPartyAffectedAccountBalance", account_line(WORKING, working)),
-            item("TransCompletedTime", int(daraja_timestamp(now))),
-            item("DebitPartyCharges", ""),
-            item("ReceiverPartyPublicName", receipt.credit_party),
-            item("Currency", "KES"),
-            item("InitiatorAccountCurrentBalance", initiator_account_balance(working)),
-        ]
-        return result_body(
-            conversation, SUCCESS, transaction_id=receipt.number, parameters=parameters, reference=reference
-        )
+        return pay_business(
+            state, conversation, party_a=party_a, party_b=party_b, amount=amount,
+            reason_type=B2B_REASONS[body["CommandID"]],
+            credited_account=CREDITED_ACCOUNTS.get(body["CommandID"], WORKING), reference=reference,
+        )  # fmt: skip
 
     return process(
         state,
@@ -251,6 +246,54 @@ def b2b_payment() -> Response:
         initiator_ok=initiator_is_valid(state, body, "Initiator"),
         reference=reference,
         settle=settle,
+    )
+
+
+def pay_business(
+    state: SimulatorState,
+    conversation: Conversation,
+    *,
+    party_a: str,
+    party_b: str,
+    amount: int,
+    reason_type: str,
+    credited_account: str,
+    reference: Parameters,
+) -> dict[str, Any]:
+    """A short code pays another out of its working account (B2B, top-up, tax): the Result."""
+    balances = state.org_accounts.debit(party_a, WORKING, amount)
+    if balances is None:
+        return result_body(conversation, INSUFFICIENT_FUNDS, reference=reference)
+    state.org_accounts.credit(party_b, credited_account, amount)
+    now = nairobi_now()
+    receipt = state.receipts.issue(
+        lambda number: Receipt(
+            number=number,
+            reason_type=reason_type,
+            amount=amount,
+            debit_party=business_public_name(party_a),
+            credit_party=business_public_name(party_b),
+            debit_account_type="Working Account",
+            short_code=party_a,
+            completed_at=now,
+            conversation_id=conversation.conversation_id,
+            originator_conversation_id=conversation.originator_conversation_id,
+            payout_account=WORKING,
+        )
+    )
+    working = balances[WORKING]
+    parameters = [
+        item("DebitAccountBalance", account_line(WORKING, working)),
+        item("Amount", float(amount)),
+        item("DebitPartyAffectedAccountBalance", account_line(WORKING, working)),
+        item("TransCompletedTime", int(daraja_timestamp(now))),
+        item("DebitPartyCharges", ""),
+        item("ReceiverPartyPublicName", receipt.credit_party),
+        item("Currency", "KES"),
+        item("InitiatorAccountCurrentBalance", initiator_account_balance(working)),
+    ]
+    return result_body(
+        conversation, SUCCESS, transaction_id=receipt.number, parameters=parameters, reference=reference
     )
 
 

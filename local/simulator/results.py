@@ -37,6 +37,9 @@ INSUFFICIENT_FUNDS = 1
 INVALID_INITIATOR = 2001
 ALREADY_REVERSED = "R000001"
 INVALID_TRANSACTION_ID = "R000002"  # also what a status query for an unknown transaction gets
+# Safaricom documents no code for a PRN KRA already holds as paid: this one is the simulator's own,
+# lettered so that it cannot pass for a documented code.
+PRN_ALREADY_PAID = "SIM_PRN_PAID"
 # A queue timeout (ResultType 1): the request was never processed.
 TIMEOUT_RESULT_CODE = 1037
 TIMEOUT_RESULT_DESC = "The request timed out while waiting in the queue."
@@ -54,6 +57,7 @@ RESULT_DESCRIPTIONS: dict[int | str, str] = {
     8006: "The security credential is locked.",
     ALREADY_REVERSED: "The transaction has already been reversed",
     INVALID_TRANSACTION_ID: "The OriginalTransactionID is invalid.",
+    PRN_ALREADY_PAID: "The payment registration number (PRN) has already been paid.",
 }
 
 ResultCode = int | str  # R000001 and R000002 are strings; every other code is a number

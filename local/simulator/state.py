@@ -74,6 +74,10 @@ class Registry(Generic[RecordT]):
             self._records.clear()
         return count
 
+    def as_dict(self) -> dict[str, RecordT]:
+        with self._lock:
+            return dict(self._records)
+
 
 class BackgroundJobs:
     """Delayed work on daemon timers (e.g. a C2B validation then confirmation); shutdown() cancels it."""
@@ -145,6 +149,8 @@ class SimulatorState:
         # Pull Transactions: registrations by short code, and how many transactions a query's page holds.
         self.pull_registrations: Registry[PullRegistration] = Registry()
         self.pull_page_size = 1000
+        self.pochi_balances: Registry[int] = Registry()  # whole shillings by customer number (B2Pochi)
+        self.paid_prns: Registry[str] = Registry()  # KRA PRN -> the receipt that paid it (Tax Remittance)
 
     @property
     def certificate_pem(self) -> str:

@@ -43,6 +43,8 @@ APP_OF_ROUTE = {
     "/api/pay/{payment_app}/events/{event}": "demo-express",
     "/api/pay/{payment_app}/events/{event}/redeliver": "demo-express",
     "/api/pay/{payment_app}/pullTransactions": "demo-c2b",
+    "/api/pay/{payment_app}/topUpB2cAccount": "demo-b2b",
+    "/api/pay/{payment_app}/remitTax": "demo-b2b",
 }
 # Routes that take no body (GETs, and those whose request is the path alone) ignore one.
 BODILESS = {

@@ -36,6 +36,8 @@ VALID_REQUESTS: dict[str, dict] = {
     "/api/pay/{payment_app}/events/{event}": {},
     "/api/pay/{payment_app}/events/{event}/redeliver": {},
     "/api/pay/{payment_app}/pullTransactions": {},
+    "/api/pay/{payment_app}/topUpB2cAccount": {"json": {"b2c_short_code": "600997", "amount": 100}},
+    "/api/pay/{payment_app}/remitTax": {"json": {"prn": "PRN1234XN", "amount": 100}},
 }
 # Well formed; whether demo has such an event must not show either.
 AN_EVENT = "evt_" + "0" * 32

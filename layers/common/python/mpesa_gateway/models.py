@@ -62,6 +62,8 @@ class Operation(StrEnum):
     TRANSACTION_STATUS = "getTransactionStatus"
     WEBHOOKS = "webhook"
     PULL_TRANSACTIONS = "pullTransactions"
+    TOP_UP_B2C_ACCOUNT = "topUpB2cAccount"
+    REMIT_TAX = "remitTax"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -81,6 +83,9 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.WEBHOOKS: frozenset(Driver),
     # Pull Transactions lists a short code's C2B payments of the last 48 hours.
     Operation.PULL_TRANSACTIONS: frozenset({Driver.C2B}),
+    # Both are B2B-family payments out of the business's working account (see payouts.service).
+    Operation.TOP_UP_B2C_ACCOUNT: frozenset({Driver.B2B}),
+    Operation.REMIT_TAX: frozenset({Driver.B2B}),
 }
 
 
@@ -206,6 +211,9 @@ class TransactionType(StrEnum):
     REVERSAL = "REVERSAL"
     STATUS_QUERY = "STATUS_QUERY"
     BALANCE_QUERY = "BALANCE_QUERY"
+    B2POCHI = "B2POCHI"  # a B2C app paying a customer's Pochi la Biashara
+    B2C_TOPUP = "B2C_TOPUP"  # a B2B app loading a B2C short code's utility account
+    TAX_REMITTANCE = "TAX_REMITTANCE"  # a B2B app paying KRA against a PRN
 
 
 class SettledBy(StrEnum):

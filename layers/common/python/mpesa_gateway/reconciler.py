@@ -26,6 +26,7 @@ from mpesa_gateway.config import Settings
 from mpesa_gateway.express.service import ExpressService
 from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.observability import logger, metrics
+from mpesa_gateway.payouts.models import PAYOUT_TYPES
 from mpesa_gateway.results import ResultService
 from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore
 
@@ -33,7 +34,7 @@ Item = TypeVar("Item")
 # Below this many seconds of budget no new check starts: each may wait on Daraja for a while.
 _RESERVE_SECONDS = 10.0
 # Daraja answers these later; the reconciler asks Transaction Status about the money-moving ones.
-_MONEY_REQUESTS = frozenset({TransactionType.B2C, TransactionType.B2B, TransactionType.REVERSAL})
+_MONEY_REQUESTS = PAYOUT_TYPES | {TransactionType.REVERSAL}
 
 
 class Reconciler:

@@ -9,7 +9,7 @@ from mpesa_gateway.daraja.payloads import AccountBalanceBody, ResultUrls, Revers
 from mpesa_gateway.errors import GatewayError, InvalidRequest, ReversalInFlight
 from mpesa_gateway.ledger import Ledger, new_transaction_id
 from mpesa_gateway.models import PaymentApp, Transaction, TransactionStatus, TransactionType
-from mpesa_gateway.payouts.models import ReversalRequest
+from mpesa_gateway.payouts.models import PAYOUT_TYPES, REVERSIBLE_PAYOUT_TYPES, ReversalRequest
 from mpesa_gateway.store.transactions import TransactionStore
 from mpesa_gateway.tracked import Tracked, TrackedRequests
 
@@ -17,11 +17,9 @@ REVERSAL_PATH = "/mpesa/reversal/v1/request"
 STATUS_PATH = "/mpesa/transactionstatus/v1/query"
 BALANCE_PATH = "/mpesa/accountbalance/v1/query"
 # Requests Daraja answers later, which carry the gateway's id as their OriginatorConversationID.
-_SENT_TO_DARAJA = frozenset({TransactionType.B2C, TransactionType.B2B, TransactionType.REVERSAL})
+_SENT_TO_DARAJA = PAYOUT_TYPES | {TransactionType.REVERSAL}
 # Only payments move money; a reversal, status or balance request has nothing to undo.
-_REVERSIBLE = frozenset(
-    {TransactionType.STK_PUSH, TransactionType.C2B, TransactionType.B2C, TransactionType.B2B}
-)
+_REVERSIBLE = REVERSIBLE_PAYOUT_TYPES | {TransactionType.STK_PUSH, TransactionType.C2B}
 
 
 class AccountService:
@@ -39,6 +37,12 @@ class AccountService:
         idempotency_scope: str | None = None,
     ) -> Tracked:
         original = self._ledger.find(app.app_id, reference)
+        if original.type is TransactionType.TAX_REMITTANCE:
+            raise InvalidRequest(
+                "A tax remittance is not reversed through M-Pesa: KRA holds the PRN as paid and refunds "
+                "overpaid tax itself",
+                field="transaction",
+            )
         if original.type not in _REVERSIBLE:
             raise InvalidRequest(
                 f"A {original.type.value} request moves no money and cannot be reversed", field="transaction"

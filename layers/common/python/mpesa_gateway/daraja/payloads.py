@@ -2,13 +2,13 @@
 
 Field names are Daraja's, Safaricom's misspellings included (`Occassion`, `RecieverIdentifierType`);
 fixed values are defaults. Every field is sent, None as JSON null (a till's C2B simulate has a null
-BillRefNumber).
+BillRefNumber), but for a top-up's optional Requester, which is left out.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal, TypedDict
+from typing import Any, ClassVar, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
@@ -96,10 +96,11 @@ class B2CPaymentBody(ResultBody):
     Occassion: str = ""  # Safaricom's spelling
 
 
-class B2BPaymentBody(ResultBody):
+class B2BTransferBody(ResultBody):
+    """What Daraja's B2B-family APIs share: one short code pays another out of its working account."""
+
     OriginatorConversationID: str
     Initiator: str
-    CommandID: B2BCommand
     SenderIdentifierType: PartyIdentifier = PartyIdentifier.SHORT_CODE
     RecieverIdentifierType: PartyIdentifier = PartyIdentifier.SHORT_CODE  # Safaricom's spelling
     Amount: int
@@ -107,6 +108,43 @@ class B2BPaymentBody(ResultBody):
     PartyB: str
     AccountReference: str
     Remarks: str
+
+
+class B2BPaymentBody(B2BTransferBody):
+    CommandID: B2BCommand
+
+
+class B2PochiPaymentBody(ResultBody):
+    """B2Pochi: B2C's fields, but `Occasion` spelt right (Safaricom's B2Pochi samples)."""
+
+    OriginatorConversationID: str
+    InitiatorName: str
+    CommandID: Literal["BusinessPayToPochi"] = "BusinessPayToPochi"
+    Amount: int
+    PartyA: str
+    PartyB: str  # the customer's number, whose Pochi la Biashara is paid
+    Remarks: str
+    Occasion: str = ""
+
+
+class B2CTopUpBody(B2BTransferBody):
+    """B2C Account Top Up: the B2B payment request with its own command; PartyB is the B2C short code,
+    whose utility account is credited (Safaricom's B2CAccountTopUp page)."""
+
+    CommandID: Literal["BusinessPayToBulk"] = "BusinessPayToBulk"
+    Requester: str | None = None  # optional: left out, not sent as null, when there is none
+
+    def as_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"Requester"} if self.Requester is None else set())
+
+
+class TaxRemittanceBody(B2BTransferBody):
+    """Tax Remittance: AccountReference is the PRN; PartyB is always KRA's collection short code
+    (Safaricom's TaxRemittance page)."""
+
+    KRA_PARTY: ClassVar[str] = "572572"
+
+    CommandID: Literal["PayTaxToKRA"] = "PayTaxToKRA"
 
 
 class ReversalBody(ResultBody):

@@ -9,13 +9,13 @@ from mpesa_gateway.c2b.validation import is_rejection
 from mpesa_gateway.callbacks import CallbackKind
 from mpesa_gateway.events.models import EventType
 from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
+from mpesa_gateway.payouts.models import PAYOUT_TYPES
 from mpesa_gateway.store.transactions import RawCallback
 
 # Stable ids: the same settlement seen twice is the same event (written once, delivered by one id).
 _EVENT_NAMESPACE = uuid.UUID("8a8f0c0e-5d1c-4a53-9b6e-2f3c8d7e6a41")
 
 _PAYMENT_TYPES = frozenset({TransactionType.STK_PUSH})
-_PAYOUT_TYPES = frozenset({TransactionType.B2C, TransactionType.B2B})
 _STK_OUTCOMES = {
     TransactionStatus.COMPLETED: EventType.PAYMENT_COMPLETED,
     TransactionStatus.FAILED: EventType.PAYMENT_FAILED,
@@ -50,7 +50,7 @@ def _settlement_event(kind: TransactionType, status: TransactionStatus) -> Event
     completed = status is TransactionStatus.COMPLETED
     if kind in _PAYMENT_TYPES:
         return _STK_OUTCOMES[status]
-    if kind in _PAYOUT_TYPES:
+    if kind in PAYOUT_TYPES:
         return EventType.PAYOUT_COMPLETED if completed else EventType.PAYOUT_FAILED
     by_kind = {
         TransactionType.C2B: EventType.C2B_RECEIVED,
