@@ -59,7 +59,8 @@ class InProcessGateway:
         # C2B validation needs the answer's body too (accept or reject), not just its status.
         self.state.c2b_exchange = lambda url, body, timeout: self._exchange(url, body)
         self._server = make_server(HOST, 0, self.simulator, threaded=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll, so that close() (shutdown) returns at once rather than after the default 0.5 s.
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         self.simulator_url = f"http://{HOST}:{self._server.port}"
 
     @property

@@ -12,7 +12,7 @@ import hmac
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -28,29 +28,29 @@ MAX_CREDENTIAL_LENGTH = 4096  # a 2048-bit ciphertext is 344 base64 characters
 class InitiatorKeys:
     """An RSA key pair and its self-signed certificate, made on first use.
 
-    Generating a 2048-bit key takes 50-200 ms; doing it lazily keeps apps that never see an
-    initiator API (most tests) as fast to create as before. The pair never changes once made.
+    Generating a 2048-bit key takes 50-200 ms; doing it lazily keeps simulators that never see an
+    initiator API as fast to create as before, and every simulator in one process (the in-process
+    tests make one per test) shares the process's pair. The pair never changes once made.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._private_key: rsa.RSAPrivateKey | None = None
-        self._certificate_pem = ""
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _pair: ClassVar[tuple[rsa.RSAPrivateKey, str] | None] = None  # the key, its certificate's PEM
 
     def _ensure(self) -> rsa.RSAPrivateKey:
-        with self._lock:
-            if self._private_key is None:
+        return self._key_pair()[0]
+
+    @classmethod
+    def _key_pair(cls) -> tuple[rsa.RSAPrivateKey, str]:
+        with cls._lock:
+            if cls._pair is None:
                 key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
-                self._certificate_pem = (
-                    _self_signed_certificate(key).public_bytes(serialization.Encoding.PEM).decode()
-                )
-                self._private_key = key
-            return self._private_key
+                certificate = _self_signed_certificate(key).public_bytes(serialization.Encoding.PEM)
+                cls._pair = (key, certificate.decode())
+            return cls._pair
 
     @property
     def certificate_pem(self) -> str:
-        self._ensure()
-        return self._certificate_pem
+        return self._key_pair()[1]
 
     def decrypt_credential(self, credential: Any) -> bytes | None:
         """The plaintext inside a SecurityCredential, or None when it is not base64 RSA ciphertext.

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from flask import Flask
 from flask.testing import FlaskClient
 
 from local.simulator import DEMO_SETTINGS, SimulatorSettings, create_app, get_state
-from local.simulator.security import security_credential
+from local.simulator.security import _self_signed_certificate, security_credential
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 KEY, SECRET = "payout-key", "payout-secret"
@@ -352,16 +352,25 @@ def test_certificate_endpoint_serves_a_certificate_whose_key_makes_working_crede
     assert deliveries.result(answer["ConversationID"])["ResultCode"] == 0
 
 
-def test_each_app_has_its_own_key_pair(client: FlaskClient, token: str, deliveries: Deliveries) -> None:
-    other = create_app(SETTINGS)
-    try:
-        foreign_pem = get_state(other).certificate_pem
-    finally:
-        get_state(other).shutdown()
+def test_a_credential_made_with_another_certificate_fails_with_2001(
+    client: FlaskClient, token: str, deliveries: Deliveries
+) -> None:
+    foreign_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    foreign_pem = _self_signed_certificate(foreign_key).public_bytes(serialization.Encoding.PEM).decode()
     assert foreign_pem != get_state(client.application).certificate_pem
     answer = accept(client, token, B2C_V3, b2c_body(security_credential(foreign_pem, PASSWORD)))
     result = deliveries.result(answer["ConversationID"])
     assert_failure(result, 2001, "The initiator information is invalid.")
+
+
+def test_simulators_in_one_process_share_its_key_pair() -> None:
+    """Generating a key takes up to 200 ms; the in-process tests make a simulator per test."""
+    first, second = create_app(SETTINGS), create_app(SETTINGS)
+    try:
+        assert get_state(first).certificate_pem == get_state(second).certificate_pem
+    finally:
+        get_state(first).shutdown()
+        get_state(second).shutdown()
 
 
 def test_demo_settings_have_the_sandbox_initiator() -> None:
