@@ -197,6 +197,16 @@ REDELIVER_EVENT = Function(
     description="Webhooks: sends an event to the app's endpoint again",
     access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ, Access.WEBHOOK_QUEUE_SEND}),
 )
+GENERATE_QR_CODE = Function(
+    name="generate_qr_code",
+    description="Dynamic QR: a code customers scan to pay (Daraja answers at once; no money moves)",
+    access=frozenset({Access.REGISTRY_READ_WRITE, Access.APP_SECRETS_READ}),
+)
+SIM_SWAP = Function(
+    name="sim_swap",
+    description="SIM swap: when a phone number's SIM card was last swapped (Daraja answers at once)",
+    access=frozenset({Access.REGISTRY_READ_WRITE, Access.APP_SECRETS_READ}),
+)
 
 APP_PREFIX = "/api/pay/{payment_app}"
 
@@ -233,6 +243,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{APP_PREFIX}/events", LIST_EVENTS, Auth.MERCHANT),
     Route("GET", f"{APP_PREFIX}/events/{{event}}", LIST_EVENTS, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/events/{{event}}/redeliver", REDELIVER_EVENT, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/generateQrCode", GENERATE_QR_CODE, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/simSwap/{{phone_number}}", SIM_SWAP, Auth.MERCHANT),
 )
 
 

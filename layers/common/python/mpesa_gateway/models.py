@@ -61,6 +61,8 @@ class Operation(StrEnum):
     REVERSE_TRANSACTION = "reverseTransaction"
     TRANSACTION_STATUS = "getTransactionStatus"
     WEBHOOKS = "webhook"
+    GENERATE_QR_CODE = "generateQrCode"
+    SIM_SWAP = "simSwap"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -78,6 +80,11 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.TRANSACTION_STATUS: frozenset(Driver) - {Driver.PERSONAL},
     # The endpoint, its events and their redelivery.
     Operation.WEBHOOKS: frozenset(Driver),
+    # A QR code pays the app's own paybill or till by default: apps whose short code takes payments.
+    Operation.GENERATE_QR_CODE: frozenset({Driver.EXPRESS, Driver.C2B}),
+    # Asked with the app's consumer credentials (Daraja's Swap product needs no short code): every app
+    # that has them, e.g. a B2C app checking a number before paying it; Personal apps have none.
+    Operation.SIM_SWAP: frozenset(Driver) - {Driver.PERSONAL},
 }
 
 
