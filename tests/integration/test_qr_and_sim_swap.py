@@ -77,16 +77,6 @@ QR_REFUSALS: list[tuple[dict[str, Any], str, str]] = [
 ]
 
 
-def test_a_qr_code_request_out_of_bounds_is_a_400_naming_the_field_and_daraja_is_not_asked(gateway: Gateway):
-    for change, field, words in QR_REFUSALS:
-        refused(qr(gateway, {**PAYBILL_QR, **change}), 400, field, words)
-    # B2C apps' short codes take no payments.
-    error = refused(qr(gateway, PAYBILL_QR, app="demo-b2c"), 400, "", "not available for the MpesaKeB2C")
-    assert error["code"] == "operation_not_allowed"
-
-    assert gateway.simulator_log(QR_PATH) == []
-
-
 def test_darajas_refusal_and_a_cut_connection_are_told_apart(gateway: Gateway):
     fault(gateway, QR_PATH, "daraja_error", error_code="500.003.02")
     fault(gateway, SWAP_PATH, "reset")
@@ -141,11 +131,17 @@ SIM_SWAP_REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
 ]
 
 
-def test_a_bad_sim_swap_request_is_a_400_naming_it_and_daraja_is_not_asked(gateway: Gateway):
+def test_bad_requests_are_400s_naming_the_problem_and_daraja_is_not_asked(gateway: Gateway):
+    for change, field, words in QR_REFUSALS:
+        refused(qr(gateway, {**PAYBILL_QR, **change}), 400, field, words)
     for phone, query, field, words in SIM_SWAP_REFUSALS:
         refused(sim_swap(gateway, phone, **query), 400, field, words)
-    # Personal apps have no Daraja credentials to ask with.
-    error = refused(sim_swap(gateway, "0712345678", app="demo-personal"), 400, "", "MpesaKePersonal")
-    assert error["code"] == "operation_not_allowed"
+    # B2C apps' short codes take no payments; Personal apps have no Daraja credentials to ask with.
+    for answer, driver in (
+        (qr(gateway, PAYBILL_QR, app="demo-b2c"), "MpesaKeB2C"),
+        (sim_swap(gateway, "0712345678", app="demo-personal"), "MpesaKePersonal"),
+    ):
+        error = refused(answer, 400, "", f"not available for the {driver} driver")
+        assert (error["code"], error["driver"]) == ("operation_not_allowed", driver)
 
-    assert gateway.simulator_log(SWAP_PATH) == []
+    assert gateway.simulator_log_all() == []
