@@ -262,3 +262,9 @@ def test_the_simulator_refuses_a_bad_number_and_a_bad_control_request(client, be
     assert (
         client.put("/simulator/sim-swaps/254712345678", json={"days_ago": True}).json["field"] == "days_ago"
     )
+
+
+def test_codes_and_ids_daraja_sends_as_numbers_are_read_as_text():
+    found, _ = checked({"requestRefID": 4277415525, "responseCode": 200, "lastSwapDate": "01-01-1900 00:00"})
+
+    assert (found.requestRefID, found.last_swap_at) == ("4277415525", None)

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from mpesa_gateway.answers import Answer, omitted
+from mpesa_gateway.daraja.formats import DarajaText
 from mpesa_gateway.models import Amount, whole_number
 
 
@@ -73,9 +74,9 @@ class DarajaQrCode(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    ResponseCode: Annotated[str, BeforeValidator(str)]
-    RequestID: str | None = None
-    ResponseDescription: str = ""
+    ResponseCode: DarajaText
+    RequestID: DarajaText | None = None
+    ResponseDescription: DarajaText = ""
     QRCode: Annotated[str, StringConstraints(min_length=1)]
 
 

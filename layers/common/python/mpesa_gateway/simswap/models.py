@@ -10,14 +10,12 @@ number's registration date), at a higher price per call; the gateway asks the Sw
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mpesa_gateway.answers import Answer, omitted
+from mpesa_gateway.daraja.formats import NAIROBI, DarajaText
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 # What lastSwapDate looks like: with minutes in the Swap product's sample, a bare date in the IMSI one's.
 SWAP_DATE_FORMATS = ("%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y")
 # Daraja's "no swap within 3 months" date.
@@ -56,14 +54,14 @@ def swap_moment(value: str) -> datetime | None:
 class DarajaSimSwap(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    requestRefID: Annotated[str, BeforeValidator(str)] = ""
-    responseCode: Annotated[str, BeforeValidator(str)]
-    responseDesc: str = ""
-    lastSwapDate: str = ""
+    requestRefID: DarajaText | None = None
+    responseCode: DarajaText
+    responseDesc: DarajaText | None = None
+    lastSwapDate: str | None = None
 
     @field_validator("lastSwapDate")
     @classmethod
-    def _readable(cls, value: str) -> str:
+    def _readable(cls, value: str | None) -> str | None:
         # Only a success must carry a date; an unreadable one makes the whole answer unreadable.
         if value:
             swap_moment(value)

@@ -51,5 +51,5 @@ class SimSwapService:
             last_swap_at=last_swap,
             within_days=query.within_days,
             swapped_within=swapped_within,
-            requestRefID=answer.requestRefID or None,
+            requestRefID=answer.requestRefID,
         )
