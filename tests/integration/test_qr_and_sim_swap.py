@@ -28,19 +28,46 @@ def sim_swap(gateway: Gateway, phone: str, app: str = "demo-b2c", **query: Any):
     return gateway.client.get(path, query_string=query, headers=gateway.auth("demo"))
 
 
-def refused(answer: Any, status: int, field: str, words: str) -> dict[str, Any]:
+def refused(answer: Any, status: int, field: str | None, words: str) -> dict[str, Any]:
+    """The error of a refusal, which names `field` (None: a refusal about no one field) and says `words`."""
     assert answer.status_code == status, answer.get_data(as_text=True)
     error = answer.get_json()["error"]
     named = error.get("field") or ",".join(problem["field"] for problem in error.get("fields", []))
-    assert field in named
+    assert field in named if field else not named
     assert words in error["message"]
     return error
 
 
 # --- Dynamic QR ----------------------------------------------------------------------------------
 
+# Each: what is changed in a valid request, the field named, words of the message.
+QR_REFUSALS: list[tuple[dict[str, Any], str, str]] = [
+    ({"trx_code": "BG"}, "cpi", "this app does not take Buy Goods payments"),  # demo-express is a paybill
+    ({"trx_code": "WA"}, "cpi", "cpi is required for trx_code WA"),
+    ({"trx_code": "PB", "cpi": "1743"}, "cpi", "5 to 7 digits"),
+    ({"trx_code": "SB", "cpi": "600984"}, "cpi", "Kenyan mobile number"),
+    ({"trx_code": "WA", "cpi": "123456", "amount": 49}, "amount", "at least 50"),
+    ({"amount": 250_001}, "amount", "maximum of 250000"),
+    ({"trx_code": "XX"}, "trx_code", "'BG', 'WA', 'PB', 'SM' or 'SB'"),
+    ({"size": 99}, "size", "greater than or equal to 100"),
+    ({"merchant_name": "x" * 51}, "merchant_name", "at most 50"),
+    ({"reference": " "}, "reference", "at least 1"),
+]
 
-def test_qr_codes_are_real_pngs_that_decode_to_the_payment_asked_for(gateway: Gateway):
+
+def test_qr_codes_decode_to_the_payment_bad_requests_are_400s_and_darajas_refusal_is_passed_on(
+    gateway: Gateway,
+):
+    # Out of bounds: a 400 naming the field, and Daraja is not asked.
+    for change, field, words in QR_REFUSALS:
+        refused(qr(gateway, {**PAYBILL_QR, **change}), 400, field, words)
+    # B2C apps' short codes take no payments.
+    error = refused(
+        qr(gateway, PAYBILL_QR, app="demo-b2c"), 400, None, "not available for the MpesaKeB2C driver"
+    )
+    assert (error["code"], error["driver"]) == ("operation_not_allowed", "MpesaKeB2C")
+    assert gateway.simulator_log_all() == []
+
     answer = qr(gateway, PAYBILL_QR)
 
     assert answer.status_code == 200, answer.get_data(as_text=True)
@@ -60,33 +87,10 @@ def test_qr_codes_are_real_pngs_that_decode_to_the_payment_asked_for(gateway: Ga
     assert (decoded["TrxCode"], decoded["CPI"]) == ("SM", "254712345678")
     assert [sent["body"]["Size"] for sent in gateway.simulator_log(QR_PATH)] == ["300", "500"]
     assert gateway.items("TXN#") == []  # nothing moved, nothing tracked
-
-
-# Each: what is changed in a valid request, the field named, words of the message.
-QR_REFUSALS: list[tuple[dict[str, Any], str, str]] = [
-    ({"trx_code": "BG"}, "cpi", "this app does not take Buy Goods payments"),  # demo-express is a paybill
-    ({"trx_code": "WA"}, "cpi", "cpi is required for trx_code WA"),
-    ({"trx_code": "PB", "cpi": "1743"}, "cpi", "5 to 7 digits"),
-    ({"trx_code": "SB", "cpi": "600984"}, "cpi", "Kenyan mobile number"),
-    ({"trx_code": "WA", "cpi": "123456", "amount": 49}, "amount", "at least 50"),
-    ({"amount": 250_001}, "amount", "maximum of 250000"),
-    ({"trx_code": "XX"}, "trx_code", "'BG', 'WA', 'PB', 'SM' or 'SB'"),
-    ({"size": 99}, "size", "greater than or equal to 100"),
-    ({"merchant_name": "x" * 51}, "merchant_name", "at most 50"),
-    ({"reference": " "}, "reference", "at least 1"),
-]
-
-
-def test_darajas_refusal_and_a_cut_connection_are_told_apart(gateway: Gateway):
+    # Daraja's own refusal is passed on with its code.
     fault(gateway, QR_PATH, "daraja_error", error_code="500.003.02")
-    fault(gateway, SWAP_PATH, "reset")
-
     error = qr(gateway, PAYBILL_QR).get_json()["error"]
-    cut = sim_swap(gateway, "0712345678")
-
     assert (error["code"], error["daraja_code"]) == ("daraja_rejected", "500.003.02")
-    # The request went and its answer never came: unknown, and harmless to ask again.
-    assert (cut.status_code, cut.get_json()["error"]["code"]) == (504, "daraja_timeout")
 
 
 def fault(gateway: Gateway, path: str, kind: str, **fields: Any) -> None:
@@ -96,8 +100,24 @@ def fault(gateway: Gateway, path: str, kind: str, **fields: Any) -> None:
 
 # --- SIM swap ------------------------------------------------------------------------------------
 
+# Each: the phone number, the query, the field named, words of the message.
+SIM_SWAP_REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("0812345678", {}, "phone_number", "Kenyan mobile number"),
+    ("07123", {}, "phone_number", "path parameter phone_number"),
+    ("0712345678", {"within_days": 90}, "within_days", "less than or equal to 89"),
+    ("0712345678", {"within_days": 0}, "within_days", "greater than or equal to 1"),
+    ("0712345678", {"window": 7}, "window", "Unknown query parameters"),
+]
 
-def test_sim_swap_dates_by_the_simulators_rule_and_as_a_test_sets_them(gateway: Gateway):
+
+def test_sim_swap_dates_bad_requests_are_400s_and_a_cut_connection_is_a_504(gateway: Gateway):
+    for phone, query, field, words in SIM_SWAP_REFUSALS:
+        refused(sim_swap(gateway, phone, **query), 400, field, words)
+    # Personal apps have no Daraja credentials to ask with.
+    error = refused(sim_swap(gateway, "0712345678", app="demo-personal"), 400, None, "MpesaKePersonal driver")
+    assert (error["code"], error["driver"]) == ("operation_not_allowed", "MpesaKePersonal")
+    assert gateway.simulator_log_all() == []
+
     before = datetime.now(NAIROBI)
 
     answer = sim_swap(gateway, "0712345693", within_days=7)  # ending 93: swapped 3 days ago
@@ -119,29 +139,7 @@ def test_sim_swap_dates_by_the_simulators_rule_and_as_a_test_sets_them(gateway: 
     requests.put(url, json={"days_ago": 30}, timeout=5).raise_for_status()
     assert sim_swap(gateway, "254712345678", within_days=31).get_json()["data"]["swapped_within"] is True
     assert "swapped_within" not in sim_swap(gateway, "254712345678").get_json()["data"]
-
-
-# Each: the phone number, the query, the field named, words of the message.
-SIM_SWAP_REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
-    ("0812345678", {}, "phone_number", "Kenyan mobile number"),
-    ("07123", {}, "phone_number", "path parameter phone_number"),
-    ("0712345678", {"within_days": 90}, "within_days", "less than or equal to 89"),
-    ("0712345678", {"within_days": 0}, "within_days", "greater than or equal to 1"),
-    ("0712345678", {"window": 7}, "window", "Unknown query parameters"),
-]
-
-
-def test_bad_requests_are_400s_naming_the_problem_and_daraja_is_not_asked(gateway: Gateway):
-    for change, field, words in QR_REFUSALS:
-        refused(qr(gateway, {**PAYBILL_QR, **change}), 400, field, words)
-    for phone, query, field, words in SIM_SWAP_REFUSALS:
-        refused(sim_swap(gateway, phone, **query), 400, field, words)
-    # B2C apps' short codes take no payments; Personal apps have no Daraja credentials to ask with.
-    for answer, driver in (
-        (qr(gateway, PAYBILL_QR, app="demo-b2c"), "MpesaKeB2C"),
-        (sim_swap(gateway, "0712345678", app="demo-personal"), "MpesaKePersonal"),
-    ):
-        error = refused(answer, 400, "", f"not available for the {driver} driver")
-        assert (error["code"], error["driver"]) == ("operation_not_allowed", driver)
-
-    assert gateway.simulator_log_all() == []
+    # The request went and its answer never came: unknown, and harmless to ask again.
+    fault(gateway, SWAP_PATH, "reset")
+    cut = sim_swap(gateway, "0712345678")
+    assert (cut.status_code, cut.get_json()["error"]["code"]) == (504, "daraja_timeout")
