@@ -27,7 +27,7 @@ app = GatewayResolver()
     "/api/pay/<payment_app>/simSwap/<phone_number>",
     summary="When a phone number's SIM card was last swapped (within Daraja's 3 months), and whether "
     "within a window: check before trusting a number (every driver but MpesaKePersonal)",
-    tags=["Account"],
+    tags=["Customer checks"],
     security=MERCHANT,
     responses=documented(Data[SimSwapAnswer], errors=(403, 424, 503)),
 )
