@@ -80,6 +80,8 @@ TAGS = (
     ("M-Pesa Personal", "M-Pesa confirmation SMS read into transactions"),
     ("Daraja callbacks", "Called by Safaricom, not by merchants"),
     ("Seed routes", "The PHP-style routes of the gateway's first design, kept for existing clients"),
+    ("QR codes", "Dynamic QR: codes customers scan to pay a till, paybill, agent or phone"),
+    ("Customer checks", "SIM swap: whether a phone number's SIM card changed recently"),
 )
 # Powertools documents its own validation answer (422, HTTPValidationError) and response-validation
 # answer; the gateway answers 400 with its error body for the first and never answers the second (see

@@ -213,6 +213,16 @@ PULL_TRANSACTIONS = Function(
     description="C2B: records a window's payments whose confirmation never came (Daraja's Pull Transactions)",
     access=_DARAJA_CALLER,
 )
+GENERATE_QR_CODE = Function(
+    name="generate_qr_code",
+    description="Dynamic QR: a code customers scan to pay (Daraja answers at once; no money moves)",
+    access=frozenset({Access.REGISTRY_READ_WRITE, Access.APP_SECRETS_READ}),
+)
+SIM_SWAP = Function(
+    name="sim_swap",
+    description="SIM swap: when a phone number's SIM card was last swapped (Daraja answers at once)",
+    access=frozenset({Access.REGISTRY_READ_WRITE, Access.APP_SECRETS_READ}),
+)
 
 APP_PREFIX = "/api/pay/{payment_app}"
 
@@ -252,6 +262,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{APP_PREFIX}/pullTransactions", PULL_TRANSACTIONS, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/topUpB2cAccount", TOP_UP_B2C_ACCOUNT, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/remitTax", REMIT_TAX, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/generateQrCode", GENERATE_QR_CODE, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/simSwap/{{phone_number}}", SIM_SWAP, Auth.MERCHANT),
 )
 
 

@@ -22,6 +22,7 @@ from local.simulator.tokens import TokenStore
 if TYPE_CHECKING:
     from local.simulator.c2b import C2BPayment, C2BRegistration
     from local.simulator.pull import PullRegistration
+    from local.simulator.sim_swap import SimSwap
     from local.simulator.stk import StkTransaction
 
 EXTENSION_KEY = "daraja_simulator"
@@ -151,6 +152,7 @@ class SimulatorState:
         self.pull_page_size = 1000
         self.pochi_balances: Registry[int] = Registry()  # whole shillings by customer number (B2Pochi)
         self.paid_prns: Registry[str] = Registry()  # KRA PRN -> the receipt that paid it (Tax Remittance)
+        self.sim_swaps: Registry[SimSwap] = Registry()  # SIM swaps set by tests, by MSISDN
 
     @property
     def certificate_pem(self) -> str:

@@ -45,6 +45,8 @@ APP_OF_ROUTE = {
     "/api/pay/{payment_app}/pullTransactions": "demo-c2b",
     "/api/pay/{payment_app}/topUpB2cAccount": "demo-b2b",
     "/api/pay/{payment_app}/remitTax": "demo-b2b",
+    "/api/pay/{payment_app}/generateQrCode": "demo-express",
+    "/api/pay/{payment_app}/simSwap/{phone_number}": "demo-b2c",
 }
 # Routes that take no body (GETs, and those whose request is the path alone) ignore one.
 BODILESS = {
@@ -77,6 +79,7 @@ def path_of(route: Route, **given: str) -> str:
         "payment_app": APP_OF_ROUTE.get(route.path, "demo-express"),
         "transaction": "txn_0123456789",
         "event": "evt_" + "0" * 32,
+        "phone_number": "254712345678",
     }
     return route.path.format(**{**values, **given})
 

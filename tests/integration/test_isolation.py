@@ -38,9 +38,14 @@ VALID_REQUESTS: dict[str, dict] = {
     "/api/pay/{payment_app}/pullTransactions": {},
     "/api/pay/{payment_app}/topUpB2cAccount": {"json": {"b2c_short_code": "600997", "amount": 100}},
     "/api/pay/{payment_app}/remitTax": {"json": {"prn": "PRN1234XN", "amount": 100}},
+    "/api/pay/{payment_app}/generateQrCode": {
+        "json": {"merchant_name": "Shop", "reference": "INV-1", "amount": 10, "trx_code": "PB"}
+    },
+    "/api/pay/{payment_app}/simSwap/{phone_number}": {},
 }
 # Well formed; whether demo has such an event must not show either.
 AN_EVENT = "evt_" + "0" * 32
+A_PHONE_NUMBER = "254712345678"
 MERCHANT_ROUTES = [route for route in ROUTES if route.auth is Auth.MERCHANT]
 
 
@@ -54,7 +59,9 @@ def test_another_merchants_token_gets_403_and_changes_nothing(gateway: Gateway, 
     gateway.wait_for(demo_payment)
     before = gateway.items("")
     daraja_calls = len(gateway.simulator_log_all())
-    path = route.path.format(payment_app="demo-express", transaction=demo_payment, event=AN_EVENT)
+    path = route.path.format(
+        payment_app="demo-express", transaction=demo_payment, event=AN_EVENT, phone_number=A_PHONE_NUMBER
+    )
 
     answer = gateway.client.open(
         path, method=route.method, headers=gateway.auth("other"), **VALID_REQUESTS[route.path]

@@ -45,6 +45,8 @@ from mpesa_gateway.inputs import (
     EVENT_ID_RULE,
     ID_PATTERN,
     ID_RULE,
+    PHONE_NUMBER_PATTERN,
+    PHONE_NUMBER_RULE,
     REFERENCE_PATTERN,
     REFERENCE_RULE,
     NestedTooDeeply,
@@ -62,7 +64,12 @@ ErrorEnvelope = Callable[[int, dict[str, Any]], dict[str, Any]]
 # Callback secrets are 64 hex characters; no query parameter the gateway reads is longer than a cursor.
 MAX_QUERY_PARAMETER_LENGTH = 2048
 # What a path parameter must look like, said in words when it does not (pydantic would quote a regex).
-PATH_RULES = {"payment_app": ID_RULE, "transaction": REFERENCE_RULE, "event": EVENT_ID_RULE}
+PATH_RULES = {
+    "payment_app": ID_RULE,
+    "transaction": REFERENCE_RULE,
+    "event": EVENT_ID_RULE,
+    "phone_number": PHONE_NUMBER_RULE,
+}
 # Where the resolver keeps the status a route meant to answer, should its body break its own model.
 _INTENDED_STATUS = "intended_status"
 
@@ -87,6 +94,14 @@ IdempotencyKey = Annotated[
         alias=idempotency.HEADER,
         pattern=idempotency.KEY_PATTERN,
         description=f"Replays the first answer for 24 hours instead of acting twice: {idempotency.KEY_RULE}",
+    ),
+]
+PhoneNumber = Annotated[
+    str,
+    Path(
+        pattern=f"^{PHONE_NUMBER_PATTERN.pattern}$",
+        description=f"A Kenyan mobile number: {PHONE_NUMBER_RULE}",
+        examples=["254712345678"],
     ),
 ]
 CallbackSecret = Annotated[

@@ -64,6 +64,8 @@ class Operation(StrEnum):
     PULL_TRANSACTIONS = "pullTransactions"
     TOP_UP_B2C_ACCOUNT = "topUpB2cAccount"
     REMIT_TAX = "remitTax"
+    GENERATE_QR_CODE = "generateQrCode"
+    SIM_SWAP = "simSwap"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -86,6 +88,11 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     # Both are B2B-family payments out of the business's working account (see payouts.service).
     Operation.TOP_UP_B2C_ACCOUNT: frozenset({Driver.B2B}),
     Operation.REMIT_TAX: frozenset({Driver.B2B}),
+    # A QR code pays the app's own paybill or till by default: apps whose short code takes payments.
+    Operation.GENERATE_QR_CODE: frozenset({Driver.EXPRESS, Driver.C2B}),
+    # Asked with the app's consumer credentials (Daraja's Swap product needs no short code): every app
+    # that has them, e.g. a B2C app checking a number before paying it; Personal apps have none.
+    Operation.SIM_SWAP: frozenset(Driver) - {Driver.PERSONAL},
 }
 
 

@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from mpesa_gateway.models import DarajaCredentials, PaymentApp
     from mpesa_gateway.payouts.service import PayoutService
     from mpesa_gateway.personal.service import PersonalService
+    from mpesa_gateway.qr.service import QrService
     from mpesa_gateway.reconciler import Reconciler
     from mpesa_gateway.results import ResultService
+    from mpesa_gateway.simswap.service import SimSwapService
     from mpesa_gateway.store.events import DynamoEndpointStore, DynamoEventStore
     from mpesa_gateway.store.queues import DeliveryQueue
     from mpesa_gateway.store.registry import DynamoRegistry
@@ -278,3 +280,17 @@ def c2b_apps() -> list[PaymentApp]:
         for app in found.apps_of(merchant.merchant_id)
         if app.enabled and app.allows(Operation.PULL_TRANSACTIONS)
     ]
+
+
+@cache
+def qr_service() -> QrService:
+    from mpesa_gateway.qr.service import QrService
+
+    return QrService(app_directory(), get_settings().max_transaction_amount)
+
+
+@cache
+def sim_swap_service() -> SimSwapService:
+    from mpesa_gateway.simswap.service import SimSwapService
+
+    return SimSwapService(app_directory())

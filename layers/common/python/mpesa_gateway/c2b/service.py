@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from mpesa_gateway.answers import ACCEPTED, CallbackAck, DarajaAcknowledgement
 from mpesa_gateway.apps import AppDirectory
@@ -22,13 +22,10 @@ from mpesa_gateway.callbacks import (
     read_callback,
     reapplied,
 )
-from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
+from mpesa_gateway.daraja.errors import DarajaError
 from mpesa_gateway.daraja.payloads import C2BSimulateBody, DarajaBody, RegisterUrlBody
 from mpesa_gateway.errors import (
-    DarajaRejected,
-    DarajaRejectedContent,
-    DarajaTimeout,
-    DarajaUnavailable,
+    GatewayError,
     InvalidRequest,
     OperationNotAllowed,
     UrlsAlreadyRegistered,
@@ -46,6 +43,7 @@ from mpesa_gateway.models import (
 )
 from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.store.transactions import RawCallback, TransactionStore, new_callback
+from mpesa_gateway.synchronous import answered, refused
 
 C2BCall = Literal["register", "simulate"]
 DARAJA_PATHS: dict[C2BCall, str] = {
@@ -139,25 +137,12 @@ class C2BService:
         undone: str,
     ) -> DarajaAcknowledgement:
         path = DARAJA_PATHS[action].format(version=app.c2b_api_version.value)
-        try:
-            return DarajaAnswer.model_validate(
-                self._apps.daraja(app, credentials).post(path, body)
-            ).acknowledgement()
-        except DarajaError as error:
-            raise _refusal(error, action) from None
-        except DarajaNotSent:
-            raise DarajaUnavailable(f"Daraja could not be reached; {undone}") from None
-        except DarajaOutcomeUnknown as error:
-            # Registering and simulating move no money: Daraja's server error JSON is its refusal.
-            if error.daraja_error:
-                raise _refusal(error.daraja_error, action) from None
-            raise DarajaTimeout(
-                f"Daraja's answer never came: it is unknown whether it did the {action}"
-            ) from None
-        except ValidationError:
-            raise DarajaTimeout(
-                f"Daraja's answer never came: it is unknown whether it did the {action}"
-            ) from None
+        client = self._apps.daraja(app, credentials)
+        # Registering and simulating move no money: Daraja's server error JSON is its refusal.
+        answer = answered(
+            lambda: client.post(path, body), DarajaAnswer, action=action, undone=undone, refusal=_refusal
+        )
+        return answer.acknowledgement()
 
     # Safaricom's calls ----------------------------------------------------------------------------
 
@@ -278,12 +263,11 @@ def _transaction(
     )
 
 
-def _refusal(error: DarajaError, action: str) -> Exception:
+def _refusal(error: DarajaError, action: str) -> GatewayError:
     if "already registered" in error.error_message.lower():
         return UrlsAlreadyRegistered(
             "Daraja already has URLs registered for this short code (production allows one registration; "
             "ask Safaricom to delete them to change them)",
             daraja_code=error.error_code,
         )
-    rejection = DarajaRejectedContent if error.http_status == 400 else DarajaRejected
-    return rejection(f"Daraja refused the {action}: {error.error_message}", daraja_code=error.error_code)
+    return refused(error, action)

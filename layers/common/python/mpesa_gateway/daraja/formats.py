@@ -1,9 +1,12 @@
-"""Daraja's formats: Nairobi-time timestamps and the STK Password."""
+"""Daraja's formats: Nairobi-time timestamps, the STK Password, identifiers sent as numbers or text."""
 
 from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
 
 # Kenya keeps UTC+3 all year (no DST since 1942); a fixed offset avoids needing tzdata on Lambda,
 # whose clock is UTC. Daraja rejects UTC timestamps as "Invalid Timestamp" / "Wrong credentials".
@@ -31,3 +34,11 @@ def parse_daraja_timestamp(value: str | int) -> datetime:
 def stk_password(short_code: str, passkey: str, timestamp: str) -> str:
     """base64(ShortCode + Passkey + Timestamp), as Lipa Na M-Pesa Online requires."""
     return base64.b64encode(f"{short_code}{passkey}{timestamp}".encode()).decode("ascii")
+
+
+def _text(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+# A field Daraja's samples show as text that may come as a number ("ResponseCode": 0): read as text.
+DarajaText = Annotated[str, BeforeValidator(_text)]

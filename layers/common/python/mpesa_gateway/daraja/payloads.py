@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mpesa_gateway.models import C2BResponseType, LipaCommand
 from mpesa_gateway.payouts.models import B2BCommand, B2CCommand
+from mpesa_gateway.qr.models import QrTransactionCode
 
 
 class PartyIdentifier(StrEnum):
@@ -176,3 +177,16 @@ class AccountBalanceBody(ResultBody):
     PartyA: str
     IdentifierType: PartyIdentifier = PartyIdentifier.SHORT_CODE
     Remarks: str
+
+
+class DynamicQrBody(DarajaBody):
+    MerchantName: str
+    RefNo: str
+    Amount: int
+    TrxCode: QrTransactionCode
+    CPI: str  # the credit party: a till, paybill, agent or phone number, by TrxCode
+    Size: str  # pixels; a string in Safaricom's samples
+
+
+class SimSwapBody(DarajaBody):
+    customerNumber: str  # 2547XXXXXXXX
