@@ -2,8 +2,10 @@
 
 Shared by the parser's tests and bench/sms_parser.py (its corpus). Each case names its family (who
 sends or receives it: consumer, pochi, till, paybill, agent, fuliza, mshwari, kcb, reversal, b2c) and
-where its wording comes from (`source`). Messages quoted from a public source keep its receipts, names
-and numbers; the others use made-up ones in a wording whose source is named the same way.
+where its wording comes from (`source`). Messages quoted from a public source keep its text exactly,
+receipts, names and numbers included (their own anonymisation too); `wording_of` marks made-up figures in
+a public wording, and MADE_UP the few variants no public copy was found for. The messages added for
+issue 16 were held out from the parser until its misses were measured and fixed.
 """
 
 from __future__ import annotations
@@ -44,10 +46,13 @@ PY_IMPORTER = (
 )
 LEDGER_FLUTTER = "public GitHub code: mpesa_ledger_flutter services/sms_filter, SMSFilter.bosiesTest bodies"
 AGENT_SHOP = (
-    "github.com/lekinamemusi/AgentShopApp MainActivity.cs (an M-PESA agent's float, commission and "
-    "reversal messages)"
+    "github.com/lekinamemusi/AgentShopApp AgentShopApp/AgentShopApp.Android/MainActivity.cs (an M-PESA "
+    "agent's float, commission and reversal messages)"
 )
-PRISM_TILL = "github.com/Teddykavooh/PrismAppBT ReportActivity.java (a till owner's messages)"
+PRISM_TILL = (
+    "github.com/Teddykavooh/PrismAppBT app/src/main/java/com/edit/prismappbt/ReportActivity.java (a till "
+    "owner's messages)"
+)
 TILL_QUOTES = (
     "public GitHub code: a till reconciler's comment (AA64SF914) and a till project's brief quoting its "
     "client's SMS (UGFMXB3GR6)"

@@ -205,8 +205,9 @@ _LOAN = re.compile(
     rf"(?:\s+on\s*{_WHEN})?(?:\s*and\s*{_amount('amount')})?",
     _I,
 )
-# KCB M-PESA (and M-Shwari) loans repaid from the wallet: "Your loan repayment of Ksh.. from your M-PESA
-# account to KCB M-PESA on <date> at <time> is successful."
+# A loan repaid from the wallet: "Your loan repayment of Ksh.. from your M-PESA account to KCB M-PESA on
+# <date> at <time> is successful." Only KCB M-PESA's is seen in public; the lender may also be M-Shwari,
+# the wallet's other lender, whose name is printed the same way in its loan messages.
 _LOAN_REPAYMENT = re.compile(
     rf"your loan repayment of\s*{_amount('amount')}\s+from your m-pesa account to\s+"
     r"(?P<product>m-shwari|kcb m-pesa)" + _ON_WHEN,
