@@ -39,6 +39,7 @@ TransactionType = Literal[
     "loan",
     "fuliza",
     "fuliza_repayment",
+    "loan_repayment",
     "balance",
 ]
 TRANSACTION_TYPES: Final[frozenset[str]] = frozenset(get_args(TransactionType))
@@ -202,6 +203,14 @@ _FULIZA_DRAWN = re.compile(
 _LOAN = re.compile(
     rf"your (?P<product>m-shwari|kcb m-pesa) loan (?:of\s*{_amount('amount2')}\s+)?has been approved"
     rf"(?:\s+on\s*{_WHEN})?(?:\s*and\s*{_amount('amount')})?",
+    _I,
+)
+# A loan repaid from the wallet: "Your loan repayment of Ksh.. from your M-PESA account to KCB M-PESA on
+# <date> at <time> is successful." Only KCB M-PESA's is seen in public; the lender may also be M-Shwari,
+# the wallet's other lender, whose name is printed the same way in its loan messages.
+_LOAN_REPAYMENT = re.compile(
+    rf"your loan repayment of\s*{_amount('amount')}\s+from your m-pesa account to\s+"
+    r"(?P<product>m-shwari|kcb m-pesa)" + _ON_WHEN,
     _I,
 )
 # "Your account balance was: M-PESA Account : Ksh3,870.00 [Business Account : Ksh0.00] on ..." and the
@@ -472,7 +481,7 @@ def _loan(receipt: str, body: str, start: int, received_at: datetime | None) -> 
     raw = match["amount"] or match["amount2"]
     if raw is None:
         return None
-    product = "M-Shwari" if match["product"].lower() == "m-shwari" else "KCB M-PESA"
+    product = _product(match["product"])
     return _build(
         receipt,
         "loan",
@@ -483,6 +492,27 @@ def _loan(receipt: str, body: str, start: int, received_at: datetime | None) -> 
         payer_name=product,
         payer_account=product,
     )
+
+
+def _loan_repayment(receipt: str, body: str, start: int, received_at: datetime | None) -> ParsedSms | None:
+    match = _LOAN_REPAYMENT.match(body, start)
+    if match is None:
+        return None
+    product = _product(match["product"])
+    return _build(
+        receipt,
+        "loan_repayment",
+        _money(match["amount"]),
+        body,
+        match,
+        payee_name=product,
+        payee_account=product,
+    )
+
+
+def _product(printed: str) -> str:
+    """The lender as Safaricom spells it, whatever the case it was printed in."""
+    return "M-Shwari" if printed.lower() == "m-shwari" else "KCB M-PESA"
 
 
 def _balance_check(receipt: str, body: str, start: int, received_at: datetime | None) -> ParsedSms | None:
@@ -502,6 +532,7 @@ _BY_OPENING: Final[tuple[tuple[tuple[str, ...], _Handler], ...]] = (
     (("transaction ", "reversal of"), _reversal),
     (("fuliza m-pesa amount",), _fuliza),
     (("your m-shwari loan", "your kcb m-pesa loan"), _loan),
+    (("your loan repayment",), _loan_repayment),
     (("your account balance", "your m-pesa balance"), _balance_check),
 )
 # Keyed on the first four letters after the amount: cheaper than a pattern per candidate.
@@ -624,25 +655,44 @@ def _split_party(party: str) -> tuple[str, str]:
             return found["name"], found["number"].replace(" ", "")
         if _ONLY_NUMBER.fullmatch(party):
             return "", party.replace(" ", "")
-    elif party[:1].isdigit():
+    # A payer written number first may still end in digits: "488519-NCBA Bank M- pesa:254780429439".
+    if party[:1].isdigit():
         found = _LEADING_NUMBER.fullmatch(party)
         if found is not None:
             return found["name"], found["number"].replace(" ", "")
     return party, ""
 
 
+# Why a text without a readable confirmation is not a transaction, by the first phrase found in it.
+_FAILURE_CAUSES: Final = (
+    (("insufficient", "not have enough"), "insufficient funds"),
+    (("wrong pin", "incorrect pin"), "wrong PIN entered"),
+)
+_NOT_PAYMENTS: Final = (
+    (("request to reverse", "reversal request"), "reversal request acknowledgment, not a completed reversal"),
+    (
+        ("float balance", "working account", "working balance"),
+        "an M-PESA agent's float or working-account notice, not a wallet transaction",
+    ),
+    (
+        ("moved from your business account",),
+        "a move between the owner's own business (Pochi la Biashara) and M-PESA accounts, not a payment: "
+        "not read as a transaction",
+    ),
+)
+
+
 def _refusal(flat: str, *, has_receipt: bool) -> str:
     """Why this text is not a completed transaction, in words a support agent can act on."""
     low = flat.lower()
-    insufficient = "insufficient" in low or "not have enough" in low
+    cause = next((cause for phrases, cause in _FAILURE_CAUSES if any(p in low for p in phrases)), None)
     if low.startswith("failed"):
-        return "failed transaction: insufficient funds" if insufficient else "failed transaction"
-    if "wrong pin" in low or "incorrect pin" in low:
-        return "wrong PIN entered: no transaction took place"
-    if insufficient:
-        return "insufficient funds: no transaction took place"
-    if "request to reverse" in low or "reversal request" in low:
-        return "reversal request acknowledgment, not a completed reversal"
+        return f"failed transaction: {cause}" if cause else "failed transaction"
+    if cause:
+        return f"{cause}: no transaction took place"
+    notice = next((reason for phrases, reason in _NOT_PAYMENTS if any(p in low for p in phrases)), None)
+    if notice:
+        return notice
     if has_receipt:
         return "unrecognised M-PESA confirmation: no known transaction shape matched"
     return "not an M-PESA transaction confirmation (no receipt number followed by 'Confirmed')"
