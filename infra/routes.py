@@ -197,6 +197,17 @@ REDELIVER_EVENT = Function(
     description="Webhooks: sends an event to the app's endpoint again",
     access=frozenset({Access.TRANSACTIONS_READ, Access.REGISTRY_READ, Access.WEBHOOK_QUEUE_SEND}),
 )
+CREATE_STANDING_ORDER = Function(
+    name="create_standing_order",
+    description="Ratiba: asks a customer to approve a standing order",
+    access=_DARAJA_CALLER | {Access.IDEMPOTENCY_READ_WRITE},
+)
+STANDING_ORDER_CALLBACK = Function(
+    name="standing_order_callback",
+    description="Ratiba: receives the customer's approval or refusal of a standing order",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+    timeout_seconds=10,
+)
 
 APP_PREFIX = "/api/pay/{payment_app}"
 
@@ -233,6 +244,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{APP_PREFIX}/events", LIST_EVENTS, Auth.MERCHANT),
     Route("GET", f"{APP_PREFIX}/events/{{event}}", LIST_EVENTS, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/events/{{event}}/redeliver", REDELIVER_EVENT, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/standingOrders", CREATE_STANDING_ORDER, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/callback/standingOrder", STANDING_ORDER_CALLBACK, Auth.CALLBACK),
 )
 
 

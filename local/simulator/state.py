@@ -21,6 +21,7 @@ from local.simulator.tokens import TokenStore
 
 if TYPE_CHECKING:
     from local.simulator.c2b import C2BPayment, C2BRegistration
+    from local.simulator.ratiba import StandingOrder
     from local.simulator.stk import StkTransaction
 
 EXTENSION_KEY = "daraja_simulator"
@@ -141,6 +142,7 @@ class SimulatorState:
         self.processed = EventLog(PROCESSED_MAX_ENTRIES)
         self.callback_log = EventLog()
         self.dispatcher = CallbackDispatcher(deliver, settings.callback_timeout_seconds, self.callback_log)
+        self.standing_orders: Registry[StandingOrder] = Registry()  # by customer number and name
 
     @property
     def certificate_pem(self) -> str:

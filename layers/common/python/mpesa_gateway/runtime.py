@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from mpesa_gateway.models import DarajaCredentials, PaymentApp
     from mpesa_gateway.payouts.service import PayoutService
     from mpesa_gateway.personal.service import PersonalService
+    from mpesa_gateway.ratiba.service import RatibaService
     from mpesa_gateway.reconciler import Reconciler
     from mpesa_gateway.results import ResultService
     from mpesa_gateway.store.events import DynamoEndpointStore, DynamoEventStore
@@ -257,3 +258,10 @@ def webhook_service() -> WebhookService:
 
     local_mode = get_settings().allow_local_merchant_urls
     return WebhookService(endpoint_store(), event_store(), delivery_queue(), local_mode=local_mode)
+
+
+@cache
+def ratiba_service() -> RatibaService:
+    from mpesa_gateway.ratiba.service import RatibaService
+
+    return RatibaService(app_directory(), transactions(), get_settings())
