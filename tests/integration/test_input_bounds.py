@@ -42,6 +42,8 @@ APP_OF_ROUTE = {
     "/api/pay/{payment_app}/events": "demo-express",
     "/api/pay/{payment_app}/events/{event}": "demo-express",
     "/api/pay/{payment_app}/events/{event}/redeliver": "demo-express",
+    "/api/pay/{payment_app}/standingOrders": "demo-express",
+    "/api/pay/{payment_app}/callback/standingOrder": "demo-express",
 }
 # Routes that take no body (GETs, and those whose request is the path alone) ignore one.
 BODILESS = {

@@ -8,6 +8,7 @@ import pytest
 from infra.routes import ROUTES, Auth
 from tests.integration.conftest import Gateway
 from tests.integration.test_express import PAYMENT
+from tests.integration.test_ratiba import ORDER as RATIBA_ORDER
 
 # A request each route would accept from demo itself, aimed at one of demo's apps.
 VALID_REQUESTS: dict[str, dict] = {
@@ -35,6 +36,7 @@ VALID_REQUESTS: dict[str, dict] = {
     "/api/pay/{payment_app}/events": {},
     "/api/pay/{payment_app}/events/{event}": {},
     "/api/pay/{payment_app}/events/{event}/redeliver": {},
+    "/api/pay/{payment_app}/standingOrders": {"json": RATIBA_ORDER},
 }
 # Well formed; whether demo has such an event must not show either.
 AN_EVENT = "evt_" + "0" * 32
