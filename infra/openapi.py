@@ -36,6 +36,7 @@ from infra.routes import (
     PAYOUT_TIMEOUT,
     PROJECT_ROOT,
     ROUTES,
+    STANDING_ORDER_CALLBACK,
     STK_CALLBACK,
     VALIDATE_TRANSACTION,
     Auth,
@@ -46,6 +47,7 @@ from mpesa_gateway.api import ERROR_DESCRIPTIONS, JSON_CONTENT_TYPE
 from mpesa_gateway.c2b.models import C2BPayment
 from mpesa_gateway.daraja.results import ResultEnvelope
 from mpesa_gateway.express.models import StkCallbackEnvelope
+from mpesa_gateway.ratiba.models import StandingOrderCallback
 
 SPEC_PATH = PROJECT_ROOT / "docs" / "openapi.json"
 TITLE = "M-Pesa gateway"
@@ -95,6 +97,7 @@ CALLBACK_BODIES: dict[Function, type[BaseModel]] = {
     C2B_CONFIRMATION: C2BPayment,
     PAYOUT_RESULT: ResultEnvelope,
     PAYOUT_TIMEOUT: ResultEnvelope,
+    STANDING_ORDER_CALLBACK: StandingOrderCallback,
 }
 _SCHEMA_REFERENCE = "#/components/schemas/{model}"
 # What API Gateway answers by itself before a route's function runs, by who may call the route.

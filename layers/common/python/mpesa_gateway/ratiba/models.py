@@ -146,9 +146,32 @@ class CallbackBody(BaseModel):
 
 class StandingOrderCallback(BaseModel):
     """Ratiba's callback. Safaricom's own samples spell its keys both ways (ResponseHeader and
-    responseHeader, Name and name), so it is read with keys lower-cased."""
+    responseHeader, Name and name), so it is read with keys lower-cased, and documented so; the
+    example is Safaricom's sample as sent."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "responseHeader": {
+                        "responseRefID": "0acc0239-20fa-4a52-8b9d-9bd64c0465c3",
+                        "requestRefID": "0acc0239-20fa-4a52-8b9d-9bd64c0465c3",
+                        "responseCode": "0",
+                        "responseDescription": "The service request is processed successfully",
+                    },
+                    "responseBody": {
+                        "responseData": [
+                            {"name": "TransactionID", "value": "SC8F2IQMH5"},
+                            {"name": "responseCode", "value": "0"},
+                            {"name": "Status", "value": "OKAY"},
+                            {"name": "Msisdn", "value": "254******867"},
+                        ]
+                    },
+                }
+            ]
+        },
+    )
 
     responseheader: CallbackHeader
     responsebody: CallbackBody = Field(default_factory=CallbackBody)
