@@ -36,7 +36,7 @@ def test_a_request_normalises_the_phone_and_keeps_the_frequency():
     assert (order.phone_number, order.frequency.value, order.description) == (
         "254712345678",
         4,
-        "Standing order",
+        "Recurring",
     )
     check_dates_and_amount(order, 250_000)  # starting today is allowed
 

@@ -70,7 +70,7 @@ class StandingOrderRequest(BaseModel):
         description="1 one-off, 2 daily, 3 weekly, 4 monthly, 5 bi-monthly, 6 quarterly, 7 half-yearly, 8 yearly"
     )
     reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12)]
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=13)] = "Standing order"
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=13)] = "Recurring"
 
     @field_validator("start_date", "end_date", mode="before")
     @classmethod
