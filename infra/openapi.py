@@ -32,6 +32,7 @@ from infra.routes import (
     C2B_CONFIRMATION,
     GATEWAY_ERRORS,
     HANDLER_FILE,
+    INVOICE_PAYMENT,
     PAYOUT_RESULT,
     PAYOUT_TIMEOUT,
     PROJECT_ROOT,
@@ -44,6 +45,7 @@ from infra.routes import (
     import_file,
 )
 from mpesa_gateway.api import ERROR_DESCRIPTIONS, JSON_CONTENT_TYPE
+from mpesa_gateway.billmanager.models import InvoicePaymentNotice
 from mpesa_gateway.c2b.models import C2BPayment
 from mpesa_gateway.daraja.results import ResultEnvelope
 from mpesa_gateway.express.models import StkCallbackEnvelope
@@ -98,6 +100,7 @@ CALLBACK_BODIES: dict[Function, type[BaseModel]] = {
     PAYOUT_RESULT: ResultEnvelope,
     PAYOUT_TIMEOUT: ResultEnvelope,
     STANDING_ORDER_CALLBACK: StandingOrderCallback,
+    INVOICE_PAYMENT: InvoicePaymentNotice,
 }
 _SCHEMA_REFERENCE = "#/components/schemas/{model}"
 # What API Gateway answers by itself before a route's function runs, by who may call the route.

@@ -208,6 +208,22 @@ STANDING_ORDER_CALLBACK = Function(
     access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
     timeout_seconds=10,
 )
+BILL_MANAGER_OPT_IN = Function(
+    name="bill_manager_opt_in",
+    description="Bill Manager: opts the app's paybill in, with the gateway as its payment callback",
+    access=_DARAJA_CALLER,
+)
+INVOICES = Function(
+    name="invoices",
+    description="Bill Manager: sends, shows and cancels invoices",
+    access=_DARAJA_CALLER,
+)
+INVOICE_PAYMENT = Function(
+    name="invoice_payment",
+    description="Bill Manager: records an invoice's payment",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+    timeout_seconds=10,
+)
 
 APP_PREFIX = "/api/pay/{payment_app}"
 
@@ -246,6 +262,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{APP_PREFIX}/events/{{event}}/redeliver", REDELIVER_EVENT, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/standingOrders", CREATE_STANDING_ORDER, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/callback/standingOrder", STANDING_ORDER_CALLBACK, Auth.CALLBACK),
+    Route("POST", f"{APP_PREFIX}/billManager/optIn", BILL_MANAGER_OPT_IN, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/invoices", INVOICES, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/invoices/{{reference}}", INVOICES, Auth.MERCHANT),
+    Route("DELETE", f"{APP_PREFIX}/invoices/{{reference}}", INVOICES, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/callback/billManager", INVOICE_PAYMENT, Auth.CALLBACK),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from local.simulator import c2b, control, injection, oauth, payouts, queries, ratiba, stk
+from local.simulator import billmanager, c2b, control, injection, oauth, payouts, queries, ratiba, stk
 from local.simulator.callbacks import Deliver, post_json
 from local.simulator.errors import DarajaError, error_response
 from local.simulator.settings import SimulatorSettings
@@ -16,7 +16,7 @@ def create_app(settings: SimulatorSettings, *, deliver: Deliver | None = None) -
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep Daraja's field order in answers
     app.extensions[EXTENSION_KEY] = SimulatorState(settings, deliver or post_json)
-    for module in (oauth, stk, c2b, payouts, queries, control, ratiba):
+    for module in (oauth, stk, c2b, payouts, queries, control, ratiba, billmanager):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(DarajaError, error_response)
     injection.install(app)  # faults, the request log and the record of what Daraja did

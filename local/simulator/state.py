@@ -20,6 +20,7 @@ from local.simulator.settings import SimulatorSettings
 from local.simulator.tokens import TokenStore
 
 if TYPE_CHECKING:
+    from local.simulator.billmanager import BilledInvoice, OptIn
     from local.simulator.c2b import C2BPayment, C2BRegistration
     from local.simulator.ratiba import StandingOrder
     from local.simulator.stk import StkTransaction
@@ -143,6 +144,8 @@ class SimulatorState:
         self.callback_log = EventLog()
         self.dispatcher = CallbackDispatcher(deliver, settings.callback_timeout_seconds, self.callback_log)
         self.standing_orders: Registry[StandingOrder] = Registry()  # by customer number and name
+        self.bill_opt_ins: Registry[OptIn] = Registry()  # by short code
+        self.invoices: Registry[BilledInvoice] = Registry()  # by external reference
 
     @property
     def certificate_pem(self) -> str:

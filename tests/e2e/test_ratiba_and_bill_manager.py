@@ -50,7 +50,11 @@ def test_a_standing_order_is_approved_by_the_customer_and_becomes_an_event(
     def created() -> dict[str, Any] | None:
         events = call(local_stack, bearer, "GET", "demo-express/events").json()["data"]
         return next(
-            (e for e in events if e["type"] == "standing_order.created" and e["data"]["transaction_id"] == transaction_id),
+            (
+                e
+                for e in events
+                if e["type"] == "standing_order.created" and e["data"]["transaction_id"] == transaction_id
+            ),
             None,
         )
 

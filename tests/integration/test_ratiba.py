@@ -117,7 +117,9 @@ def test_bad_input_other_drivers_and_a_wrong_callback_secret_are_refused_and_cha
     bad = create(gateway, {**ORDER, "start_date": (TODAY - timedelta(days=1)).isoformat()})
     c2b = create(gateway, ORDER, app="demo-c2b")
     forged = gateway.client.post(
-        "/api/pay/demo-express/callback/standingOrder", json={"ResponseHeader": {}}, query_string={"secret": "x"}
+        "/api/pay/demo-express/callback/standingOrder",
+        json={"ResponseHeader": {}},
+        query_string={"secret": "x"},
     )
 
     assert (bad.status_code, bad.get_json()["error"]["field"]) == (400, "start_date")

@@ -45,6 +45,8 @@ from mpesa_gateway.inputs import (
     EVENT_ID_RULE,
     ID_PATTERN,
     ID_RULE,
+    INVOICE_REFERENCE_PATTERN,
+    INVOICE_REFERENCE_RULE,
     REFERENCE_PATTERN,
     REFERENCE_RULE,
     NestedTooDeeply,
@@ -62,7 +64,12 @@ ErrorEnvelope = Callable[[int, dict[str, Any]], dict[str, Any]]
 # Callback secrets are 64 hex characters; no query parameter the gateway reads is longer than a cursor.
 MAX_QUERY_PARAMETER_LENGTH = 2048
 # What a path parameter must look like, said in words when it does not (pydantic would quote a regex).
-PATH_RULES = {"payment_app": ID_RULE, "transaction": REFERENCE_RULE, "event": EVENT_ID_RULE}
+PATH_RULES = {
+    "payment_app": ID_RULE,
+    "transaction": REFERENCE_RULE,
+    "event": EVENT_ID_RULE,
+    "reference": INVOICE_REFERENCE_RULE,
+}
 # Where the resolver keeps the status a route meant to answer, should its body break its own model.
 _INTENDED_STATUS = "intended_status"
 
@@ -80,6 +87,13 @@ TransactionReference = Annotated[
 ]
 EventId = Annotated[
     str, Path(pattern=f"^{EVENT_ID_PATTERN.pattern}$", description=f"An event's id: {EVENT_ID_RULE}")
+]
+InvoiceReference = Annotated[
+    str,
+    Path(
+        pattern=f"^{INVOICE_REFERENCE_PATTERN.pattern}$",
+        description=f"A Bill Manager invoice's external reference: {INVOICE_REFERENCE_RULE}",
+    ),
 ]
 IdempotencyKey = Annotated[
     str | None,
@@ -438,20 +452,19 @@ CallbackReceiver = Callable[[PaymentApp, str | None], Mapping[str, Any]]
 
 
 def daraja_callback(
-    apps: Callable[[], AppDirectory], path: str, *, summary: str, receive: CallbackReceiver
+    apps: Callable[[], AppDirectory],
+    path: str,
+    *,
+    summary: str,
+    receive: CallbackReceiver,
+    answer: type[BaseModel] = CallbackAck,
 ) -> GatewayResolver:
     """The resolver of a route Daraja calls back on: the app whose callback secret the URL carries is
-    looked up in `apps()`, then `receive(app, raw body)` stores the body as it came and answers Daraja."""
+    looked up in `apps()`, then `receive(app, raw body)` stores the body as it came and answers Daraja
+    (with `answer`: Bill Manager expects another acknowledgement than the rest of Daraja)."""
     app = GatewayResolver(body=BodyKind.RAW)
 
-    @app.post(
-        path,
-        summary=summary,
-        tags=["Daraja callbacks"],
-        security=CALLBACK,
-        responses=documented(CallbackAck, errors=(403, 413)),
-    )
-    def callback(payment_app: PaymentAppId, secret: CallbackSecret = None) -> Response[CallbackAck]:
+    def callback(payment_app: PaymentAppId, secret: CallbackSecret = None) -> Response[Any]:
         found = apps().for_callback(payment_app, secret)
         try:
             body = app.current_event.decoded_body
@@ -459,4 +472,13 @@ def daraja_callback(
             raise InvalidRequest("The request body is not UTF-8 text") from None
         return app.answer(200, receive(found, body))
 
+    # The resolver checks each answer against the route's return type: this callback's own.
+    callback.__annotations__["return"] = Response.__class_getitem__(answer)
+    app.post(
+        path,
+        summary=summary,
+        tags=["Daraja callbacks"],
+        security=CALLBACK,
+        responses=documented(answer, errors=(403, 413)),
+    )(callback)
     return app

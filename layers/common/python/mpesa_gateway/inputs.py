@@ -21,6 +21,9 @@ REFERENCE_RULE = "1-100 letters, digits, underscores and hyphens"
 # events.derive.event_id's shape.
 EVENT_ID_PATTERN = re.compile(r"evt_[0-9a-f]{32}")
 EVENT_ID_RULE = "evt_ and 32 lowercase hexadecimal digits"
+# A Bill Manager invoice's externalReference, as merchants name it in the path.
+INVOICE_REFERENCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+INVOICE_REFERENCE_RULE = "1-64 letters, digits, underscores and hyphens"
 # DynamoDB's numbers: 38 significant digits, magnitudes from 1e-130 up to (not including) 1e126.
 DYNAMO_NUMBER_DIGITS = 38
 DYNAMO_SMALLEST = Decimal("1e-130")

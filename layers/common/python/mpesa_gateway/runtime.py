@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mpesa_gateway.account.service import AccountService
     from mpesa_gateway.apps import AppDirectory
     from mpesa_gateway.auth import MerchantAuthenticator
+    from mpesa_gateway.billmanager.service import BillManagerService
     from mpesa_gateway.c2b.service import C2BService
     from mpesa_gateway.daraja.client import DarajaClient
     from mpesa_gateway.daraja.token_cache import SharedTokenCache
@@ -265,3 +266,12 @@ def ratiba_service() -> RatibaService:
     from mpesa_gateway.ratiba.service import RatibaService
 
     return RatibaService(app_directory(), transactions(), get_settings())
+
+
+@cache
+def bill_manager_service() -> BillManagerService:
+    from mpesa_gateway.billmanager.service import BillManagerService
+    from mpesa_gateway.store.invoices import DynamoInvoiceStore
+
+    invoices = DynamoInvoiceStore(get_settings().transactions_table)
+    return BillManagerService(app_directory(), transactions(), invoices)

@@ -67,7 +67,8 @@ class StandingOrderRequest(BaseModel):
     start_date: date = Field(description="The first deduction's date (Nairobi), today or later")
     end_date: date = Field(description="After start_date")
     frequency: Frequency = Field(
-        description="1 one-off, 2 daily, 3 weekly, 4 monthly, 5 bi-monthly, 6 quarterly, 7 half-yearly, 8 yearly"
+        description="1 one-off, 2 daily, 3 weekly, 4 monthly, 5 bi-monthly, 6 quarterly, 7 half-yearly, "
+        "8 yearly"
     )
     reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12)]
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=13)] = "Recurring"
@@ -113,7 +114,7 @@ class StandingOrderAccepted(BaseModel):
 
 
 class StandingOrderAnswer(Answer):
-    """standingOrders: Daraja's acceptance (the customer's approval comes later), or what the gateway knows."""
+    """standingOrders: Daraja's acceptance (the customer approves later), or what the gateway knows."""
 
     transaction_id: str = TRANSACTION_ID
     responseRefID: str | None = omitted("Daraja's id of the request; its callback names it")

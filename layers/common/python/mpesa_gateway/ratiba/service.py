@@ -138,7 +138,7 @@ class RatibaService:
             answer = self._apps.daraja(app, credentials).post(PATH, body)
             accepted = StandingOrderAccepted.model_validate(answer)
         except (DarajaOutcomeUnknown, ValidationError) as error:
-            # The customer may be looking at the prompt: its callback settles it, or the reconciler expires it.
+            # The customer may have the prompt: its callback settles it, or the reconciler expires it.
             return StandingOrderStarted(
                 transaction=kept_pending(self._transactions, transaction, error), accepted=None
             )
@@ -174,14 +174,22 @@ class RatibaService:
         transaction = self._match(app, parsed)
         outcome = CallbackOutcome.UNMATCHED
         if transaction is not None:
-            _, outcome = settle_by_evidence(self._transactions, transaction.transaction_id, settlement(parsed))
-        self._transactions.mark_callback(callback, outcome, transaction.transaction_id if transaction else None)
+            _, outcome = settle_by_evidence(
+                self._transactions, transaction.transaction_id, settlement(parsed)
+            )
+        self._transactions.mark_callback(
+            callback, outcome, transaction.transaction_id if transaction else None
+        )
 
     def _match(self, app: PaymentApp, parsed: StandingOrderCallback) -> Transaction | None:
         header = parsed.responseheader
         for ref in dict.fromkeys(filter(None, (header.responserefid, header.requestrefid))):
             found = self._transactions.find_by_conversation(ref)
-            if found is not None and found.app_id == app.app_id and found.type is TransactionType.STANDING_ORDER:
+            if (
+                found is not None
+                and found.app_id == app.app_id
+                and found.type is TransactionType.STANDING_ORDER
+            ):
                 return found
         logger.warning("standing order callback for an unknown request", extra={"app_id": app.app_id})
         return None
