@@ -44,6 +44,10 @@ APP_OF_ROUTE = {
     "/api/pay/{payment_app}/events/{event}/redeliver": "demo-express",
     "/api/pay/{payment_app}/standingOrders": "demo-express",
     "/api/pay/{payment_app}/callback/standingOrder": "demo-express",
+    "/api/pay/{payment_app}/billManager/optIn": "demo-c2b",
+    "/api/pay/{payment_app}/invoices": "demo-c2b",
+    "/api/pay/{payment_app}/invoices/{reference}": "demo-c2b",
+    "/api/pay/{payment_app}/callback/billManager": "demo-c2b",
 }
 # Routes that take no body (GETs, and those whose request is the path alone) ignore one.
 BODILESS = {
@@ -76,6 +80,7 @@ def path_of(route: Route, **given: str) -> str:
         "payment_app": APP_OF_ROUTE.get(route.path, "demo-express"),
         "transaction": "txn_0123456789",
         "event": "evt_" + "0" * 32,
+        "reference": "INV-0042",
     }
     return route.path.format(**{**values, **given})
 

@@ -7,6 +7,8 @@ import pytest
 
 from infra.routes import ROUTES, Auth
 from tests.integration.conftest import Gateway
+from tests.integration.test_bill_manager import INVOICE
+from tests.integration.test_bill_manager import OPT_IN as BILL_OPT_IN
 from tests.integration.test_express import PAYMENT
 from tests.integration.test_ratiba import ORDER as RATIBA_ORDER
 
@@ -37,6 +39,9 @@ VALID_REQUESTS: dict[str, dict] = {
     "/api/pay/{payment_app}/events/{event}": {},
     "/api/pay/{payment_app}/events/{event}/redeliver": {},
     "/api/pay/{payment_app}/standingOrders": {"json": RATIBA_ORDER},
+    "/api/pay/{payment_app}/billManager/optIn": {"json": BILL_OPT_IN},
+    "/api/pay/{payment_app}/invoices": {"json": INVOICE},
+    "/api/pay/{payment_app}/invoices/{reference}": {},
 }
 # Well formed; whether demo has such an event must not show either.
 AN_EVENT = "evt_" + "0" * 32
@@ -53,7 +58,9 @@ def test_another_merchants_token_gets_403_and_changes_nothing(gateway: Gateway, 
     gateway.wait_for(demo_payment)
     before = gateway.items("")
     daraja_calls = len(gateway.simulator_log_all())
-    path = route.path.format(payment_app="demo-express", transaction=demo_payment, event=AN_EVENT)
+    path = route.path.format(
+        payment_app="demo-express", transaction=demo_payment, event=AN_EVENT, reference="INV-0042"
+    )
 
     answer = gateway.client.open(
         path, method=route.method, headers=gateway.auth("other"), **VALID_REQUESTS[route.path]

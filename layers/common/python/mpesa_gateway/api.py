@@ -473,7 +473,7 @@ def daraja_callback(
         return app.answer(200, receive(found, body))
 
     # The resolver checks each answer against the route's return type: this callback's own.
-    callback.__annotations__["return"] = Response.__class_getitem__(answer)
+    callback.__annotations__["return"] = cast(Any, Response)[answer]
     app.post(
         path,
         summary=summary,
