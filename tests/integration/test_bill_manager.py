@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 
+from mpesa_gateway.errors import StorageUnavailable
+from mpesa_gateway.store.transactions import DynamoTransactionStore
 from tests.integration.conftest import Gateway
+from tests.integration.test_money_safety import reconcile
+
+__all__ = ["reconcile"]  # the fixture, shared
 
 APP = "demo-c2b"
 OPT_IN = {"email": "billing@shop.example.com", "official_contact": "0712345678", "send_reminders": True}
@@ -130,3 +136,26 @@ def test_refusals_change_nothing(gateway: Gateway):
     assert "MpesaKeExpress" in express.get_json()["error"]["message"]
     assert unknown.status_code == 404
     assert gateway.items("INVOICE") == []
+
+
+def test_a_notification_stored_but_not_recorded_is_recorded_by_the_reconciler(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch, reconcile
+):
+    opted_in_with_invoice(gateway)
+
+    def throttled(*_: Any, **__: Any) -> None:
+        raise StorageUnavailable("DynamoDB throttled the put")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DynamoTransactionStore, "create", throttled)
+        notice = pay(gateway, external_reference="INV-0042")["notification"]  # acknowledged all the same
+
+    assert gateway.items(f"TXN#txn_bill_{notice['transactionId']}") == []
+    assert reconcile()["callback_reapplied"] == 1
+    paid = payment(gateway, notice["transactionId"])
+    assert (paid["status"], paid["conflict"]) == (
+        "COMPLETED",
+        None,
+    )  # the invoice it had already paid is its own
+    invoice = merchant(gateway, "GET", "invoices/INV-0042").get_json()["data"]
+    assert (invoice["status"], invoice["paid_by"]) == ("paid", paid["transaction_id"])

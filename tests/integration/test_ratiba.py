@@ -6,8 +6,15 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from mpesa_gateway.daraja.formats import nairobi_now
+from mpesa_gateway.errors import StorageUnavailable
+from mpesa_gateway.store.transactions import DynamoTransactionStore
 from tests.integration.conftest import Gateway
+from tests.integration.test_money_safety import reconcile
+
+__all__ = ["reconcile"]  # the fixture, shared
 
 TODAY = nairobi_now().date()
 ORDER = {
@@ -124,3 +131,31 @@ def test_bad_input_other_drivers_and_a_wrong_callback_secret_are_refused_and_cha
     assert gateway.simulator_log(CREATE) == []
     assert gateway.items("TXN#") == []
     assert gateway.items("CALLBACK#") == []
+
+
+def test_a_callback_stored_but_not_applied_is_applied_by_the_reconciler(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch, reconcile
+):
+    gateway.rule(msisdn="254712345678", drop_callback=True)
+    data = create(gateway, ORDER).get_json()["data"]
+    callback = {
+        "ResponseHeader": {"responseRefID": data["responseRefID"], "responseCode": "0"},
+        "ResponseBody": {"ResponseData": [{"Name": "TransactionID", "Value": "SC8F2IQMH5"}]},
+    }
+
+    def throttled(*_: Any, **__: Any) -> None:
+        raise StorageUnavailable("DynamoDB throttled the update")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DynamoTransactionStore, "settle", throttled)
+        answer = gateway.client.post(
+            "/api/pay/demo-express/callback/standingOrder",
+            json=callback,
+            query_string={"secret": "demo-express-callback-secret"},
+        )
+
+    assert answer.get_json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
+    assert gateway.items(f"TXN#{data['transaction_id']}")[0]["status"] == "PENDING"
+    assert reconcile()["callback_reapplied"] == 1
+    settled = gateway.items(f"TXN#{data['transaction_id']}")[0]
+    assert (settled["status"], settled["receipt_number"]) == ("COMPLETED", "SC8F2IQMH5")

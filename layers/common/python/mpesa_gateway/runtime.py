@@ -213,6 +213,8 @@ def reconciler() -> Reconciler:
         c2b=c2b_service(),
         account=account_service(),
         settings=get_settings(),
+        ratiba=ratiba_service(),
+        bill_manager=bill_manager_service(),
     )
 
 

@@ -34,7 +34,14 @@ from mpesa_gateway.billmanager.models import (
     PaymentAck,
     SingleInvoiceBody,
 )
-from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome, applied_safely, callback_url, read_callback
+from mpesa_gateway.callbacks import (
+    CallbackKind,
+    CallbackOutcome,
+    applied_safely,
+    callback_url,
+    read_callback,
+    reapplied,
+)
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.daraja.formats import NAIROBI
 from mpesa_gateway.daraja.payloads import DarajaBody
@@ -172,9 +179,26 @@ class BillManagerService:
         applied_safely(lambda: self._record(app, callback, notice), app.app_id)
         return PAYMENT_ACK
 
+    def reapply(self, callback: RawCallback) -> None:
+        """A stored notification whose recording never finished (the reconciler calls this)."""
+        reapplied(
+            self._apps, self._transactions, callback, InvoicePaymentNotice,
+            lambda app, notice: self._record(app, callback, notice),
+        )  # fmt: skip
+
     def _record(self, app: PaymentApp, callback: RawCallback, notice: InvoicePaymentNotice) -> None:
-        invoice, problem = self._invoice_paid(app, notice)
+        """The invoice is marked paid first, naming the payment, then the payment is stored: each step
+        is conditional and recognises its own earlier effect, so a re-application completes the rest."""
         transaction_id = f"{PAYMENT_PREFIX}{notice.transactionId}"
+        invoice, problem = self._invoice_paid(app, notice, transaction_id)
+        if invoice is not None and problem is None and invoice.status is InvoiceStatus.SENT:
+            reference = invoice.external_reference
+            paid = self._invoices.move(
+                app.app_id, reference, InvoiceStatus.SENT, InvoiceStatus.PAID, transaction_id
+            )
+            current = paid or self._invoices.get(app.app_id, reference)
+            if current is None or current.paid_by != transaction_id:  # cancelled or paid meanwhile
+                problem = f"invoice {reference} was no longer open when this payment came"
         now = datetime.now(UTC)
         payment = Transaction(
             transaction_id=transaction_id,
@@ -202,28 +226,21 @@ class BillManagerService:
             updated_at=now,
         )
         if not self._transactions.create(payment):
-            self._transactions.mark_callback(callback, CallbackOutcome.DUPLICATE, transaction_id)
-            return
-        outcome = CallbackOutcome.RECORDED if problem is None else CallbackOutcome.CONFLICT
-        if invoice is not None and problem is None:  # an open invoice, paid in full
-            paid = self._invoices.move(
-                app.app_id, invoice.external_reference, InvoiceStatus.SENT, InvoiceStatus.PAID, transaction_id
-            )
-            if paid is None:  # cancelled (or paid) between reading it and now
-                self._transactions.flag_conflict(
-                    transaction_id,
-                    f"invoice {invoice.external_reference} was no longer open when this payment came",
-                )
-                outcome = CallbackOutcome.CONFLICT
+            outcome = CallbackOutcome.DUPLICATE
+        else:
+            outcome = CallbackOutcome.RECORDED if problem is None else CallbackOutcome.CONFLICT
         self._transactions.mark_callback(callback, outcome, transaction_id)
 
     def _invoice_paid(
-        self, app: PaymentApp, notice: InvoicePaymentNotice
+        self, app: PaymentApp, notice: InvoicePaymentNotice, transaction_id: str
     ) -> tuple[Invoice | None, str | None]:
-        """The invoice this payment pays (the oldest open one of its account) and what does not fit."""
+        """The invoice this payment pays (the one it already paid, else the oldest open one of its
+        account) and what does not fit."""
         if str(notice.shortCode) != app.short_code:
             return None, f"paid to short code {notice.shortCode}, not this app's {app.short_code}"
         invoices = self._invoices.for_account(app.app_id, notice.accountReference)
+        if paid_by_it := [invoice for invoice in invoices if invoice.paid_by == transaction_id]:
+            return paid_by_it[0], None
         open_invoices = [invoice for invoice in invoices if invoice.status is InvoiceStatus.SENT]
         if open_invoices:
             invoice = open_invoices[0]

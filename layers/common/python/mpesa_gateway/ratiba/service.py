@@ -14,7 +14,14 @@ from pydantic import BaseModel, ValidationError
 
 from mpesa_gateway.answers import ACCEPTED, CallbackAck
 from mpesa_gateway.apps import AppDirectory
-from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome, applied_safely, callback_url, read_callback
+from mpesa_gateway.callbacks import (
+    CallbackKind,
+    CallbackOutcome,
+    applied_safely,
+    callback_url,
+    read_callback,
+    reapplied,
+)
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.daraja.formats import nairobi_now
@@ -169,6 +176,13 @@ class RatibaService:
             raise InvalidRequest("The body is not a Ratiba callback (stored for inspection)")
         applied_safely(lambda: self._apply(app, callback, parsed), app.app_id)
         return ACCEPTED
+
+    def reapply(self, callback: RawCallback) -> None:
+        """A stored callback whose handling never finished (the reconciler calls this)."""
+        reapplied(
+            self._apps, self._transactions, callback, StandingOrderCallback,
+            lambda app, parsed: self._apply(app, callback, parsed),
+        )  # fmt: skip
 
     def _apply(self, app: PaymentApp, callback: RawCallback, parsed: StandingOrderCallback) -> None:
         transaction = self._match(app, parsed)
