@@ -8,8 +8,12 @@ from typing import Any
 
 import pytest
 
+from local.in_process import reset_gateway_caches
+from mpesa_gateway.config import get_settings
 from mpesa_gateway.daraja.formats import nairobi_now
 from mpesa_gateway.errors import StorageUnavailable
+from mpesa_gateway.models import LipaCommand
+from mpesa_gateway.store.registry import DynamoRegistry
 from mpesa_gateway.store.transactions import DynamoTransactionStore
 from tests.integration.conftest import Gateway
 from tests.integration.test_money_safety import reconcile
@@ -159,3 +163,22 @@ def test_a_callback_stored_but_not_applied_is_applied_by_the_reconciler(
     assert reconcile()["callback_reapplied"] == 1
     settled = gateway.items(f"TXN#{data['transaction_id']}")[0]
     assert (settled["status"], settled["receipt_number"]) == ("COMPLETED", "SC8F2IQMH5")
+
+
+def test_a_buy_goods_app_asks_for_a_standing_order_to_its_till(gateway: Gateway):
+    registry = DynamoRegistry(get_settings().registry_table)
+    app = registry.get_app("demo-express")
+    assert app is not None
+    registry.put_app(
+        app.model_copy(update={"stk_transaction_type": LipaCommand.BUY_GOODS, "till_number": "123456"})
+    )
+    reset_gateway_caches()
+
+    assert create(gateway, ORDER).status_code == 200
+
+    sent = gateway.simulator_log(CREATE)[0]["body"]
+    assert (sent["TransactionType"], sent["ReceiverPartyIdentifierType"], sent["BusinessShortCode"]) == (
+        "Standing Order Customer Pay Marchant",
+        "2",
+        "123456",
+    )
