@@ -288,8 +288,10 @@ class StandingOrderDetails(BaseModel):
     name: str
     start_date: date
     end_date: date
-    frequency: int = Field(description="1 one-off, 2 daily, 3 weekly, 4 monthly, 5 bi-monthly, 6 quarterly, "
-                           "7 half-yearly, 8 yearly")
+    frequency: int = Field(
+        description="1 one-off, 2 daily, 3 weekly, 4 monthly, 5 bi-monthly, 6 quarterly, "
+        "7 half-yearly, 8 yearly"
+    )
 
 
 class InvoicePaymentDetails(BaseModel):
