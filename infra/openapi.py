@@ -32,10 +32,12 @@ from infra.routes import (
     C2B_CONFIRMATION,
     GATEWAY_ERRORS,
     HANDLER_FILE,
+    INVOICE_PAYMENT,
     PAYOUT_RESULT,
     PAYOUT_TIMEOUT,
     PROJECT_ROOT,
     ROUTES,
+    STANDING_ORDER_CALLBACK,
     STK_CALLBACK,
     VALIDATE_TRANSACTION,
     Auth,
@@ -43,9 +45,11 @@ from infra.routes import (
     import_file,
 )
 from mpesa_gateway.api import ERROR_DESCRIPTIONS, JSON_CONTENT_TYPE
+from mpesa_gateway.billmanager.models import InvoicePaymentNotice
 from mpesa_gateway.c2b.models import C2BPayment
 from mpesa_gateway.daraja.results import ResultEnvelope
 from mpesa_gateway.express.models import StkCallbackEnvelope
+from mpesa_gateway.ratiba.models import StandingOrderCallback
 
 SPEC_PATH = PROJECT_ROOT / "docs" / "openapi.json"
 TITLE = "M-Pesa gateway"
@@ -97,6 +101,8 @@ CALLBACK_BODIES: dict[Function, type[BaseModel]] = {
     C2B_CONFIRMATION: C2BPayment,
     PAYOUT_RESULT: ResultEnvelope,
     PAYOUT_TIMEOUT: ResultEnvelope,
+    STANDING_ORDER_CALLBACK: StandingOrderCallback,
+    INVOICE_PAYMENT: InvoicePaymentNotice,
 }
 _SCHEMA_REFERENCE = "#/components/schemas/{model}"
 # What API Gateway answers by itself before a route's function runs, by who may call the route.

@@ -223,6 +223,33 @@ SIM_SWAP = Function(
     description="SIM swap: when a phone number's SIM card was last swapped (Daraja answers at once)",
     access=frozenset({Access.REGISTRY_READ_WRITE, Access.APP_SECRETS_READ}),
 )
+CREATE_STANDING_ORDER = Function(
+    name="create_standing_order",
+    description="Ratiba: asks a customer to approve a standing order",
+    access=_DARAJA_CALLER | {Access.IDEMPOTENCY_READ_WRITE},
+)
+STANDING_ORDER_CALLBACK = Function(
+    name="standing_order_callback",
+    description="Ratiba: receives the customer's approval or refusal of a standing order",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+    timeout_seconds=10,
+)
+BILL_MANAGER_OPT_IN = Function(
+    name="bill_manager_opt_in",
+    description="Bill Manager: opts the app's paybill in, with the gateway as its payment callback",
+    access=_DARAJA_CALLER,
+)
+INVOICES = Function(
+    name="invoices",
+    description="Bill Manager: sends, shows and cancels invoices",
+    access=_DARAJA_CALLER,
+)
+INVOICE_PAYMENT = Function(
+    name="invoice_payment",
+    description="Bill Manager: records an invoice's payment",
+    access=frozenset({Access.TRANSACTIONS_READ_WRITE, Access.REGISTRY_READ}),
+    timeout_seconds=10,
+)
 
 APP_PREFIX = "/api/pay/{payment_app}"
 
@@ -264,6 +291,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{APP_PREFIX}/remitTax", REMIT_TAX, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/generateQrCode", GENERATE_QR_CODE, Auth.MERCHANT),
     Route("GET", f"{APP_PREFIX}/simSwap/{{phone_number}}", SIM_SWAP, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/standingOrders", CREATE_STANDING_ORDER, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/callback/standingOrder", STANDING_ORDER_CALLBACK, Auth.CALLBACK),
+    Route("POST", f"{APP_PREFIX}/billManager/optIn", BILL_MANAGER_OPT_IN, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/invoices", INVOICES, Auth.MERCHANT),
+    Route("GET", f"{APP_PREFIX}/invoices/{{reference}}", INVOICES, Auth.MERCHANT),
+    Route("DELETE", f"{APP_PREFIX}/invoices/{{reference}}", INVOICES, Auth.MERCHANT),
+    Route("POST", f"{APP_PREFIX}/callback/billManager", INVOICE_PAYMENT, Auth.CALLBACK),
 )
 
 

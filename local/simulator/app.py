@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from local.simulator import (
+    billmanager,
     c2b,
     control,
     injection,
@@ -14,6 +15,7 @@ from local.simulator import (
     pull,
     qr,
     queries,
+    ratiba,
     sim_swap,
     stk,
 )
@@ -28,7 +30,20 @@ def create_app(settings: SimulatorSettings, *, deliver: Deliver | None = None) -
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep Daraja's field order in answers
     app.extensions[EXTENSION_KEY] = SimulatorState(settings, deliver or post_json)
-    for module in (oauth, stk, c2b, payouts, queries, control, pull, pochi_tax, qr, sim_swap):
+    for module in (
+        oauth,
+        stk,
+        c2b,
+        payouts,
+        queries,
+        control,
+        pull,
+        pochi_tax,
+        qr,
+        sim_swap,
+        ratiba,
+        billmanager,
+    ):
         app.register_blueprint(module.blueprint)
     app.register_error_handler(DarajaError, error_response)
     injection.install(app)  # faults, the request log and the record of what Daraja did

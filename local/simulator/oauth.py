@@ -59,3 +59,9 @@ def require_access_token(view: Callable[P, R]) -> Callable[P, R]:
         return view(*args, **kwargs)
 
     return guarded
+
+
+def caller_consumer_key() -> str | None:
+    """The consumer key of the request's bearer token (after require_access_token accepted it)."""
+    token = _bearer_token()
+    return get_state().tokens.consumer_key(token) if token else None

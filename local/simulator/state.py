@@ -20,8 +20,10 @@ from local.simulator.settings import SimulatorSettings
 from local.simulator.tokens import TokenStore
 
 if TYPE_CHECKING:
+    from local.simulator.billmanager import BilledInvoice, OptIn
     from local.simulator.c2b import C2BPayment, C2BRegistration
     from local.simulator.pull import PullRegistration
+    from local.simulator.ratiba import StandingOrder
     from local.simulator.sim_swap import SimSwap
     from local.simulator.stk import StkTransaction
 
@@ -153,6 +155,9 @@ class SimulatorState:
         self.pochi_balances: Registry[int] = Registry()  # whole shillings by customer number (B2Pochi)
         self.paid_prns: Registry[str] = Registry()  # KRA PRN -> the receipt that paid it (Tax Remittance)
         self.sim_swaps: Registry[SimSwap] = Registry()  # SIM swaps set by tests, by MSISDN
+        self.standing_orders: Registry[StandingOrder] = Registry()  # by customer number and name
+        self.bill_opt_ins: Registry[OptIn] = Registry()  # by short code
+        self.invoices: Registry[BilledInvoice] = Registry()  # by external reference
 
     @property
     def certificate_pem(self) -> str:

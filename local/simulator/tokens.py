@@ -43,3 +43,9 @@ class TokenStore:
         with self._lock:
             issued = self._by_token.get(token)
             return issued is not None and self._clock() < issued.expires_at
+
+    def consumer_key(self, token: str) -> str | None:
+        """The consumer key a live token was issued to (Daraja knows the app behind each token)."""
+        with self._lock:
+            issued = self._by_token.get(token)
+            return issued.consumer_key if issued is not None and self._clock() < issued.expires_at else None

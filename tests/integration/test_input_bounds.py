@@ -47,6 +47,12 @@ APP_OF_ROUTE = {
     "/api/pay/{payment_app}/remitTax": "demo-b2b",
     "/api/pay/{payment_app}/generateQrCode": "demo-express",
     "/api/pay/{payment_app}/simSwap/{phone_number}": "demo-b2c",
+    "/api/pay/{payment_app}/standingOrders": "demo-express",
+    "/api/pay/{payment_app}/callback/standingOrder": "demo-express",
+    "/api/pay/{payment_app}/billManager/optIn": "demo-c2b",
+    "/api/pay/{payment_app}/invoices": "demo-c2b",
+    "/api/pay/{payment_app}/invoices/{reference}": "demo-c2b",
+    "/api/pay/{payment_app}/callback/billManager": "demo-c2b",
 }
 # Routes that take no body (GETs, and those whose request is the path alone) ignore one.
 BODILESS = {
@@ -80,6 +86,7 @@ def path_of(route: Route, **given: str) -> str:
         "transaction": "txn_0123456789",
         "event": "evt_" + "0" * 32,
         "phone_number": "254712345678",
+        "reference": "INV-0042",
     }
     return route.path.format(**{**values, **given})
 

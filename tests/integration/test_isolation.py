@@ -7,7 +7,10 @@ import pytest
 
 from infra.routes import ROUTES, Auth
 from tests.integration.conftest import Gateway
+from tests.integration.test_bill_manager import INVOICE
+from tests.integration.test_bill_manager import OPT_IN as BILL_OPT_IN
 from tests.integration.test_express import PAYMENT
+from tests.integration.test_ratiba import ORDER as RATIBA_ORDER
 
 # A request each route would accept from demo itself, aimed at one of demo's apps.
 VALID_REQUESTS: dict[str, dict] = {
@@ -42,6 +45,10 @@ VALID_REQUESTS: dict[str, dict] = {
         "json": {"merchant_name": "Shop", "reference": "INV-1", "amount": 10, "trx_code": "PB"}
     },
     "/api/pay/{payment_app}/simSwap/{phone_number}": {},
+    "/api/pay/{payment_app}/standingOrders": {"json": RATIBA_ORDER},
+    "/api/pay/{payment_app}/billManager/optIn": {"json": BILL_OPT_IN},
+    "/api/pay/{payment_app}/invoices": {"json": INVOICE},
+    "/api/pay/{payment_app}/invoices/{reference}": {},
 }
 # Well formed; whether demo has such an event must not show either.
 AN_EVENT = "evt_" + "0" * 32
@@ -60,7 +67,11 @@ def test_another_merchants_token_gets_403_and_changes_nothing(gateway: Gateway, 
     before = gateway.items("")
     daraja_calls = len(gateway.simulator_log_all())
     path = route.path.format(
-        payment_app="demo-express", transaction=demo_payment, event=AN_EVENT, phone_number=A_PHONE_NUMBER
+        payment_app="demo-express",
+        transaction=demo_payment,
+        event=AN_EVENT,
+        phone_number=A_PHONE_NUMBER,
+        reference="INV-0042",
     )
 
     answer = gateway.client.open(

@@ -48,6 +48,7 @@ from mpesa_gateway.errors import (
     IdempotencyConflict,
     InvalidClient,
     InvalidRequest,
+    InvoiceConflict,
     NotFound,
     NotProcessable,
     OperationNotAllowed,
@@ -595,6 +596,7 @@ DOMAIN_ERRORS: list[tuple[GatewayError, int, str]] = [
     (DarajaRejectedContent("Invalid PhoneNumber", daraja_code="400.002.02"), 400, "daraja_rejected"),
     (DarajaUnavailable("Daraja could not be reached", transaction_id="txn_1"), 503, "daraja_unavailable"),
     (DarajaTimeout("Daraja's answer never came", transaction_id="txn_1"), 504, "daraja_timeout"),
+    (InvoiceConflict("Invoice 'INV-1' is paid; it cannot be cancelled"), 409, "invoice_conflict"),
 ]
 
 

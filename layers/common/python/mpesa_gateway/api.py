@@ -45,6 +45,8 @@ from mpesa_gateway.inputs import (
     EVENT_ID_RULE,
     ID_PATTERN,
     ID_RULE,
+    INVOICE_REFERENCE_PATTERN,
+    INVOICE_REFERENCE_RULE,
     PHONE_NUMBER_PATTERN,
     PHONE_NUMBER_RULE,
     REFERENCE_PATTERN,
@@ -69,6 +71,7 @@ PATH_RULES = {
     "transaction": REFERENCE_RULE,
     "event": EVENT_ID_RULE,
     "phone_number": PHONE_NUMBER_RULE,
+    "reference": INVOICE_REFERENCE_RULE,
 }
 # Where the resolver keeps the status a route meant to answer, should its body break its own model.
 _INTENDED_STATUS = "intended_status"
@@ -87,6 +90,13 @@ TransactionReference = Annotated[
 ]
 EventId = Annotated[
     str, Path(pattern=f"^{EVENT_ID_PATTERN.pattern}$", description=f"An event's id: {EVENT_ID_RULE}")
+]
+InvoiceReference = Annotated[
+    str,
+    Path(
+        pattern=f"^{INVOICE_REFERENCE_PATTERN.pattern}$",
+        description=f"A Bill Manager invoice's external reference: {INVOICE_REFERENCE_RULE}",
+    ),
 ]
 IdempotencyKey = Annotated[
     str | None,
@@ -453,20 +463,19 @@ CallbackReceiver = Callable[[PaymentApp, str | None], Mapping[str, Any]]
 
 
 def daraja_callback(
-    apps: Callable[[], AppDirectory], path: str, *, summary: str, receive: CallbackReceiver
+    apps: Callable[[], AppDirectory],
+    path: str,
+    *,
+    summary: str,
+    receive: CallbackReceiver,
+    answer: type[BaseModel] = CallbackAck,
 ) -> GatewayResolver:
     """The resolver of a route Daraja calls back on: the app whose callback secret the URL carries is
-    looked up in `apps()`, then `receive(app, raw body)` stores the body as it came and answers Daraja."""
+    looked up in `apps()`, then `receive(app, raw body)` stores the body as it came and answers Daraja
+    (with `answer`: Bill Manager expects another acknowledgement than the rest of Daraja)."""
     app = GatewayResolver(body=BodyKind.RAW)
 
-    @app.post(
-        path,
-        summary=summary,
-        tags=["Daraja callbacks"],
-        security=CALLBACK,
-        responses=documented(CallbackAck, errors=(403, 413)),
-    )
-    def callback(payment_app: PaymentAppId, secret: CallbackSecret = None) -> Response[CallbackAck]:
+    def callback(payment_app: PaymentAppId, secret: CallbackSecret = None) -> Response[Any]:
         found = apps().for_callback(payment_app, secret)
         try:
             body = app.current_event.decoded_body
@@ -474,4 +483,13 @@ def daraja_callback(
             raise InvalidRequest("The request body is not UTF-8 text") from None
         return app.answer(200, receive(found, body))
 
+    # The resolver checks each answer against the route's return type: this callback's own.
+    callback.__annotations__["return"] = cast(Any, Response)[answer]
+    app.post(
+        path,
+        summary=summary,
+        tags=["Daraja callbacks"],
+        security=CALLBACK,
+        responses=documented(answer, errors=(403, 413)),
+    )(callback)
     return app

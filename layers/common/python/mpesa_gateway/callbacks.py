@@ -32,6 +32,8 @@ class CallbackKind(StrEnum):
     C2B_CONFIRMATION = "c2b_confirmation"
     RESULT = "result"
     TIMEOUT = "timeout"
+    STANDING_ORDER = "standing_order"
+    INVOICE_PAYMENT = "invoice_payment"
 
 
 class CallbackOutcome(StrEnum):

@@ -123,6 +123,13 @@ class DarajaTimeout(GatewayError):
     code = "daraja_timeout"
 
 
+class InvoiceConflict(GatewayError):
+    """A Bill Manager invoice cannot do what was asked: its reference names another invoice, or it is paid."""
+
+    status = 409
+    code = "invoice_conflict"
+
+
 # The stores' errors. Not GatewayErrors: a failure of the gateway's own storage is answered like any
 # unexpected error (500, details in the logs only), and callbacks are acknowledged once stored.
 class StorageError(Exception):

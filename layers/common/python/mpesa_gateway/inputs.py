@@ -24,6 +24,9 @@ EVENT_ID_RULE = "evt_ and 32 lowercase hexadecimal digits"
 # A phone number in a path: mpesa_gateway.phone then says whether it is a Kenyan mobile number.
 PHONE_NUMBER_PATTERN = re.compile(r"\+?[0-9]{9,12}")
 PHONE_NUMBER_RULE = "9-12 digits, optionally after a +, such as 0712345678 or 254712345678"
+# A Bill Manager invoice's externalReference, as merchants name it in the path.
+INVOICE_REFERENCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+INVOICE_REFERENCE_RULE = "1-64 letters, digits, underscores and hyphens"
 # DynamoDB's numbers: 38 significant digits, magnitudes from 1e-130 up to (not including) 1e126.
 DYNAMO_NUMBER_DIGITS = 38
 DYNAMO_SMALLEST = Decimal("1e-130")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -66,6 +66,8 @@ class Operation(StrEnum):
     REMIT_TAX = "remitTax"
     GENERATE_QR_CODE = "generateQrCode"
     SIM_SWAP = "simSwap"
+    STANDING_ORDERS = "standingOrders"
+    BILL_MANAGER = "billManager"
 
 
 # Which drivers may run which operation (the seed's "Available for" lines).
@@ -93,6 +95,11 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     # Asked with the app's consumer credentials (Daraja's Swap product needs no short code): every app
     # that has them, e.g. a B2C app checking a number before paying it; Personal apps have none.
     Operation.SIM_SWAP: frozenset(Driver) - {Driver.PERSONAL},
+    # Ratiba: like STK, the business asks and the customer approves on their phone, paying the app's
+    # paybill or till; Express apps hold that short code (and till) and take customer payments.
+    Operation.STANDING_ORDERS: frozenset({Driver.EXPRESS}),
+    # Bill Manager: invoices are paid into a paybill against their account reference; C2B apps own it.
+    Operation.BILL_MANAGER: frozenset({Driver.C2B}),
 }
 
 
@@ -221,6 +228,8 @@ class TransactionType(StrEnum):
     B2POCHI = "B2POCHI"  # a B2C app paying a customer's Pochi la Biashara
     B2C_TOPUP = "B2C_TOPUP"  # a B2B app loading a B2C short code's utility account
     TAX_REMITTANCE = "TAX_REMITTANCE"  # a B2B app paying KRA against a PRN
+    STANDING_ORDER = "STANDING_ORDER"  # a Ratiba standing order's creation, approved by the customer
+    INVOICE_PAYMENT = "INVOICE_PAYMENT"  # a Bill Manager invoice's payment, as Safaricom reported it
 
 
 class SettledBy(StrEnum):
@@ -235,6 +244,8 @@ class SettledBy(StrEnum):
     EXPIRY = "expiry"  # nothing learnt within the maximum age: the gateway gave up
     SMS = "sms"  # an M-Pesa confirmation SMS
     PULL = "pull"  # a C2B payment listed by Pull Transactions whose confirmation never came
+    STANDING_ORDER_CALLBACK = "standing_order_callback"  # Ratiba's callback
+    INVOICE_PAYMENT = "invoice_payment"  # Bill Manager's payment notification
 
 
 class StkPushIds(BaseModel):
@@ -290,6 +301,25 @@ class BalanceDetails(BaseModel):
     accounts: list[DarajaAccountBalance]
 
 
+class StandingOrderDetails(BaseModel):
+    """Ratiba: the standing order the customer was asked to approve."""
+
+    name: str
+    start_date: date
+    end_date: date
+    frequency: int = Field(
+        description="1 one-off, 2 daily, 3 weekly, 4 monthly, 5 bi-monthly, 6 quarterly, "
+        "7 half-yearly, 8 yearly"
+    )
+
+
+class InvoicePaymentDetails(BaseModel):
+    """Bill Manager: the invoice a payment was for, when the gateway knows it."""
+
+    external_reference: str | None = None
+    short_code: str
+
+
 class TransactionView(BaseModel):
     """A transaction as merchants see it: everything the gateway tracks but the merchant who owns it.
     Fields every type may carry are at the top; each product's own fields are in its sub-model."""
@@ -324,6 +354,8 @@ class TransactionView(BaseModel):
     balance: BalanceDetails | None = None
     # A payout's, reversal's or status query's ResultParameters, by Daraja's own names (they vary by API).
     result_parameters: dict[str, Any] | None = None
+    standing_order: StandingOrderDetails | None = None
+    invoice: InvoicePaymentDetails | None = None
     # Why a request's outcome is uncertain (e.g. a network timeout after the push was sent).
     error: str | None = Field(default=None, max_length=500)
     # Evidence that contradicted the status (e.g. a paid callback after a query said cancelled).

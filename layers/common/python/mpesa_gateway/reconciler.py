@@ -20,6 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from mpesa_gateway import budget
 from mpesa_gateway.account.service import AccountService
 from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.billmanager.service import BillManagerService
 from mpesa_gateway.c2b.service import C2BService
 from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome
 from mpesa_gateway.config import Settings
@@ -27,6 +28,7 @@ from mpesa_gateway.express.service import ExpressService
 from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.payouts.models import PAYOUT_TYPES
+from mpesa_gateway.ratiba.service import RatibaService
 from mpesa_gateway.results import ResultService
 from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore
 
@@ -48,6 +50,8 @@ class Reconciler:
         c2b: C2BService,
         account: AccountService,
         settings: Settings,
+        ratiba: RatibaService,
+        bill_manager: BillManagerService,
     ) -> None:
         self._apps = apps
         self._transactions = transactions
@@ -56,6 +60,8 @@ class Reconciler:
         self._c2b = c2b
         self._account = account
         self._settings = settings
+        self._ratiba = ratiba
+        self._bill_manager = bill_manager
 
     def run(self) -> Counter[str]:
         """One pass; counts what became of each thing looked at."""
@@ -86,6 +92,10 @@ class Reconciler:
             self._results.reapply(callback)
         elif callback.kind is CallbackKind.C2B_CONFIRMATION:
             self._c2b.reapply(callback)
+        elif callback.kind is CallbackKind.STANDING_ORDER:
+            self._ratiba.reapply(callback)
+        elif callback.kind is CallbackKind.INVOICE_PAYMENT:
+            self._bill_manager.reapply(callback)
         else:
             # A C2B validation's answer was due within seconds: it cannot be given now; kept for people.
             self._transactions.mark_callback(callback, CallbackOutcome.NOT_REAPPLIED, None)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mpesa_gateway.account.service import AccountService
     from mpesa_gateway.apps import AppDirectory
     from mpesa_gateway.auth import MerchantAuthenticator
+    from mpesa_gateway.billmanager.service import BillManagerService
     from mpesa_gateway.c2b.pull import PullService
     from mpesa_gateway.c2b.service import C2BService
     from mpesa_gateway.daraja.client import DarajaClient
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from mpesa_gateway.payouts.service import PayoutService
     from mpesa_gateway.personal.service import PersonalService
     from mpesa_gateway.qr.service import QrService
+    from mpesa_gateway.ratiba.service import RatibaService
     from mpesa_gateway.reconciler import Reconciler
     from mpesa_gateway.results import ResultService
     from mpesa_gateway.simswap.service import SimSwapService
@@ -214,6 +216,8 @@ def reconciler() -> Reconciler:
         c2b=c2b_service(),
         account=account_service(),
         settings=get_settings(),
+        ratiba=ratiba_service(),
+        bill_manager=bill_manager_service(),
     )
 
 
@@ -294,3 +298,19 @@ def sim_swap_service() -> SimSwapService:
     from mpesa_gateway.simswap.service import SimSwapService
 
     return SimSwapService(app_directory())
+
+
+@cache
+def ratiba_service() -> RatibaService:
+    from mpesa_gateway.ratiba.service import RatibaService
+
+    return RatibaService(app_directory(), transactions(), get_settings())
+
+
+@cache
+def bill_manager_service() -> BillManagerService:
+    from mpesa_gateway.billmanager.service import BillManagerService
+    from mpesa_gateway.store.invoices import DynamoInvoiceStore
+
+    invoices = DynamoInvoiceStore(get_settings().transactions_table)
+    return BillManagerService(app_directory(), transactions(), invoices)

@@ -58,6 +58,11 @@ def _settlement_event(kind: TransactionType, status: TransactionStatus) -> Event
         TransactionType.STATUS_QUERY: EventType.STATUS_RESULT,
         TransactionType.REVERSAL: EventType.REVERSAL_COMPLETED if completed else EventType.REVERSAL_FAILED,
         TransactionType.BALANCE_QUERY: EventType.BALANCE_UPDATED if completed else EventType.BALANCE_FAILED,
+        # Approved by the customer; else declined, unreachable, refused or expired (the status says which).
+        TransactionType.STANDING_ORDER: EventType.STANDING_ORDER_CREATED
+        if completed
+        else EventType.STANDING_ORDER_FAILED,
+        TransactionType.INVOICE_PAYMENT: EventType.INVOICE_PAID,
     }
     return by_kind[kind]
 

@@ -33,6 +33,9 @@ class EventType(StrEnum):
     BALANCE_FAILED = "balance.failed"
     SMS_EXTRACTED = "sms.extracted"
     TRANSACTION_CONFLICT = "transaction.conflict"
+    STANDING_ORDER_CREATED = "standing_order.created"
+    STANDING_ORDER_FAILED = "standing_order.failed"
+    INVOICE_PAID = "invoice.paid"
 
 
 class DeliveryState(StrEnum):

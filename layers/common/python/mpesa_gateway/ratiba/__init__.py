@@ -1,0 +1,1 @@
+"""M-Pesa Ratiba: standing orders a customer approves on their phone, paying the business."""
