@@ -18,6 +18,7 @@ from local.aws import provision
 from local.demo import seed
 from local.in_process import InProcessGateway, reset_gateway_caches
 from mpesa_gateway.config import get_settings
+from mpesa_gateway.phone import normalise_msisdn
 from mpesa_gateway.store.registry import DynamoRegistry
 
 CLIENT_SECRETS = {"demo": "demo-secret", "other": "other-secret"}
@@ -66,6 +67,17 @@ class Gateway:
             if data["status"] in statuses or time.monotonic() > deadline:
                 return data
             time.sleep(0.2)
+
+    def completed_payment(self, body: dict[str, Any]) -> str:
+        """A paid STK push whose callback has landed, so nothing changes it afterwards. Waiting on the
+        status route alone would not do: its STK Query can settle the push before the callback comes."""
+        self.rule(msisdn=normalise_msisdn(body["phone_number"]), callback_delay_ms=50)  # not the default 1 s
+        transaction_id = self.request_payment(body).get_json()["data"]["transaction_id"]
+        deadline = time.monotonic() + 8
+        while not self.delivered_callbacks() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.wait_for(transaction_id)
+        return transaction_id
 
     def rule(self, **rule: Any) -> None:
         requests.post(f"{self.simulator_url}/simulator/rules", json=rule, timeout=5).raise_for_status()

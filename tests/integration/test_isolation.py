@@ -62,8 +62,7 @@ def test_the_sweep_covers_every_merchant_route():
 
 @pytest.mark.parametrize("route", MERCHANT_ROUTES, ids=lambda route: f"{route.method} {route.path}")
 def test_another_merchants_token_gets_403_and_changes_nothing(gateway: Gateway, route):
-    demo_payment = gateway.request_payment(PAYMENT).get_json()["data"]["transaction_id"]
-    gateway.wait_for(demo_payment)
+    demo_payment = gateway.completed_payment(PAYMENT)
     before = gateway.items("")
     daraja_calls = len(gateway.simulator_log_all())
     path = route.path.format(
