@@ -39,12 +39,12 @@ class LocalStack:
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     # Scheduled functions (the reconciler) every 2 s, and settle pushes older than 1 s.
-    # Webhook retries a second apart (the schedule compressed: 0.01 s rounds up to SQS's 1 s), attempts cut at
-    # half a second.
+    # Webhook retries a second apart: the schedule compressed so far (its longest delay, 360 units, is
+    # 0.36 s) that every delay rounds up to SQS's whole second; attempts cut at half a second.
     env = stack_environment(
         LOCAL_SCHEDULE_SECONDS="2",
         RECONCILE_AFTER_SECONDS="1",
-        WEBHOOK_RETRY_BASE_SECONDS="0.01",
+        WEBHOOK_RETRY_BASE_SECONDS="0.001",
         WEBHOOK_TIMEOUT_SECONDS="0.5",
     )
     log = tmp_path_factory.mktemp("local-stack") / "dev.log"
