@@ -298,6 +298,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{APP_PREFIX}/invoices/{{reference}}", INVOICES, Auth.MERCHANT),
     Route("DELETE", f"{APP_PREFIX}/invoices/{{reference}}", INVOICES, Auth.MERCHANT),
     Route("POST", f"{APP_PREFIX}/callback/billManager", INVOICE_PAYMENT, Auth.CALLBACK),
+    Route("POST", f"{APP_PREFIX}/bulkInvoices", INVOICES, Auth.MERCHANT),
 )
 
 

@@ -1,4 +1,5 @@
-"""POST /api/pay/{payment_app}/invoices, GET and DELETE .../invoices/{reference}: Bill Manager invoices."""
+"""POST /api/pay/{payment_app}/invoices, GET and DELETE .../invoices/{reference}, POST .../bulkInvoices:
+Bill Manager invoices."""
 
 from typing import Annotated
 
@@ -15,7 +16,13 @@ from mpesa_gateway.api import (
     lambda_handler,
     merchant_id,
 )
-from mpesa_gateway.billmanager.models import Invoice, InvoiceRequest
+from mpesa_gateway.billmanager.models import (
+    MAX_BULK_INVOICES,
+    BulkInvoiceAnswer,
+    BulkInvoiceRequest,
+    Invoice,
+    InvoiceRequest,
+)
 from mpesa_gateway.models import Operation, PaymentApp
 from mpesa_gateway.runtime import app_directory, bill_manager_service
 
@@ -61,6 +68,23 @@ def get_invoice(payment_app: PaymentAppId, reference: InvoiceReference) -> Respo
 )
 def cancel_invoice(payment_app: PaymentAppId, reference: InvoiceReference) -> Response[Data[Invoice]]:
     return app.answer(200, {"data": bill_manager_service().cancel(_owned(payment_app), reference)})
+
+
+@app.post(
+    "/api/pay/<payment_app>/bulkInvoices",
+    summary=(
+        f"Send up to {MAX_BULK_INVOICES} invoices in one Daraja call (MpesaKeC2B apps); any invalid or "
+        "conflicting entry refuses the whole batch, and a retry sends only what was never sent"
+    ),
+    tags=["Bill Manager"],
+    security=MERCHANT,
+    responses=documented(Data[BulkInvoiceAnswer], pending=True, errors=(403, 409, 413, 424, 503)),
+)
+def send_invoices(
+    payment_app: PaymentAppId, request: Annotated[BulkInvoiceRequest, Body()]
+) -> Response[Data[BulkInvoiceAnswer]]:
+    status, answer = bill_manager_service().send_invoices(_owned(payment_app), request)
+    return app.answer(status, {"data": answer})
 
 
 handler = lambda_handler(app)

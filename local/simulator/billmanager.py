@@ -1,8 +1,11 @@
-"""M-Pesa Bill Manager: opt-in, single invoices, cancellation, and (on a test's request through the
+"""M-Pesa Bill Manager: opt-in, single and bulk invoices, cancellation, and (on a test's request through the
 control API) an invoice's payment notification, posted to the opted-in short code's callback URL.
 
 Bill Manager answers in its own shape, `{"rescode", "resmsg", "Status_Message"}`, with HTTP 200 even
-when it refuses (rescode 400, 404, 409); a malformed body gets Daraja's usual error JSON.
+when it refuses (rescode 400, 404, 409); a malformed body gets Daraja's usual error JSON. Bulk invoicing
+takes a bare JSON array of up to 1,000 single invoices and keeps all of them or none (Safaricom does not
+document what it does with a partly bad batch; this simulator refuses it whole, which is what the
+gateway assumes least about).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from local.simulator.clock import nairobi_now
-from local.simulator.errors import ControlInputError
+from local.simulator.errors import ControlInputError, invalid_payload
 from local.simulator.ids import new_receipt_number
 from local.simulator.oauth import caller_consumer_key, require_access_token
 from local.simulator.receipts import register_customer_payment
@@ -41,6 +44,8 @@ blueprint = Blueprint("daraja_bill_manager", __name__)
 OPT_IN = "/v1/billmanager-invoice/optin"
 SINGLE_INVOICE = "/v1/billmanager-invoice/single-invoicing"
 CANCEL_INVOICE = "/v1/billmanager-invoice/cancel-single-invoice"
+BULK_INVOICE = "/v1/billmanager-invoice/bulk-invoicing"
+BULK_LIMIT = 1000
 SENT, PAID, CANCELLED = "sent", "paid", "cancelled"
 _LOCAL_NUMBER = re.compile(r"0[17]\d{8}")
 _PERIOD = re.compile(rf"({'|'.join(calendar.month_name[1:])}) \d{{4}}")
@@ -137,22 +142,60 @@ def opt_in() -> Response:
 def single_invoice() -> Response:
     state = get_state()
     body = json_object_body()
-    validate_fields(body, INVOICE_CHECKS)
-    validate_optional_fields(body, (("invoiceItems", _are_items),))
+    _check_invoice(body)
     biller = _biller(state)
     if biller is None:
-        return _answer("400", "Failed", "This account has no short code opted in to Bill Manager")
+        return _not_opted_in()
+    invoice = _billed(body, biller)
+    if not state.invoices.add(invoice.external_reference, invoice):
+        return _answer("409", "Failed", "An invoice with this external reference exists")
+    return _answer("200", "Success", "Invoice sent successfully")
+
+
+@blueprint.post(BULK_INVOICE)
+@require_access_token
+def bulk_invoice() -> Response:
+    state = get_state()
+    body = request.get_json(silent=True)
+    if not isinstance(body, list) or not body or len(body) > BULK_LIMIT:
+        raise invalid_payload()
+    for entry in body:
+        if not isinstance(entry, dict):
+            raise invalid_payload()
+        _check_invoice(entry)
+    biller = _biller(state)
+    if biller is None:
+        return _not_opted_in()
+    kept: list[str] = []
+    for invoice in (_billed(entry, biller) for entry in body):
+        if not state.invoices.add(invoice.external_reference, invoice):
+            for reference in kept:
+                state.invoices.remove(reference)
+            return _answer(
+                "409", "Failed", f"An invoice with external reference {invoice.external_reference} exists"
+            )
+        kept.append(invoice.external_reference)
+    return _answer("200", "Success", "Invoice sent successfully")
+
+
+def _check_invoice(body: dict[str, Any]) -> None:
+    validate_fields(body, INVOICE_CHECKS)
+    validate_optional_fields(body, (("invoiceItems", _are_items),))
+
+
+def _billed(body: dict[str, Any], biller: OptIn) -> BilledInvoice:
     phone = as_text(body["billedPhoneNumber"]) or ""
-    invoice = BilledInvoice(
+    return BilledInvoice(
         external_reference=body["externalReference"],
         short_code=biller.short_code,
         account_reference=body["accountReference"],
         amount=whole_amount(body["amount"]) or 0,
         msisdn=f"254{phone[1:]}" if phone.startswith("0") else phone,
     )
-    if not state.invoices.add(invoice.external_reference, invoice):
-        return _answer("409", "Failed", "An invoice with this external reference exists")
-    return _answer("200", "Success", "Invoice sent successfully")
+
+
+def _not_opted_in() -> Response:
+    return _answer("400", "Failed", "This account has no short code opted in to Bill Manager")
 
 
 @blueprint.post(CANCEL_INVOICE)

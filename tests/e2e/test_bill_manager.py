@@ -1,5 +1,5 @@
-"""Bill Manager over the running local stack: its invoice store on DynamoDB Local, the payment
-notification through the local API, the event. (Ratiba's flow is covered in process, by
+"""Bill Manager over the running local stack: its invoice store on DynamoDB Local (a batch too), the
+payment notification through the local API, the event. (Ratiba's flow is covered in process, by
 tests/integration/test_ratiba.py: its store calls are the tracked transactions' own.)"""
 
 from __future__ import annotations
@@ -42,6 +42,11 @@ def test_an_invoice_is_sent_paid_and_its_payment_becomes_an_event(local_stack: L
     assert call(local_stack, bearer, "POST", "demo-c2b/billManager/optIn", json=opt_in).status_code == 200
     sent = call(local_stack, bearer, "POST", "demo-c2b/invoices", json=invoice)
     assert sent.status_code == 200, sent.text
+    # A batch repeating it sends only the new invoice, in one bulk call.
+    flat = {**invoice, "external_reference": "E2E-INV-2", "account_reference": "HOUSE-14"}
+    batch = call(local_stack, bearer, "POST", "demo-c2b/bulkInvoices", json={"invoices": [invoice, flat]})
+    assert batch.status_code == 200, batch.text
+    assert [entry["sent_now"] for entry in batch.json()["data"]["invoices"]] == [False, True]
 
     paid = requests.post(
         f"{local_stack.simulator}/simulator/billManager/payments",

@@ -11,7 +11,7 @@ import requests
 from mpesa_gateway.errors import StorageUnavailable
 from mpesa_gateway.store.transactions import DynamoTransactionStore
 from tests.integration.conftest import Gateway
-from tests.integration.test_money_safety import reconcile
+from tests.integration.test_money_safety import fault, reconcile
 
 __all__ = ["reconcile"]  # the fixture, shared
 
@@ -159,3 +159,90 @@ def test_a_notification_stored_but_not_recorded_is_recorded_by_the_reconciler(
     )  # the invoice it had already paid is its own
     invoice = merchant(gateway, "GET", "invoices/INV-0042").get_json()["data"]
     assert (invoice["status"], invoice["paid_by"]) == ("paid", paid["transaction_id"])
+
+
+# --- bulk invoicing ------------------------------------------------------------------------------
+
+BULK = "/v1/billmanager-invoice/bulk-invoicing"
+
+
+def batch(*references: str, **changes: Any) -> dict[str, Any]:
+    return {"invoices": [{**INVOICE, "external_reference": ref, **changes} for ref in references]}
+
+
+def test_a_batch_is_stored_and_sent_in_one_call_and_a_replay_sends_nothing_new(gateway: Gateway):
+    opted_in_with_invoice(gateway)  # INV-0042 was sent on its own
+
+    sent = merchant(gateway, "POST", "bulkInvoices", batch("INV-0042", "INV-0043", "INV-0044"))
+    replayed = merchant(gateway, "POST", "bulkInvoices", batch("INV-0042", "INV-0043", "INV-0044"))
+
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    assert [
+        (r["external_reference"], r["status"], r["sent_now"]) for r in sent.get_json()["data"]["invoices"]
+    ] == [
+        ("INV-0042", "sent", False),
+        ("INV-0043", "sent", True),
+        ("INV-0044", "sent", True),
+    ]
+    calls = gateway.simulator_log(BULK)
+    assert len(calls) == 1  # one Daraja call, a bare array of the new invoices only
+    assert [(entry["externalReference"], entry["billedPhoneNumber"]) for entry in calls[0]["body"]] == [
+        ("INV-0043", "0712345678"),
+        ("INV-0044", "0712345678"),
+    ]
+    assert replayed.status_code == 200
+    assert [r["sent_now"] for r in replayed.get_json()["data"]["invoices"]] == [False, False, False]
+    assert len(gateway.simulator_log(BULK)) == 1
+    assert merchant(gateway, "GET", "invoices/INV-0044").get_json()["data"]["status"] == "sent"
+    kept = requests.get(f"{gateway.simulator_url}/simulator/billManager/invoices", timeout=5).json()
+    assert sorted(invoice["external_reference"] for invoice in kept["invoices"]) == [
+        "INV-0042",
+        "INV-0043",
+        "INV-0044",
+    ]
+
+
+def test_a_bad_entry_refuses_the_whole_batch_and_nothing_is_sent_or_stored(gateway: Gateway):
+    not_opted_in = merchant(gateway, "POST", "bulkInvoices", batch("INV-0043", "INV-0044"))
+    opted_in_with_invoice(gateway)
+    invalid = merchant(
+        gateway,
+        "POST",
+        "bulkInvoices",
+        {
+            "invoices": [
+                batch("INV-0043")["invoices"][0],
+                {**INVOICE, "external_reference": "INV-0044", "amount": 0},
+            ]
+        },
+    )
+    repeated = merchant(gateway, "POST", "bulkInvoices", batch("INV-0043", "INV-0044", "INV-0043"))
+    conflicting = merchant(
+        gateway, "POST", "bulkInvoices", batch("INV-0043", "INV-0042", amount=900, invoice_items=[])
+    )
+
+    assert (not_opted_in.status_code, not_opted_in.get_json()["error"]["code"]) == (424, "daraja_rejected")
+    assert invalid.status_code == 400
+    assert [f["field"] for f in invalid.get_json()["error"]["fields"]] == ["invoices[1].amount"]
+    assert repeated.status_code == 400
+    assert repeated.get_json()["error"]["fields"] == [
+        {"field": "invoices[2].external_reference", "problem": "repeats invoices[0].external_reference"}
+    ]
+    assert conflicting.status_code == 409
+    assert "invoices[1]: Invoice 'INV-0042'" in conflicting.get_json()["error"]["message"]
+    assert [item["external_reference"] for item in gateway.items("INVOICE#")] == ["INV-0042"]
+    assert len(gateway.simulator_log(BULK)) == 1  # only the refused call of the app not opted in
+
+
+def test_a_batch_whose_answer_is_lost_is_kept_with_a_note_and_never_resent(gateway: Gateway):
+    opted_in_with_invoice(gateway)
+    fault(gateway, BULK, "reset", processed=True)
+
+    lost = merchant(gateway, "POST", "bulkInvoices", batch("INV-0043", "INV-0044"))
+    replayed = merchant(gateway, "POST", "bulkInvoices", batch("INV-0043", "INV-0044"))
+
+    assert lost.status_code == 202
+    assert all(r["sent_now"] and "not received" in r["error"] for r in lost.get_json()["data"]["invoices"])
+    assert replayed.status_code == 200
+    assert all(not r["sent_now"] and r["error"] for r in replayed.get_json()["data"]["invoices"])
+    assert len(gateway.simulator_log(BULK)) == 1

@@ -53,6 +53,7 @@ APP_OF_ROUTE = {
     "/api/pay/{payment_app}/invoices": "demo-c2b",
     "/api/pay/{payment_app}/invoices/{reference}": "demo-c2b",
     "/api/pay/{payment_app}/callback/billManager": "demo-c2b",
+    "/api/pay/{payment_app}/bulkInvoices": "demo-c2b",
 }
 # Routes that take no body (GETs, and those whose request is the path alone) ignore one.
 BODILESS = {

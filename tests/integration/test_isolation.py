@@ -49,6 +49,7 @@ VALID_REQUESTS: dict[str, dict] = {
     "/api/pay/{payment_app}/billManager/optIn": {"json": BILL_OPT_IN},
     "/api/pay/{payment_app}/invoices": {"json": INVOICE},
     "/api/pay/{payment_app}/invoices/{reference}": {},
+    "/api/pay/{payment_app}/bulkInvoices": {"json": {"invoices": [INVOICE]}},
 }
 # Well formed; whether demo has such an event must not show either.
 AN_EVENT = "evt_" + "0" * 32

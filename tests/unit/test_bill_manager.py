@@ -1,5 +1,6 @@
-"""Bill Manager: the invoice's and opt-in's limits, the payment notification as Daraja may spell its
-amount, the form of numbers and dates sent, and the event a payment is. Pure; the flow is in integration."""
+"""Bill Manager: the invoice's, batch's and opt-in's limits, the payment notification as Daraja may spell
+its amount, the form of numbers, dates and batches sent, and the event a payment is. Pure; the flow is in
+integration."""
 
 from __future__ import annotations
 
@@ -9,12 +10,20 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from mpesa_gateway.billmanager.models import InvoicePaymentNotice, InvoiceRequest, OptInRequest
-from mpesa_gateway.billmanager.service import _local_number, _payment_date
+from mpesa_gateway.api import invalid_request
+from mpesa_gateway.billmanager.models import (
+    MAX_BULK_INVOICES,
+    BulkInvoiceBody,
+    BulkInvoiceRequest,
+    InvoicePaymentNotice,
+    InvoiceRequest,
+    OptInRequest,
+)
+from mpesa_gateway.billmanager.service import _daraja_form, _local_number, _payment_date, _stored_form
 from mpesa_gateway.daraja.formats import NAIROBI
 from mpesa_gateway.events.derive import transaction_events
 from mpesa_gateway.events.models import EventType
-from mpesa_gateway.models import TransactionStatus, TransactionType
+from mpesa_gateway.models import Driver, PaymentApp, TransactionStatus, TransactionType
 from tests.unit.test_events import transaction
 
 INVOICE: dict[str, Any] = {
@@ -108,3 +117,58 @@ def test_a_recorded_invoice_payment_is_one_event_and_its_conflict_another():
         EventType.INVOICE_PAID,
         EventType.TRANSACTION_CONFLICT,
     ]
+
+
+def _batch(count: int, **changes: Any) -> list[dict[str, Any]]:
+    return [{**INVOICE, "external_reference": f"INV-{index}", **changes} for index in range(count)]
+
+
+def _refused_fields(body: dict[str, Any]) -> list[dict[str, str]]:
+    with pytest.raises(ValidationError) as refused:
+        BulkInvoiceRequest.model_validate(body)
+    return invalid_request(refused.value.errors(include_url=False)).details["fields"]
+
+
+def test_a_bad_entry_is_named_by_its_index_and_field():
+    invoices = _batch(5)
+    invoices[3] = {**invoices[3], "amount": 0}
+
+    assert [field["field"] for field in _refused_fields({"invoices": invoices})] == ["invoices[3].amount"]
+
+
+def test_a_reference_repeated_in_the_batch_names_both_places():
+    invoices = [*_batch(3), {**INVOICE, "external_reference": "INV-1"}]
+
+    assert _refused_fields({"invoices": invoices}) == [
+        {"field": "invoices[3].external_reference", "problem": "repeats invoices[1].external_reference"}
+    ]
+
+
+@pytest.mark.parametrize("count", [0, MAX_BULK_INVOICES + 1])
+def test_a_batch_holds_one_to_a_thousand_invoices(count: int):
+    assert [field["field"] for field in _refused_fields({"invoices": _batch(count)})] == ["invoices"]
+
+
+def test_a_full_batch_is_one_bare_array_in_safaricoms_spelling():
+    batch = BulkInvoiceRequest.model_validate({"invoices": _batch(MAX_BULK_INVOICES)})
+    app = PaymentApp(
+        app_id="school", merchant_id="m", driver=Driver.C2B, short_code="600984", callback_secret_sha256="0"
+    )
+    now = datetime.now(NAIROBI)
+
+    sent = BulkInvoiceBody([_daraja_form(_stored_form(app, invoice, now)) for invoice in batch.invoices])
+
+    body = sent.as_json()
+    assert isinstance(body, list)
+    assert len(body) == MAX_BULK_INVOICES
+    assert body[0] == {
+        "externalReference": "INV-0",
+        "billedFullName": "Jane Wanjiru",
+        "billedPhoneNumber": "0712345678",
+        "billedPeriod": "November 2026",
+        "invoiceName": "School fees",
+        "dueDate": "2026-12-15",
+        "accountReference": "STUDENT-7",
+        "amount": 800,
+        "invoiceItems": [{"itemName": "Tuition", "amount": 700}, {"itemName": "Lunch", "amount": 100}],
+    }

@@ -349,15 +349,15 @@ def invalid_request(problems: Any) -> InvalidRequest:
 
 def _field(location: Any) -> str:
     """("body", "amount") is "amount", ("path", "payment_app") is "payment_app", ("query", "query",
-    "limit") is "limit", ("body",) is "body"."""
-    parts = [str(part) for part in location]
+    "limit") is "limit", ("body",) is "body", ("body", "invoices", 3, "amount") is "invoices[3].amount"."""
+    parts = [f"[{part}]" if isinstance(part, int) else str(part) for part in location]
     if parts[:1] == ["header"] and len(parts) > 1:
         return parts[1].title()  # headers arrive lower-cased: idempotency-key is Idempotency-Key
     if parts[:1] == ["query"] and len(parts) > 1:
         return parts[-1]  # a query model's field is ("query", <its parameter>, <the field's alias>)
     if parts[:1] in (["body"], ["path"]) and len(parts) > 1:
         parts = parts[1:]
-    return ".".join(parts) or "body"
+    return ".".join(parts).replace(".[", "[") or "body"
 
 
 # What pydantic says about the body as a whole, said for a merchant reading the error.

@@ -6,6 +6,14 @@ mpesakit/bill_manager/schemas.py, and in other public SDKs): lower camel case (`
 `callbackurl` all lower case), answers `{"rescode": "200", "resmsg": "Success", "Status_Message"}`, and
 a payment notification `{transactionId, paidAmount, msisdn, dateCreated, accountReference, shortCode}`
 acknowledged with `{"rescode": "200", "resmsg": "Success"}`.
+
+Bulk invoicing takes a bare JSON array of single invoices, at most 1,000 per call, and answers once for
+the whole array (no word per invoice). Safaricom's Bill Manager page (developer.safaricom.co.ke/apis/
+BillManager, "Bulk Invoicing - Generic API", as copied in JacksCodeVault/mpesa-daraja-mcp,
+daraja_docs_v3/docs/BillManager.md) says "You can send up-to 1000 invoices for each call" and shows the
+invoices one after another closed by `]` with no key, like its cancel-bulk-invoices sample `[{...}]`;
+c12i/mpesa-rust and several PHP and TypeScript SDKs send that array. (mpesakit wraps it in
+{"invoices": [...]}, which the page does not show.)
 """
 
 from __future__ import annotations
@@ -21,18 +29,23 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mpesa_gateway.answers import Answer
-from mpesa_gateway.daraja.payloads import DarajaBody
+from mpesa_gateway.daraja.payloads import DarajaArray, DarajaBody
 from mpesa_gateway.inputs import INVOICE_REFERENCE_PATTERN
 from mpesa_gateway.models import Amount, Msisdn
 
 OPT_IN_PATH = "/v1/billmanager-invoice/optin"
 SINGLE_INVOICE_PATH = "/v1/billmanager-invoice/single-invoicing"
 CANCEL_INVOICE_PATH = "/v1/billmanager-invoice/cancel-single-invoice"
+BULK_INVOICE_PATH = "/v1/billmanager-invoice/bulk-invoicing"
+# Safaricom's documented maximum per bulk-invoicing call: a batch is always one call.
+MAX_BULK_INVOICES = 1000
 SUCCESS_CODE = "200"
 MONTHS = tuple(calendar.month_name[1:])
 
@@ -175,6 +188,63 @@ class SingleInvoiceBody(DarajaBody):
     invoiceItems: list[InvoiceItemBody]
 
 
+BulkInvoiceBody = DarajaArray[SingleInvoiceBody]
+
+
+class BulkInvoiceRequest(BaseModel):
+    """POST /api/pay/{app}/bulkInvoices: several invoices, each one as POST .../invoices takes it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "invoices": [
+                        {
+                            "external_reference": "INV-2026-0042",
+                            "billed_full_name": "Jane Wanjiru",
+                            "billed_phone_number": "0712345678",
+                            "billed_period": "November 2026",
+                            "invoice_name": "School fees",
+                            "due_date": "2026-12-15",
+                            "account_reference": "STUDENT-7",
+                            "amount": 800,
+                        },
+                        {
+                            "external_reference": "INV-2026-0043",
+                            "billed_full_name": "Peter Otieno",
+                            "billed_phone_number": "0722000000",
+                            "billed_period": "November 2026",
+                            "invoice_name": "School fees",
+                            "due_date": "2026-12-15",
+                            "account_reference": "STUDENT-8",
+                            "amount": 800,
+                        },
+                    ]
+                }
+            ]
+        },
+    )
+
+    invoices: list[InvoiceRequest] = Field(min_length=1, max_length=MAX_BULK_INVOICES)
+
+    @field_validator("invoices")
+    @classmethod
+    def _references_differ(cls, invoices: list[InvoiceRequest]) -> list[InvoiceRequest]:
+        first_at: dict[str, int] = {}
+        for index, invoice in enumerate(invoices):
+            earlier = first_at.setdefault(invoice.external_reference, index)
+            if earlier != index:
+                problem = PydanticCustomError(
+                    "duplicate_reference", f"repeats invoices[{earlier}].external_reference"
+                )
+                details = InitErrorDetails(
+                    type=problem, loc=(index, "external_reference"), input=invoice.external_reference
+                )
+                raise ValidationError.from_exception_data(cls.__name__, [details])
+        return invoices
+
+
 class CancelInvoiceBody(DarajaBody):
     externalReference: str
 
@@ -207,6 +277,23 @@ class Invoice(Answer):
     error: str | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class BulkInvoiceResult(Answer):
+    """One invoice of a batch: its reference, its status, and whether this request sent it."""
+
+    external_reference: str
+    status: InvoiceStatus
+    sent_now: bool = Field(
+        description="True: sent by this request; false: an earlier request sent it, it was not sent again"
+    )
+    error: str | None = Field(default=None, description="Why its delivery is uncertain")
+
+
+class BulkInvoiceAnswer(Answer):
+    """bulkInvoices: every invoice of the batch, in the order given."""
+
+    invoices: list[BulkInvoiceResult]
 
 
 class InvoicePaymentNotice(BaseModel):

@@ -3,6 +3,9 @@
 Sending an invoice moves no money and Daraja answers it at once, so it is not a tracked request: the
 invoice is stored first under its external reference (which makes a retry find it instead of sending
 it twice), forgotten again when Daraja refuses it, and kept with a note when Daraja's answer is lost.
+A batch is the same for each of its invoices, all stored before the one bulk call and all forgotten
+when any of them names another invoice's reference or Daraja refuses the call: Daraja answers the
+batch as a whole, so its invoices share one fate.
 A payment notification is recorded once per M-Pesa transaction id as a COMPLETED INVOICE_PAYMENT
 transaction, whatever became of its invoice: money that arrived is never dropped, and what does not
 fit (no such invoice, a cancelled one, a part payment, another short code) is its `conflict`.
@@ -11,16 +14,22 @@ fit (no such invoice, a cancelled one, a part payment, another short code) is it
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.billmanager.models import (
+    BULK_INVOICE_PATH,
     CANCEL_INVOICE_PATH,
     OPT_IN_PATH,
     PAYMENT_ACK,
     SINGLE_INVOICE_PATH,
     SUCCESS_CODE,
+    BulkInvoiceAnswer,
+    BulkInvoiceBody,
+    BulkInvoiceRequest,
+    BulkInvoiceResult,
     CancelInvoiceBody,
     DarajaInvoiceAnswer,
     Invoice,
@@ -44,7 +53,7 @@ from mpesa_gateway.callbacks import (
 )
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.daraja.formats import NAIROBI
-from mpesa_gateway.daraja.payloads import DarajaBody
+from mpesa_gateway.daraja.payloads import DarajaArray, DarajaBody
 from mpesa_gateway.errors import (
     DarajaRejected,
     DarajaRejectedContent,
@@ -108,30 +117,11 @@ class BillManagerService:
 
     def send_invoice(self, app: PaymentApp, request: InvoiceRequest) -> tuple[int, Invoice]:
         """200 and the invoice when Daraja sent it (or a retry finds it sent); 202: its answer was lost."""
-        now = datetime.now(UTC)
-        invoice = Invoice(
-            app_id=app.app_id,
-            **request.model_dump(),
-            created_at=now,
-            updated_at=now,
-        )
+        invoice = _stored_form(app, request, datetime.now(UTC))
         if not self._invoices.create(invoice):
             return 200, self._same_invoice(app, invoice)
-        body = SingleInvoiceBody(
-            externalReference=invoice.external_reference,
-            billedFullName=invoice.billed_full_name,
-            billedPhoneNumber=_local_number(invoice.billed_phone_number),
-            billedPeriod=invoice.billed_period,
-            invoiceName=invoice.invoice_name,
-            dueDate=invoice.due_date.isoformat(),
-            accountReference=invoice.account_reference,
-            amount=invoice.amount,
-            invoiceItems=[
-                InvoiceItemBody(itemName=item.item_name, amount=item.amount) for item in invoice.invoice_items
-            ],
-        )
         try:
-            self._ask(app, SINGLE_INVOICE_PATH, body, "invoice")
+            self._ask(app, SINGLE_INVOICE_PATH, _daraja_form(invoice), "invoice")
         except (DarajaRejected, DarajaUnavailable):
             self._invoices.remove_unsent(app.app_id, invoice.external_reference)
             raise
@@ -139,6 +129,42 @@ class BillManagerService:
             self._invoices.note_error(app.app_id, invoice.external_reference, UNANSWERED_NOTE)
             return 202, invoice.model_copy(update={"error": UNANSWERED_NOTE})
         return 200, invoice
+
+    def send_invoices(self, app: PaymentApp, request: BulkInvoiceRequest) -> tuple[int, BulkInvoiceAnswer]:
+        """Each invoice as send_invoice would: those sent before are not sent again, the new ones go in
+        one bulk call. 200 when Daraja took them (or none was new); 202: its answer was lost."""
+        now = datetime.now(UTC)
+        results: list[BulkInvoiceResult] = []
+        new: list[Invoice] = []
+        try:
+            for index, requested in enumerate(request.invoices):
+                invoice = _stored_form(app, requested, now)
+                if self._invoices.create(invoice):
+                    new.append(invoice)
+                    results.append(_result(invoice, sent_now=True))
+                else:
+                    earlier = self._same_invoice(app, invoice, f"invoices[{index}]: ")
+                    results.append(_result(earlier, sent_now=False))
+        except Exception:
+            self._forget(app, new)  # nothing of the batch is sent: nothing of it stays
+            raise
+        status = 200
+        if new:
+            body = BulkInvoiceBody([_daraja_form(invoice) for invoice in new])
+            try:
+                self._ask(app, BULK_INVOICE_PATH, body, "invoices")
+            except (DarajaRejected, DarajaUnavailable):
+                self._forget(app, new)
+                raise
+            except _NoAnswer:
+                for invoice in new:
+                    self._invoices.note_error(app.app_id, invoice.external_reference, UNANSWERED_NOTE)
+                results = [
+                    result.model_copy(update={"error": UNANSWERED_NOTE}) if result.sent_now else result
+                    for result in results
+                ]
+                status = 202
+        return status, BulkInvoiceAnswer(invoices=results)
 
     def invoice(self, app: PaymentApp, reference: str) -> Invoice:
         found = self._invoices.get(app.app_id, reference)
@@ -256,16 +282,22 @@ class BillManagerService:
         logger.warning("payment for an unknown invoice", extra={"app_id": app.app_id})
         return None, f"no invoice has account reference {notice.accountReference}"
 
-    def _same_invoice(self, app: PaymentApp, requested: Invoice) -> Invoice:
+    def _same_invoice(self, app: PaymentApp, requested: Invoice, where: str = "") -> Invoice:
         earlier = self.invoice(app, requested.external_reference)
         if any(getattr(earlier, name) != getattr(requested, name) for name in _SAME_INVOICE):
             raise InvoiceConflict(
-                f"Invoice '{requested.external_reference}' exists with other details; "
+                f"{where}Invoice '{requested.external_reference}' exists with other details; "
                 "cancel it or use a new reference"
             )
         return earlier
 
-    def _ask(self, app: PaymentApp, path: str, body: DarajaBody, what: str) -> DarajaInvoiceAnswer:
+    def _forget(self, app: PaymentApp, invoices: list[Invoice]) -> None:
+        for invoice in invoices:
+            self._invoices.remove_unsent(app.app_id, invoice.external_reference)
+
+    def _ask(
+        self, app: PaymentApp, path: str, body: DarajaBody | DarajaArray[Any], what: str
+    ) -> DarajaInvoiceAnswer:
         """Daraja's answer when it did what was asked; its refusal as the gateway's error."""
         try:
             answer = DarajaInvoiceAnswer.model_validate(
@@ -287,6 +319,35 @@ class BillManagerService:
             message = answer.Status_Message or answer.resmsg or "not accepted"
             raise DarajaRejected(f"Daraja refused the {what}: {message}", daraja_code=answer.rescode)
         return answer
+
+
+def _stored_form(app: PaymentApp, request: InvoiceRequest, now: datetime) -> Invoice:
+    return Invoice(app_id=app.app_id, **request.model_dump(), created_at=now, updated_at=now)
+
+
+def _daraja_form(invoice: Invoice) -> SingleInvoiceBody:
+    return SingleInvoiceBody(
+        externalReference=invoice.external_reference,
+        billedFullName=invoice.billed_full_name,
+        billedPhoneNumber=_local_number(invoice.billed_phone_number),
+        billedPeriod=invoice.billed_period,
+        invoiceName=invoice.invoice_name,
+        dueDate=invoice.due_date.isoformat(),
+        accountReference=invoice.account_reference,
+        amount=invoice.amount,
+        invoiceItems=[
+            InvoiceItemBody(itemName=item.item_name, amount=item.amount) for item in invoice.invoice_items
+        ],
+    )
+
+
+def _result(invoice: Invoice, *, sent_now: bool) -> BulkInvoiceResult:
+    return BulkInvoiceResult(
+        external_reference=invoice.external_reference,
+        status=invoice.status,
+        sent_now=sent_now,
+        error=invoice.error,
+    )
 
 
 def _local_number(msisdn: str) -> str:

@@ -18,7 +18,7 @@ from mpesa_gateway.daraja.errors import (
     DarajaNotSent,
     DarajaOutcomeUnknown,
 )
-from mpesa_gateway.daraja.payloads import DarajaBody
+from mpesa_gateway.daraja.payloads import DarajaArray, DarajaBody
 from mpesa_gateway.daraja.token_cache import AccessToken, SharedTokenCache, cache_key
 
 OAUTH_PATH = "/oauth/v1/generate"
@@ -81,7 +81,7 @@ class DarajaClient:
         self._timeouts = timeouts
         self._token_key = cache_key(self._base_url, consumer_key)
 
-    def post(self, path: str, body: DarajaBody) -> dict[str, Any]:
+    def post(self, path: str, body: DarajaBody | DarajaArray[Any]) -> dict[str, Any]:
         """POST a product request; a rejected token is refreshed once and the call retried once.
 
         The retry is safe: Daraja refused the first attempt before doing anything with it.
@@ -96,7 +96,9 @@ class DarajaClient:
         token = self._tokens.replace(self._token_key, token, self._fetch_token)
         return self._post_with(token, path, payload)
 
-    def _post_with(self, token: str, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def _post_with(
+        self, token: str, path: str, payload: dict[str, Any] | list[dict[str, Any]]
+    ) -> dict[str, Any]:
         response = self._send("POST", path, json=payload, headers={"Authorization": f"Bearer {token}"})
         return _json_or_raise(response)
 

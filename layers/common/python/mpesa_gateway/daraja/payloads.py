@@ -8,9 +8,9 @@ BillRefNumber), but for a top-up's optional Requester, which is left out.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar, Literal, TypedDict
+from typing import Any, ClassVar, Generic, Literal, TypedDict, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, RootModel
 
 from mpesa_gateway.models import C2BResponseType, LipaCommand
 from mpesa_gateway.payouts.models import B2BCommand, B2CCommand
@@ -32,6 +32,18 @@ class DarajaBody(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     def as_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+Item = TypeVar("Item", bound=DarajaBody)
+
+
+class DarajaArray(RootModel[list[Item]], Generic[Item]):
+    """A body that is a bare JSON array of objects (Bill Manager's bulk invoicing takes one)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    def as_json(self) -> list[dict[str, Any]]:
         return self.model_dump(mode="json")
 
 
