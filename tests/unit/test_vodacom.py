@@ -14,6 +14,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from admin.models import NewApp
 from mpesa_gateway.daraja.client import Timeouts
 from mpesa_gateway.daraja.token_cache import SharedTokenCache
 from mpesa_gateway.errors import InvalidRequest, OperationNotAllowed
@@ -197,7 +198,8 @@ class FakeVodacom:
                 401, {"output_ResponseCode": "INS-989", "output_ResponseDesc": "Session is not active"}
             )
         if method == "GET":
-            assert parse_qs(urlsplit(url).query) == {} and "params" in kwargs
+            assert parse_qs(urlsplit(url).query) == {}
+            assert "params" in kwargs
         return answer(*self.answers.pop(0)) if self.answers else answer(201, {"output_ResponseCode": "INS-0"})
 
     def product_calls(self) -> list[str]:
@@ -318,3 +320,57 @@ def test_answers_are_read_by_the_money_rule() -> None:
         input_Country="TZN",
     )
     assert tz.call("GET", QUERY_TRANSACTION_STATUS, query).output_ResponseTransactionStatus == "Completed"
+
+
+# --- the admin CLI's rules for Vodacom apps --------------------------------------------------------
+
+
+def vodacom_app(**values: Any) -> NewApp:
+    credentials = {"api_key": "k", "public_key": PUBLIC_DER_B64}
+    return NewApp.parse(
+        **{"app_id": "shop-tz", "merchant_id": "m", "driver": Driver.TANZANIA, "short_code": "000000",
+           "credentials": credentials, **values}
+    )  # fmt: skip
+
+
+def test_a_vodacom_app_takes_its_api_key_public_key_and_a_currency_of_its_market() -> None:
+    created = vodacom_app(driver=Driver.CONGO, currency="cdf")
+    assert created.profile() == {"currency": "CDF"}
+    assert created.credentials.plain() == {"api_key": "k", "public_key": PUBLIC_DER_B64}
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "problem"),
+    [
+        ({"currency": "USD"}, "currency", "MpesaTz apps are paid in TZS"),
+        ({"credentials": {"api_key": "k"}}, "public_key", "need `public_key`"),
+        ({"credentials": {"api_key": "k", "public_key": "not-a-key"}}, "public_key", "not readable"),
+        (
+            {"credentials": {"api_key": "k", "public_key": PUBLIC_DER_B64, "consumer_key": "ck"}},
+            "consumer_key",
+            "take Vodacom's api_key and public_key",
+        ),
+        ({"driver": Driver.C2B, "short_code": "600984"}, "consumer_key", "need `consumer_key`"),
+    ],
+)
+def test_vodacom_apps_are_refused_without_their_own_credentials(
+    values: dict[str, Any], field: str, problem: str
+) -> None:
+    with pytest.raises(InvalidRequest, match=problem) as refused:
+        vodacom_app(**values)
+    assert refused.value.details["field"] == field
+
+
+def test_a_daraja_app_refuses_vodacoms_fields_and_currency() -> None:
+    keys = {"consumer_key": "ck", "consumer_secret": "cs", "api_key": "k"}
+    with pytest.raises(InvalidRequest, match="take Daraja's credentials, not `api_key`"):
+        NewApp.parse(app_id="c2b", merchant_id="m", driver=Driver.C2B, short_code="600984", credentials=keys)
+    with pytest.raises(InvalidRequest, match="applies to MpesaCongo and MpesaTz apps only"):
+        NewApp.parse(
+            app_id="c2b",
+            merchant_id="m",
+            driver=Driver.C2B,
+            short_code="600984",
+            credentials={"consumer_key": "ck", "consumer_secret": "cs"},
+            currency="KES",
+        )
