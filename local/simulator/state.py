@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -10,6 +11,7 @@ from flask import Flask, current_app
 
 from local.simulator.balances import OrgAccounts
 from local.simulator.callbacks import CallbackDispatcher, Deliver
+from local.simulator.clock import Monotonic
 from local.simulator.faults import FaultBook
 from local.simulator.logs import EventLog
 from local.simulator.outcomes import Ledger
@@ -124,8 +126,11 @@ Exchange = Callable[[str, dict[str, Any], float], tuple[int, Any]]
 
 
 class SimulatorState:
-    def __init__(self, settings: SimulatorSettings, deliver: Deliver) -> None:
+    def __init__(
+        self, settings: SimulatorSettings, deliver: Deliver, clock: Monotonic = time.monotonic
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self.tokens = TokenStore(settings.token_ttl_seconds)
         self.rules = RuleBook(settings.default_callback_delay_ms)
         self.stk: Ledger[StkTransaction] = Ledger()
