@@ -24,6 +24,9 @@ from local.simulator.clock import Monotonic
 from local.simulator.errors import DarajaError, error_response
 from local.simulator.settings import SimulatorSettings
 from local.simulator.state import EXTENSION_KEY, SimulatorState
+from local.simulator.vodacom import auth as vodacom_auth
+from local.simulator.vodacom import payments as vodacom_payments
+from local.simulator.vodacom import status as vodacom_status
 
 
 def create_app(
@@ -34,7 +37,10 @@ def create_app(
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep Daraja's field order in answers
     app.extensions[EXTENSION_KEY] = SimulatorState(settings, deliver or post_json, clock)
-    for module in (oauth, stk, c2b, payouts, queries, control, pull, pochi_tax, qr, sim_swap):
+    for module in (
+        oauth, stk, c2b, payouts, queries, control, pull, pochi_tax, qr, sim_swap,
+        vodacom_auth, vodacom_payments, vodacom_status,
+    ):  # fmt: skip
         app.register_blueprint(module.blueprint)
     app.register_error_handler(DarajaError, error_response)
     injection.install(app)  # faults, the request log and the record of what Daraja did

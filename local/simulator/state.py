@@ -20,6 +20,8 @@ from local.simulator.rules import RuleBook
 from local.simulator.security import InitiatorKeys
 from local.simulator.settings import SimulatorSettings
 from local.simulator.tokens import TokenStore
+from local.simulator.vodacom.sessions import SessionStore
+from local.simulator.vodacom.transactions import TransactionBook
 
 if TYPE_CHECKING:
     from local.simulator.c2b import C2BPayment, C2BRegistration
@@ -158,6 +160,11 @@ class SimulatorState:
         self.pochi_balances: Registry[int] = Registry()  # whole shillings by customer number (B2Pochi)
         self.paid_prns: Registry[str] = Registry()  # KRA PRN -> the receipt that paid it (Tax Remittance)
         self.sim_swaps: Registry[SimSwap] = Registry()  # SIM swaps set by tests, by MSISDN
+        # Vodacom's OpenAPI (local.simulator.vodacom): its sessions and every transaction it took.
+        self.vodacom_sessions = SessionStore(
+            clock, settings.vodacom_session_activation_seconds, settings.vodacom_session_lifetime_seconds
+        )
+        self.vodacom_transactions = TransactionBook()
 
     @property
     def certificate_pem(self) -> str:
