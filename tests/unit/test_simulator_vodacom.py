@@ -85,12 +85,16 @@ def get_session(client: FlaskClient, api_key: str = TZ_KEY, base: str = TZN) -> 
     return client.get(f"{base}/getSession/", headers=bearer(public_key(client), api_key))
 
 
-@pytest.fixture
-def session(client: FlaskClient) -> dict[str, str]:
-    """Headers of an active session."""
-    answer = get_session(client)
+def session_headers(client: FlaskClient, api_key: str = TZ_KEY, base: str = TZN) -> dict[str, str]:
+    """Headers of a new session (active at once: no activation delay in SETTINGS)."""
+    answer = get_session(client, api_key, base)
     assert answer.status_code == 200, answer.get_json()
     return bearer(public_key(client), answer.get_json()["output_SessionID"])
+
+
+@pytest.fixture
+def session(client: FlaskClient) -> dict[str, str]:
+    return session_headers(client)
 
 
 def c2b_body(**overrides: Any) -> dict[str, Any]:
@@ -288,7 +292,7 @@ def test_c2b_answers_201_with_its_ids_and_keeps_the_transaction(
 
 
 def test_drc_takes_usd_with_cents_and_cdf(client: FlaskClient) -> None:
-    headers = bearer(public_key(client), get_session(client, DRC_KEY, DRC).get_json()["output_SessionID"])
+    headers = session_headers(client, DRC_KEY, DRC)
     assert_code(pay(client, headers, drc_body(input_Amount="10.50"), DRC), 201, "INS-0")
     cdf = drc_body(input_Amount="2500", input_Currency="CDF", input_ThirdPartyConversationID="tx-2")
     assert_code(pay(client, headers, cdf, DRC), 201, "INS-0")
@@ -345,7 +349,7 @@ def test_c2b_field_and_market_checks(
     ],
 )
 def test_drc_field_checks(client: FlaskClient, overrides: dict[str, Any], code: str) -> None:
-    headers = bearer(public_key(client), get_session(client, DRC_KEY, DRC).get_json()["output_SessionID"])
+    headers = session_headers(client, DRC_KEY, DRC)
     assert_code(pay(client, headers, drc_body(**overrides), DRC), 400, code)
 
 
@@ -446,7 +450,7 @@ def test_an_unknown_reference_or_another_codes_transaction_is_not_available(
 
 
 def test_a_drc_payment_is_not_found_through_the_tanzanian_market(client: FlaskClient) -> None:
-    headers = bearer(public_key(client), get_session(client, DRC_KEY, DRC).get_json()["output_SessionID"])
+    headers = session_headers(client, DRC_KEY, DRC)
     pay(client, headers, drc_body(), DRC)
     answer = query(client, headers, "tx-0001")
     assert answer.get_json()["output_ResponseTransactionStatus"] == "N/A"

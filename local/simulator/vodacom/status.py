@@ -3,7 +3,7 @@ ThirdPartyConversationID, scoped to the asking service provider code."""
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, jsonify, request
 
 from local.simulator.state import get_state
 from local.simulator.vodacom.auth import require_session
@@ -16,6 +16,18 @@ blueprint = vodacom_blueprint("vodacom_status")
 
 QUERY_TRANSACTION_STATUS = "queryTransactionStatus"
 QUERY_REFERENCE = text(1, 64)
+TRANSACTIONS_PATH = "/simulator/vodacom/transactions"
+
+
+@blueprint.get(TRANSACTIONS_PATH)
+def list_transactions() -> Response:
+    """Control API: every Vodacom transaction taken (payments and reversals), oldest first."""
+    return jsonify({"transactions": [record.to_json() for record in get_state().vodacom_transactions.all()]})
+
+
+@blueprint.delete(TRANSACTIONS_PATH)
+def clear_transactions() -> Response:
+    return jsonify({"deleted": get_state().vodacom_transactions.clear()})
 
 
 @route(blueprint, QUERY_TRANSACTION_STATUS, "GET")
