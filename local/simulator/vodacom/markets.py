@@ -66,6 +66,11 @@ def endpoint_paths(endpoint: str) -> dict[str, str]:
     }
 
 
+def is_vodacom_path(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) > 4 and parts[1] in ENVIRONMENTS and "/".join(parts[2:4]) == API_VERSION
+
+
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 
 
