@@ -68,6 +68,9 @@ def configure_environment(ports: Ports) -> None:
     os.environ.update(gateway_environment())
     os.environ.update(endpoint_environment(HOST, moto_port=ports.aws, dynamodb_port=ports.dynamodb))
     os.environ["DARAJA_SANDBOX_URL"] = os.environ["DARAJA_LIVE_URL"] = f"http://{HOST}:{ports.simulator}"
+    # Vodacom's OpenAPI on the same simulator, whose new sessions activate as quickly as it says.
+    os.environ["VODACOM_URL"] = f"http://{HOST}:{ports.simulator}"
+    os.environ["VODACOM_SESSION_ACTIVATION_SECONDS"] = str(DEV_SETTINGS.vodacom_session_activation_seconds)
     os.environ["PUBLIC_BASE_URL"] = f"http://{HOST}:{ports.api}"
 
 

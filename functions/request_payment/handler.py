@@ -41,13 +41,13 @@ def request_payment(
 ) -> Response[Data[PaymentRequestAnswer]]:
     event = app.current_event
     found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.REQUEST_PAYMENT)
-    body = request.model_dump(mode="json", exclude_unset=True)
-    # The body must be the app's driver's: Kenyan numbers and whole shillings for Daraja's push.
+    # The body must be the app's driver's: as sent (the documented union may have normalised a number
+    # for the other market), Kenyan numbers and whole shillings for Daraja's push.
     if found.driver in VODACOM_DRIVERS:
-        payment = validate(VodacomPaymentRequest, body)
+        payment = validate(VodacomPaymentRequest, event.json_body)
         status, data = vodacom_service().request_payment_once(found, payment, idempotency_key)
     else:
-        push = validate(PaymentRequest, body)
+        push = validate(PaymentRequest, request.model_dump(mode="json", exclude_unset=True))
         status, data = express_service().request_payment_once(
             found, push, public_base_url(event), idempotency_key
         )
