@@ -91,6 +91,7 @@ class TransactionStore(Protocol):
     def note_error(self, transaction_id: str, error: str) -> None: ...
     def claim_status_query(self, transaction_id: str, interval_seconds: int) -> bool: ...
     def claim_send(self, transaction_id: str) -> bool: ...
+    def release_send(self, transaction_id: str) -> None: ...
     def record_checkout_only(self, transaction_id: str, checkout_request_id: str) -> None: ...
     def settle(
         self, transaction_id: str, settlement: Settlement, from_statuses: tuple[TransactionStatus, ...] = ...
@@ -301,6 +302,16 @@ class DynamoTransactionStore:
                 ExpressionAttributeValues={":now": _now().isoformat()},
                 ConditionExpression=Attr("status").eq(TransactionStatus.PENDING.value)
                 & Attr("sent_at").not_exists(),
+            )
+        )
+
+    def release_send(self, transaction_id: str) -> None:
+        """Give a claim back when the request provably never reached its provider (another try may send)."""
+        conditionally(
+            lambda: self._table.update_item(
+                Key=_txn_key(transaction_id),
+                UpdateExpression="REMOVE sent_at",
+                ConditionExpression=Attr("status").eq(TransactionStatus.PENDING.value),
             )
         )
 

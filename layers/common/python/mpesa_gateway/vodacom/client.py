@@ -156,10 +156,12 @@ class VodacomClient:
         if answer is None or answer.output_ResponseCode != codes.SUCCESS or not answer.output_SessionID:
             said = f"{answer.output_ResponseCode}: {answer.output_ResponseDesc}" if answer else "no answer"
             raise VodacomNotSent(f"Vodacom gave no session (HTTP {response.status_code}, {said})")
+        # Both ends on the safe side: Vodacom issued it after we asked (it expires no sooner) and before
+        # its answer came (it activates no later).
         return AccessToken(
             answer.output_SessionID,
             issued + self._times.lifetime_seconds,
-            active_at=issued + self._times.activation_seconds,
+            active_at=self._clock() + self._times.activation_seconds,
         )
 
     # Requests ------------------------------------------------------------------------------------

@@ -73,6 +73,9 @@ from mpesa_gateway.vodacom.payloads import (
     VodacomBody,
 )
 
+# A synchronous request not yet sent this long after it was stored never will be: its handler (29 s at
+# most behind API Gateway) has ended.
+UNSENT_REQUEST_SECONDS = 60
 # Requests whose sending moves money: never given up on while their outcome is unknown.
 MONEY_TYPES = frozenset({TransactionType.B2C, TransactionType.B2B, TransactionType.REVERSAL})
 _REVERSIBLE = frozenset({TransactionType.STK_PUSH, TransactionType.B2C, TransactionType.B2B})
@@ -167,8 +170,8 @@ class VodacomService:
 
     def run_payment(self, transaction_id: str) -> str:
         """The worker's job: claim the payment (a redelivered job finds it claimed and sends nothing),
-        make the single-stage call, settle it by the answer. Raises SessionNotActive before claiming,
-        so the job is tried again later."""
+        make the single-stage call, settle it by the answer. Raises VodacomNotSent (no active session,
+        no connection) with the payment unclaimed, so that the job is tried again later."""
         transaction = self._transactions.get(transaction_id)
         if transaction is None or transaction.status.is_final or transaction.vodacom is None:
             return "not_pending"
@@ -192,7 +195,7 @@ class VodacomService:
             input_TransactionReference=transaction.reference,
             input_PurchasedItemsDesc=transaction.description,
         )
-        outcome = self._send(client, "POST", C2B_SINGLE_STAGE, body, transaction)
+        outcome = self._send(client, "POST", C2B_SINGLE_STAGE, body, transaction, retry_unsent=True)
         if isinstance(outcome, Transaction):
             return outcome.status.value
         return outcome if isinstance(outcome, str) else TransactionStatus.FAILED.value
@@ -397,7 +400,7 @@ class VodacomService:
             limit = (
                 self._settings.stk_max_age_seconds
                 if transaction.type is TransactionType.STK_PUSH
-                else self._settings.reconcile_after_seconds
+                else UNSENT_REQUEST_SECONDS
             )
             if age.total_seconds() < limit:
                 return "awaiting_worker"
@@ -492,10 +495,19 @@ class VodacomService:
         return 202, AsyncRequestAnswer(**outcome_unknown(pending, "a status query"))
 
     def _send(
-        self, client: VodacomClient, method: str, endpoint: str, body: VodacomBody, transaction: Transaction
+        self,
+        client: VodacomClient,
+        method: str,
+        endpoint: str,
+        body: VodacomBody,
+        transaction: Transaction,
+        *,
+        retry_unsent: bool = False,
     ) -> Transaction | VodacomRefused | VodacomNotSent | str:
         """Send a claimed request once and settle it by the answer: the settled transaction, the refusal
-        or the not-sent error (settled FAILED), or "outcome_unknown" (kept PENDING for the reconciler)."""
+        or the not-sent error (settled FAILED), or "outcome_unknown" (kept PENDING for the reconciler).
+        `retry_unsent` (the worker's job): a request that provably never left gives its claim back and
+        raises, for the job to be tried again, instead of failing."""
         transaction_id = transaction.transaction_id
         try:
             answer = client.call(method, endpoint, body)
@@ -511,6 +523,9 @@ class VodacomService:
             )
             return refused
         except VodacomNotSent as error:
+            if retry_unsent:
+                self._transactions.release_send(transaction_id)
+                raise
             self._settle(transaction_id, _not_sent(str(error)))
             return error
         except VodacomOutcomeUnknown as error:
