@@ -216,3 +216,32 @@ def test_a_refused_payout_is_a_424_and_failed_and_an_overloaded_answer_pending_u
     settled = gateway.items(f"TXN#{unknown.get_json()['data']['transaction_id']}")[0]
     assert (settled["status"], settled["settled_by"]) == ("COMPLETED", "status_query")
     assert len(gateway.simulator_log(b2c)) == 2  # the refused one and the overloaded one; none resent
+
+
+def test_a_payment_vodacom_turned_away_before_acting_is_tried_again_not_failed(gateway: Gateway, invoker):
+    gateway.rule(msisdn=TZ_CUSTOMER, callback_delay_ms=50)
+    fault(gateway, TZ_PAYMENTS, "ins_error", error_code="INS-989")  # "Session is not active"
+    accepted = pay(gateway)
+    job = queued_jobs()
+    assert work(invoker, job) == {"batchItemFailures": [{"itemIdentifier": job["Records"][0]["messageId"]}]}
+    assert "sent_at" not in gateway.items(f"TXN#{accepted['transaction_id']}")[0]  # the claim was given back
+
+    work(invoker, job)
+    assert gateway.items(f"TXN#{accepted['transaction_id']}")[0]["status"] == "COMPLETED"
+    assert len(gateway.simulator_log(TZ_PAYMENTS)) == 2  # the turned-away call and the one that paid
+
+
+def test_a_payment_whose_job_never_ran_is_failed_at_its_maximum_age_and_never_sent(
+    gateway: Gateway, invoker, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("STK_MAX_AGE_SECONDS", "0")
+    get_settings.cache_clear()
+    accepted = pay(gateway)
+    job = queued_jobs()
+    assert invoker.invoke(RECONCILER, SCHEDULED_EVENT) == {"FAILED": 1}
+
+    work(invoker, job)  # the job shows up after all: the payment is settled, nothing is sent
+    stored = gateway.items(f"TXN#{accepted['transaction_id']}")[0]
+    assert (stored["status"], stored["settled_by"]) == ("FAILED", "request")
+    assert "never sent" in stored["result_desc"]
+    assert gateway.simulator_log(TZ_PAYMENTS) == []
