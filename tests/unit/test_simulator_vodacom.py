@@ -500,3 +500,15 @@ def test_the_request_log_counts_vodacom_calls_per_path_and_never_holds_secrets(
     session_entry = next(entry for entry in entries if entry["path"] == f"{TZN}/getSession/")
     assert session_entry["outcome"] == {"market": "vodacomTZN", "app": "demo-tz"}
     assert TZ_KEY not in str(entries)
+
+
+def test_a_declined_payment_is_logged_as_processed_with_its_code(
+    client: FlaskClient, session: dict[str, str]
+) -> None:
+    add_rule(client, msisdn=PHONE_TZ, result_code=5, callback_delay_ms=0)
+    pay(client, session, c2b_body())
+    pay(client, session, c2b_body())  # a duplicate: refused before anything happened
+    entries = client.get("/simulator/requests", query_string={"path": f"{TZN}/{C2B}"}).get_json()["requests"]
+    assert [(entry["status"], entry["processed"]) for entry in entries] == [(401, True), (409, False)]
+    assert entries[0]["outcome"]["result_code"] == "INS-5"
+    assert entries[1]["outcome"] is None
