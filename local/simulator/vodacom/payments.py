@@ -15,6 +15,7 @@ from flask import Response
 from local.simulator.logs import note_outcome
 from local.simulator.rules import Rule, is_short_code
 from local.simulator.state import get_state
+from local.simulator.vodacom.async_results import send_result
 from local.simulator.vodacom.auth import require_session
 from local.simulator.vodacom.codes import (
     DUPLICATE,
@@ -136,6 +137,7 @@ def _pay(
         third_party_conversation_id=third_party_id,
         transaction_id=record.reported_transaction_id,
         result_code=record.code,
+        callback=send_result(state, record, rule),
     )
     # Done either way, so a client that times out here must reconcile by queryTransactionStatus.
     time.sleep(rule.response_delay_ms / 1000)

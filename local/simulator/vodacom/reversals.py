@@ -6,6 +6,7 @@ from flask import Response
 
 from local.simulator.logs import note_outcome
 from local.simulator.state import get_state
+from local.simulator.vodacom.async_results import send_result
 from local.simulator.vodacom.auth import require_session
 from local.simulator.vodacom.codes import (
     DUPLICATE,
@@ -55,7 +56,8 @@ def reversal(market: Market) -> tuple[Response, int]:
     )
     if record is None:
         raise VodacomError(DUPLICATE, ThirdPartyConversationID=third_party_id)
-    result = code_for_rule(state.rules.first_rule(code).result_code)
+    rule = state.rules.first_rule(code)
+    result = code_for_rule(rule.result_code)
     if result == SUCCESS:
         before = book.mark_reversed(transaction_id)
         if before is None or before.reversed:  # another reversal got there first
@@ -67,6 +69,7 @@ def reversal(market: Market) -> tuple[Response, int]:
         transaction_id=record.reported_transaction_id,
         reversed_transaction_id=transaction_id,
         result_code=result,
+        callback=send_result(state, record, rule),
     )
     outputs = {
         "TransactionID": record.reported_transaction_id,
