@@ -37,6 +37,10 @@ SETTINGS = SimulatorSettings(
 )
 
 
+# Another portal's key, as a client configured with the wrong public key would use (1024 bits: fast).
+FOREIGN_KEY = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -187,10 +191,9 @@ def test_both_markets_and_both_environments_give_sessions(client: FlaskClient) -
 )
 def test_get_session_refuses_a_bad_api_key_with_ins_2(client: FlaskClient, authorization: str) -> None:
     key = public_key(client)
-    foreign = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
     headers = {
         "wrong-api-key": bearer(key, "not-a-configured-key"),
-        "foreign-key": bearer(foreign, TZ_KEY),
+        "foreign-key": bearer(FOREIGN_KEY, TZ_KEY),
         "not-base64": {"Authorization": "Bearer !!!", "Origin": "*"},
         "no-bearer": {"Origin": "*"},
         "basic": {"Authorization": "Basic " + bearer(key, TZ_KEY)["Authorization"][7:], "Origin": "*"},
