@@ -1,4 +1,8 @@
-"""reversal: gives back all or part of a completed payment, once; a second one is refused (409 INS-10)."""
+"""reversal: gives back all or part of a completed payment, once.
+
+A second reversal is refused with 409 INS-10 and kept as a Failed transaction, so that a client which
+reads INS-10 as "outcome unknown" learns from queryTransactionStatus that it did nothing.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +60,7 @@ def reversal(market: Market) -> tuple[Response, int]:
     result = code_for_rule(rule.result_code)
     if result == SUCCESS:
         before = book.mark_reversed(transaction_id)
-        if before is None or before.reversed:  # another reversal got there first
+        if before is None or before.reversed:  # reversed already: kept as a failed reversal
             result = DUPLICATE
     record = book.settle(record.conversation_id, result)
     return conclude(state, record, rule, success_status=200, reversed_transaction_id=transaction_id)
@@ -72,6 +76,4 @@ def _reversible(record: Transaction | None, market: Market, code: str, transacti
         or record.service_provider_code != code
     ):
         raise VodacomError(INVALID_TRANSACTION_ID)
-    if record.reversed:
-        raise VodacomError(DUPLICATE)
     return record
