@@ -24,6 +24,7 @@ from local.simulator.clock import Monotonic
 from local.simulator.errors import DarajaError, error_response
 from local.simulator.settings import SimulatorSettings
 from local.simulator.state import EXTENSION_KEY, SimulatorState
+from local.simulator.vodacom import async_results as vodacom_async_results
 from local.simulator.vodacom import auth as vodacom_auth
 from local.simulator.vodacom import payments as vodacom_payments
 from local.simulator.vodacom import reversals as vodacom_reversals
@@ -40,7 +41,7 @@ def create_app(
     app.extensions[EXTENSION_KEY] = SimulatorState(settings, deliver or post_json, clock)
     for module in (
         oauth, stk, c2b, payouts, queries, control, pull, pochi_tax, qr, sim_swap,
-        vodacom_auth, vodacom_payments, vodacom_status, vodacom_reversals,
+        vodacom_auth, vodacom_payments, vodacom_status, vodacom_reversals, vodacom_async_results,
     ):  # fmt: skip
         app.register_blueprint(module.blueprint)
     app.register_error_handler(DarajaError, error_response)

@@ -79,8 +79,10 @@ def _after_daraja_request(response: Response) -> Response:
     if not _is_daraja_request():
         return response
     fault = active_fault()
-    # Daraja acted on the request when its own view ran and succeeded.
-    processed = response.status_code < 400 and not (fault is not None and fault.blocks_request)
+    # The provider acted on the request when its own view ran and succeeded, or noted what it did
+    # before answering a failure (Vodacom answers a declined payment with 401 INS-5).
+    acted = response.status_code < 400 or noted_outcome() is not None
+    processed = acted and not (fault is not None and fault.blocks_request)
     if fault is not None and fault.replaces_answer:
         response = fault_answer(fault)
     elif fault is not None and fault.kind is FaultKind.SLOW_ANSWER and fault.processed:

@@ -165,6 +165,7 @@ class SimulatorState:
             clock, settings.vodacom_session_activation_seconds, settings.vodacom_session_lifetime_seconds
         )
         self.vodacom_transactions = TransactionBook()
+        self.vodacom_result_urls: Registry[str] = Registry()  # app name -> where its results go
 
     @property
     def certificate_pem(self) -> str:

@@ -37,6 +37,10 @@ SETTINGS = SimulatorSettings(
 )
 
 
+# Another portal's key, as a client configured with the wrong public key would use (1024 bits: fast).
+FOREIGN_KEY = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -187,10 +191,9 @@ def test_both_markets_and_both_environments_give_sessions(client: FlaskClient) -
 )
 def test_get_session_refuses_a_bad_api_key_with_ins_2(client: FlaskClient, authorization: str) -> None:
     key = public_key(client)
-    foreign = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
     headers = {
         "wrong-api-key": bearer(key, "not-a-configured-key"),
-        "foreign-key": bearer(foreign, TZ_KEY),
+        "foreign-key": bearer(FOREIGN_KEY, TZ_KEY),
         "not-base64": {"Authorization": "Bearer !!!", "Origin": "*"},
         "no-bearer": {"Origin": "*"},
         "basic": {"Authorization": "Basic " + bearer(key, TZ_KEY)["Authorization"][7:], "Origin": "*"},
@@ -500,3 +503,15 @@ def test_the_request_log_counts_vodacom_calls_per_path_and_never_holds_secrets(
     session_entry = next(entry for entry in entries if entry["path"] == f"{TZN}/getSession/")
     assert session_entry["outcome"] == {"market": "vodacomTZN", "app": "demo-tz"}
     assert TZ_KEY not in str(entries)
+
+
+def test_a_declined_payment_is_logged_as_processed_with_its_code(
+    client: FlaskClient, session: dict[str, str]
+) -> None:
+    add_rule(client, msisdn=PHONE_TZ, result_code=5, callback_delay_ms=0)
+    pay(client, session, c2b_body())
+    pay(client, session, c2b_body())  # a duplicate: refused before anything happened
+    entries = client.get("/simulator/requests", query_string={"path": f"{TZN}/{C2B}"}).get_json()["requests"]
+    assert [(entry["status"], entry["processed"]) for entry in entries] == [(401, True), (409, False)]
+    assert entries[0]["outcome"]["result_code"] == "INS-5"
+    assert entries[1]["outcome"] is None

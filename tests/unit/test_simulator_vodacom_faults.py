@@ -50,7 +50,7 @@ def session(client: FlaskClient) -> dict[str, str]:
 def server(app: Flask) -> Iterator[str]:
     """The app behind werkzeug's threaded server on a free loopback port, as `make dev` runs it."""
     httpd: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=lambda: httpd.serve_forever(poll_interval=0.05), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()

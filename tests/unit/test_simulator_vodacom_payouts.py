@@ -177,7 +177,13 @@ def test_a_payment_is_reversed_once(client: FlaskClient, session: dict[str, str]
     }
     assert records["tx-0001"].reversed
     assert records["rev-0001"].to_json()["status"] == "Completed"
-    assert "rev-2" not in records  # refused before anything happened
+    assert records["rev-2"].to_json()["status"] == "Failed"
+    # A client that reads INS-10 as "outcome unknown" learns by querying that nothing was done.
+    refused = query(client, session, "rev-2").get_json()
+    assert (refused["output_ResponseTransactionStatus"], refused["output_OriginalTransactionID"]) == (
+        "Failed",
+        "",
+    )
     queried = query(client, session, reversal["output_ConversationID"]).get_json()
     assert queried["output_ResponseTransactionStatus"] == "Completed"
     assert queried["output_OriginalTransactionID"] == reversal["output_TransactionID"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypeVar
 
 from cryptography.hazmat.primitives import serialization
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 
 from local.simulator.logs import note_outcome
 from local.simulator.security import decrypt_base64, process_key
@@ -36,6 +36,7 @@ blueprint = vodacom_blueprint("vodacom_auth")
 
 PORTAL_KEY = "Vodacom portal"  # the purpose the process's key pair is filed under
 PUBLIC_KEY_PATH = "/simulator/vodacom/public-key"
+APP_KEY = "vodacom_app"  # flask.g: the app (API key name) whose session the request carries
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -87,6 +88,12 @@ def get_session(market: Market) -> tuple[Response, int]:
     return answer(SUCCESS, SessionID=session_id)
 
 
+def session_app() -> str | None:
+    """The app whose session the current (guarded) request carries."""
+    app: str | None = g.get(APP_KEY)
+    return app
+
+
 def require_session(view: Callable[P, R]) -> Callable[P, R]:
     """Guards a Vodacom endpoint: the bearer must be an active session, checked before the request."""
 
@@ -95,11 +102,13 @@ def require_session(view: Callable[P, R]) -> Callable[P, R]:
         session_id = _bearer_plaintext()
         if session_id is None:
             raise VodacomError(INVALID_API_KEY)
-        session = get_state().vodacom_sessions.state(session_id)
+        sessions = get_state().vodacom_sessions
+        session = sessions.state(session_id)
         if session is SessionState.NOT_ACTIVE:
             raise VodacomError(SESSION_NOT_ACTIVE)
         if session is SessionState.EXPIRED:
             raise VodacomError(SESSION_EXPIRED)
+        setattr(g, APP_KEY, sessions.api_key_name(session_id))
         return view(*args, **kwargs)
 
     return guarded

@@ -97,7 +97,7 @@ class VodacomError(Exception):
         self.outputs = outputs  # more output_* fields, e.g. the ConversationID of a declined payment
 
 
-def answer(code: str, status: int | None = None, **outputs: str) -> tuple[Response, int]:
+def answer(code: str, status: int | None = None, /, **outputs: str) -> tuple[Response, int]:
     """Vodacom's answer: the code, its description, then `outputs` as output_<name> fields."""
     known = CODES[code]
     body: dict[str, Any] = {"output_ResponseCode": code, "output_ResponseDesc": known.description}

@@ -70,8 +70,9 @@ def msisdn_check(market: Market) -> tuple[str, Callable[[str], bool], str]:
     return ("input_CustomerMSISDN", market.is_msisdn, INVALID_MSISDN)
 
 
-# Present and a string; its format depends on the currency, so `amount` checks it after input_Currency.
-AMOUNT_FIELD = ("input_Amount", lambda value: True, INVALID_AMOUNT)
+def amount_field(field: str) -> tuple[str, Callable[[str], bool], str]:
+    """Present and a string; its format depends on the currency, so `amount` checks it later."""
+    return (field, lambda value: True, INVALID_AMOUNT)
 
 
 def amount(value: str, currency: str, settings: SimulatorSettings) -> Decimal:

@@ -8,13 +8,14 @@ input_ThirdPartyConversationID is refused with 409 INS-10 before anything happen
 from __future__ import annotations
 
 import time
-from decimal import Decimal
+from typing import Any
 
 from flask import Response
 
 from local.simulator.logs import note_outcome
 from local.simulator.rules import Rule, is_short_code
-from local.simulator.state import get_state
+from local.simulator.state import SimulatorState, get_state
+from local.simulator.vodacom.async_results import send_result
 from local.simulator.vodacom.auth import require_session
 from local.simulator.vodacom.codes import (
     DUPLICATE,
@@ -29,11 +30,11 @@ from local.simulator.vodacom.codes import (
     vodacom_blueprint,
 )
 from local.simulator.vodacom.fields import (
-    AMOUNT_FIELD,
     DESCRIPTION,
     TRANSACTION_REFERENCE,
     FieldChecks,
     amount,
+    amount_field,
     currency_check,
     json_fields,
     market_checks,
@@ -41,7 +42,7 @@ from local.simulator.vodacom.fields import (
     validated,
 )
 from local.simulator.vodacom.markets import Market, route
-from local.simulator.vodacom.transactions import Kind
+from local.simulator.vodacom.transactions import Kind, Transaction
 
 blueprint = vodacom_blueprint("vodacom_payments")
 
@@ -52,7 +53,7 @@ B2B = "b2bPayment"
 
 def _customer_checks(market: Market, description_field: str) -> FieldChecks:
     return (
-        AMOUNT_FIELD,
+        amount_field("input_Amount"),
         *market_checks(market),
         currency_check(market),
         msisdn_check(market),
@@ -84,7 +85,7 @@ def b2c_payment(market: Market) -> tuple[Response, int]:
 def _b2b_checks(market: Market) -> FieldChecks:
     country, _, third_party = market_checks(market)
     return (
-        AMOUNT_FIELD,
+        amount_field("input_Amount"),
         country,
         currency_check(market),
         ("input_PrimaryPartyCode", is_short_code, INVALID_SHORTCODE),
@@ -116,34 +117,49 @@ def _pay(
     """Takes the transaction; `parties` is (the organisation's code, the customer or receiver)."""
     state = get_state()
     service_provider_code, counterparty = parties
-    value: Decimal = amount(fields["input_Amount"], fields["input_Currency"], state.settings)
-    third_party_id = fields["input_ThirdPartyConversationID"]
-    record = state.vodacom_transactions.open(
+    record = take(
+        state,
         kind=kind,
         market=market.name,
-        third_party_conversation_id=third_party_id,
+        third_party_conversation_id=fields["input_ThirdPartyConversationID"],
         service_provider_code=service_provider_code,
-        amount=value,
+        amount=amount(fields["input_Amount"], fields["input_Currency"], state.settings),
         currency=fields["input_Currency"],
         counterparty=counterparty,
     )
-    if record is None:
-        raise VodacomError(DUPLICATE, ThirdPartyConversationID=third_party_id)
     time.sleep(wait_ms / 1000)
     record = state.vodacom_transactions.settle(record.conversation_id, code_for_rule(rule.result_code))
+    return conclude(state, record, rule, success_status=201)
+
+
+def take(state: SimulatorState, **fields: Any) -> Transaction:
+    """Records a new pending transaction, unless its ThirdPartyConversationID was used (409 INS-10)."""
+    record = state.vodacom_transactions.open(**fields)
+    if record is None:
+        raise VodacomError(DUPLICATE, ThirdPartyConversationID=fields["third_party_conversation_id"])
+    return record
+
+
+def conclude(
+    state: SimulatorState, record: Transaction, rule: Rule, *, success_status: int, **noted: str
+) -> tuple[Response, int]:
+    """Logs a settled transaction, sends its asynchronous result, and answers it after the rule's
+    response delay: INS-0 with `success_status`, else its INS- code."""
     note_outcome(
         conversation_id=record.conversation_id,
-        third_party_conversation_id=third_party_id,
+        third_party_conversation_id=record.third_party_conversation_id,
         transaction_id=record.reported_transaction_id,
         result_code=record.code,
+        callback=send_result(state, record, rule),
+        **noted,
     )
     # Done either way, so a client that times out here must reconcile by queryTransactionStatus.
     time.sleep(rule.response_delay_ms / 1000)
     outputs = {
         "TransactionID": record.reported_transaction_id,
         "ConversationID": record.conversation_id,
-        "ThirdPartyConversationID": third_party_id,
+        "ThirdPartyConversationID": record.third_party_conversation_id,
     }
     if record.code != SUCCESS:
         raise VodacomError(record.code, **outputs)
-    return answer(SUCCESS, 201, **outputs)
+    return answer(SUCCESS, success_status, **outputs)

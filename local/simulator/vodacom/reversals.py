@@ -1,10 +1,13 @@
-"""reversal: gives back all or part of a completed payment, once; a second one is refused (409 INS-10)."""
+"""reversal: gives back all or part of a completed payment, once.
+
+A second reversal is refused with 409 INS-10 and kept as a Failed transaction, so that a client which
+reads INS-10 as "outcome unknown" learns from queryTransactionStatus that it did nothing.
+"""
 
 from __future__ import annotations
 
 from flask import Response
 
-from local.simulator.logs import note_outcome
 from local.simulator.state import get_state
 from local.simulator.vodacom.auth import require_session
 from local.simulator.vodacom.codes import (
@@ -13,12 +16,12 @@ from local.simulator.vodacom.codes import (
     INVALID_TRANSACTION_ID,
     SUCCESS,
     VodacomError,
-    answer,
     code_for_rule,
     vodacom_blueprint,
 )
-from local.simulator.vodacom.fields import amount, json_fields, market_checks, text, validated
+from local.simulator.vodacom.fields import amount, amount_field, json_fields, market_checks, text, validated
 from local.simulator.vodacom.markets import Market, route
+from local.simulator.vodacom.payments import conclude, take
 from local.simulator.vodacom.transactions import Kind, Transaction
 
 blueprint = vodacom_blueprint("vodacom_reversals")
@@ -31,7 +34,7 @@ TRANSACTION_ID = text(1, 20)
 @require_session
 def reversal(market: Market) -> tuple[Response, int]:
     checks = (
-        ("input_ReversalAmount", lambda value: True, INVALID_AMOUNT),
+        amount_field("input_ReversalAmount"),
         *market_checks(market),
         ("input_TransactionID", TRANSACTION_ID, INVALID_TRANSACTION_ID),
     )
@@ -43,39 +46,24 @@ def reversal(market: Market) -> tuple[Response, int]:
     value = amount(fields["input_ReversalAmount"], original.currency, state.settings)
     if value > original.amount:
         raise VodacomError(INVALID_AMOUNT)
-    third_party_id = fields["input_ThirdPartyConversationID"]
-    record = book.open(
+    record = take(
+        state,
         kind=Kind.REVERSAL,
         market=market.name,
-        third_party_conversation_id=third_party_id,
+        third_party_conversation_id=fields["input_ThirdPartyConversationID"],
         service_provider_code=code,
         amount=value,
         currency=original.currency,
         counterparty=transaction_id,
     )
-    if record is None:
-        raise VodacomError(DUPLICATE, ThirdPartyConversationID=third_party_id)
-    result = code_for_rule(state.rules.first_rule(code).result_code)
+    rule = state.rules.first_rule(code)
+    result = code_for_rule(rule.result_code)
     if result == SUCCESS:
         before = book.mark_reversed(transaction_id)
-        if before is None or before.reversed:  # another reversal got there first
+        if before is None or before.reversed:  # reversed already: kept as a failed reversal
             result = DUPLICATE
     record = book.settle(record.conversation_id, result)
-    note_outcome(
-        conversation_id=record.conversation_id,
-        third_party_conversation_id=third_party_id,
-        transaction_id=record.reported_transaction_id,
-        reversed_transaction_id=transaction_id,
-        result_code=result,
-    )
-    outputs = {
-        "TransactionID": record.reported_transaction_id,
-        "ConversationID": record.conversation_id,
-        "ThirdPartyConversationID": third_party_id,
-    }
-    if result != SUCCESS:
-        raise VodacomError(result, **outputs)
-    return answer(SUCCESS, **outputs)
+    return conclude(state, record, rule, success_status=200, reversed_transaction_id=transaction_id)
 
 
 def _reversible(record: Transaction | None, market: Market, code: str, transaction_id: str) -> Transaction:
@@ -88,6 +76,4 @@ def _reversible(record: Transaction | None, market: Market, code: str, transacti
         or record.service_provider_code != code
     ):
         raise VodacomError(INVALID_TRANSACTION_ID)
-    if record.reversed:
-        raise VodacomError(DUPLICATE)
     return record

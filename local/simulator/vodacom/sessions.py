@@ -53,6 +53,12 @@ class SessionStore:
             return SessionState.EXPIRED
         return SessionState.ACTIVE if now >= session.active_at else SessionState.NOT_ACTIVE
 
+    def api_key_name(self, session_id: str) -> str | None:
+        """Which configured API key the session was made with (None when unknown)."""
+        with self._lock:
+            session = self._sessions.get(session_id)
+        return None if session is None else session.api_key_name
+
     def _forget_expired(self, now: float) -> None:
         for session_id in [key for key, session in self._sessions.items() if now >= session.expires_at]:
             del self._sessions[session_id]
