@@ -50,7 +50,7 @@ from mpesa_gateway.models import C2BApiVersion, C2BResponseType, Driver
 
 PROG = "python -m admin"
 # Fields that may come from an environment variable, so that the value stays out of shell history.
-SECRET_FIELDS = ("consumer_secret", "passkey", "initiator_password", "security_credential")
+SECRET_FIELDS = ("consumer_secret", "passkey", "initiator_password", "security_credential", "api_key")
 
 
 def option_name(field_name: str) -> str:
@@ -166,9 +166,14 @@ def register_apps(groups: Subparsers) -> None:
     create.add_argument("app_id", help="1-40 of a-z, 0-9, '-'; no word Daraja refuses in URLs")
     create.add_argument("--merchant", dest="merchant_id", required=True, help="the owning merchant's id")
     create.add_argument("--driver", required=True, choices=[driver.value for driver in Driver])
-    create.add_argument("--short-code", help="paybill/store number, 5-7 digits (not for MpesaKePersonal)")
+    create.add_argument(
+        "--short-code",
+        help="paybill/store number, or MpesaTz/MpesaCongo's service provider code; 5-7 digits "
+        "(not for MpesaKePersonal)",
+    )
     _live_options(create, "sandbox Daraja (the default)")
     _express_options(create)
+    _vodacom_options(create)
     _c2b_options(create)
     _credential_options(create)
 
@@ -194,6 +199,7 @@ def register_apps(groups: Subparsers) -> None:
     update.add_argument("app_id")
     _live_options(update, "sandbox Daraja")
     _express_options(update)
+    _vodacom_options(update)
     _c2b_options(update)
     update.add_argument("--clear-till-number", action="store_true", help="pay to the short code again")
     update.add_argument(
@@ -344,6 +350,13 @@ def _express_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--till-number", help="MpesaKeExpress buygoods: the till (PartyB), 5-7 digits")
 
 
+def _vodacom_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--currency",
+        help="MpesaTz (TZS) and MpesaCongo (USD, the default, or CDF): payments' default currency",
+    )
+
+
 def _c2b_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--c2b-response-type",
@@ -387,7 +400,7 @@ def _c2b_options(parser: argparse.ArgumentParser) -> None:
 
 def _credential_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
-        "Daraja credentials",
+        "Daraja (or Vodacom) credentials",
         "Values given as options stay in shell history: prefer --credentials-file or the -env options. "
         "Later sources win: file, then environment variables, then options.",
     )
@@ -453,6 +466,7 @@ def _create_app(ctx: Context, args: argparse.Namespace) -> Result:
         c2b_response_type=args.c2b_response_type,
         c2b_api_version=args.c2b_api_version,
         c2b_command=args.c2b_command,
+        currency=args.currency,
         **_c2b_rules(args),
     )
     return ctx.admin.create_app(request)
@@ -468,6 +482,7 @@ def _update_app(ctx: Context, args: argparse.Namespace) -> Result:
         c2b_api_version=args.c2b_api_version,
         c2b_command=args.c2b_command,
         clear_c2b_validation=args.clear_c2b_validation,
+        currency=args.currency,
         credentials=gather_credentials(args),
         **_c2b_rules(args),
     )

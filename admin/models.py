@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StringConstraints,
     ValidationError,
     model_validator,
 )
@@ -28,6 +29,7 @@ from mpesa_gateway.c2b.service import forbidden_word
 from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.inputs import ID_PATTERN, ID_RULE
 from mpesa_gateway.models import (
+    VODACOM_DRIVERS,
     C2BApiVersion,
     C2BResponseType,
     DarajaCredentials,
@@ -36,6 +38,8 @@ from mpesa_gateway.models import (
     PaymentApp,
 )
 from mpesa_gateway.store.registry import Merchant
+from mpesa_gateway.vodacom.markets import MARKETS
+from mpesa_gateway.vodacom.security import load_public_key
 
 Choice = TypeVar("Choice")
 
@@ -190,7 +194,8 @@ class MerchantChanges(OperatorInput):
 
 
 class CredentialValues(OperatorInput):
-    """Daraja credentials an operator supplies; callback_secret is the gateway's own, never taken."""
+    """Daraja (or Vodacom) credentials an operator supplies; callback_secret is the gateway's own, never
+    taken."""
 
     consumer_key: NonBlank | None = None
     consumer_secret: Secret | None = None
@@ -198,6 +203,9 @@ class CredentialValues(OperatorInput):
     initiator_name: NonBlank | None = None
     initiator_password: Secret | None = None
     security_credential: Secret | None = None
+    # MpesaTz, MpesaCongo: the app's API key and the portal's public key (base64 DER, or PEM).
+    api_key: Secret | None = None
+    public_key: NonBlank | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -221,12 +229,15 @@ CREDENTIAL_FIELDS = tuple(CredentialValues.model_fields)
 _DARAJA_KEYS = ("consumer_key", "consumer_secret")
 _INITIATOR = (*_DARAJA_KEYS, "initiator_name", ("security_credential", "initiator_password"))
 # Per driver, the fields an app needs to call its Daraja APIs; a nested tuple means "one of these".
+_VODACOM_KEYS = ("api_key", "public_key")
 REQUIRED_CREDENTIALS: dict[Driver, tuple[str | tuple[str, ...], ...]] = {
     Driver.EXPRESS: (*_DARAJA_KEYS, "passkey"),
     Driver.C2B: _DARAJA_KEYS,
     Driver.B2C: _INITIATOR,
     Driver.B2B: _INITIATOR,
     Driver.PERSONAL: (),
+    Driver.TANZANIA: _VODACOM_KEYS,
+    Driver.CONGO: _VODACOM_KEYS,
 }
 
 
@@ -249,6 +260,21 @@ def check_credentials(driver: Driver, values: Mapping[str, str]) -> None:
         if not any(values.get(name) for name in alternatives):
             named = " or ".join(f"`{name}`" for name in alternatives)
             raise InvalidField(alternatives[0], f"{driver.value} apps need {named}")
+    check_provider_fields(driver, values)
+
+
+def check_provider_fields(driver: Driver, values: Mapping[str, str]) -> None:
+    """Vodacom apps take Vodacom's fields only, Daraja apps Daraja's; a public key must be readable."""
+    vodacom = driver in VODACOM_DRIVERS
+    for name in values:
+        if (name in _VODACOM_KEYS) is not vodacom:
+            provider = "Vodacom's api_key and public_key" if vodacom else "Daraja's credentials"
+            raise InvalidField(name, f"{driver.value} apps take {provider}, not `{name}`")
+    if public_key := values.get("public_key"):
+        try:
+            load_public_key(public_key)
+        except InvalidRequest as error:
+            raise InvalidField("public_key", error.message) from None
 
 
 class C2BRuleOptions(OperatorInput):
@@ -286,6 +312,7 @@ C2B_RULE_FIELDS = {
 }
 # Each profile option and the PaymentApp field it sets.
 PROFILE_FIELDS = {
+    "currency": "currency",
     "stk_type": "stk_transaction_type",
     "till_number": "till_number",
     "c2b_response_type": "c2b_response_type",
@@ -294,19 +321,21 @@ PROFILE_FIELDS = {
 }
 
 
-# The options that only one driver's apps have.
-DRIVER_OPTIONS = {
-    "stk_type": Driver.EXPRESS,
-    "till_number": Driver.EXPRESS,
-    "c2b_response_type": Driver.C2B,
-    "c2b_api_version": Driver.C2B,
-    "c2b_command": Driver.C2B,
-    **dict.fromkeys(C2B_RULE_FIELDS, Driver.C2B),
+# The options that only some drivers' apps have.
+DRIVER_OPTIONS: dict[str, frozenset[Driver]] = {
+    "stk_type": frozenset({Driver.EXPRESS}),
+    "till_number": frozenset({Driver.EXPRESS}),
+    "c2b_response_type": frozenset({Driver.C2B}),
+    "c2b_api_version": frozenset({Driver.C2B}),
+    "c2b_command": frozenset({Driver.C2B}),
+    **dict.fromkeys(C2B_RULE_FIELDS, frozenset({Driver.C2B})),
+    "currency": VODACOM_DRIVERS,
 }
 
 
-def _only_for(name: str, owner: Driver) -> InvalidField:
-    return InvalidField(name, f"`{name}` applies to {owner.value} apps only")
+def _only_for(name: str, owners: frozenset[Driver]) -> InvalidField:
+    named = " and ".join(sorted(owner.value for owner in owners))
+    return InvalidField(name, f"`{name}` applies to {named} apps only")
 
 
 class AppSettings(C2BRuleOptions):
@@ -318,13 +347,18 @@ class AppSettings(C2BRuleOptions):
     c2b_response_type: C2BResponseType | None = None
     c2b_api_version: C2BApiVersion | None = None
     c2b_command: Annotated[LipaCommand | None, BeforeValidator(_keyword(C2B_COMMANDS))] = None
+    # MpesaTz, MpesaCongo: the currency payments are in by default (one of its market's).
+    currency: Annotated[str | None, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)] = None
     credentials: CredentialValues = Field(default_factory=CredentialValues)
 
     def check_driver(self, driver: Driver) -> None:
-        """Every field given applies to this driver's apps."""
-        for name, owner in DRIVER_OPTIONS.items():
-            if getattr(self, name) is not None and driver is not owner:
-                raise _only_for(name, owner)
+        """Every field given applies to this driver's apps, and a currency is its market's."""
+        for name, owners in DRIVER_OPTIONS.items():
+            if getattr(self, name) is not None and driver not in owners:
+                raise _only_for(name, owners)
+        if self.currency is not None and self.currency not in MARKETS[driver].currencies:
+            currencies = ", ".join(MARKETS[driver].currencies)
+            raise InvalidField("currency", f"{driver.value} apps are paid in {currencies}")
 
     def profile(self) -> dict[str, Any]:
         """The PaymentApp fields given (C2B rules aside: they merge into the app's)."""
@@ -366,7 +400,7 @@ class AppChanges(AppSettings):
     def check_driver(self, driver: Driver) -> None:
         super().check_driver(driver)
         if self.clear_c2b_validation and driver is not Driver.C2B:
-            raise _only_for("clear_c2b_validation", Driver.C2B)
+            raise _only_for("clear_c2b_validation", frozenset({Driver.C2B}))
 
     @model_validator(mode="after")
     def _set_or_clear(self) -> Self:

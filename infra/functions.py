@@ -15,7 +15,7 @@ from constructs import Construct
 from infra import nag
 from infra.layer import ARCHITECTURE, ASSET_EXCLUDES, RUNTIME
 from infra.messaging import Queues
-from infra.queues import WEBHOOK_DELIVERIES, QueueSpec
+from infra.queues import VODACOM_PAYMENTS, WEBHOOK_DELIVERIES, QueueSpec
 from infra.routes import HANDLER, Access, Function
 from infra.secrets import AppSecrets, SigningKeySecret
 from infra.storage import Storage
@@ -39,6 +39,7 @@ TABLE_ACCESS: dict[Access, tuple[TableSpec, bool]] = {
 # Queues a route table Function may send messages to.
 QUEUE_ACCESS: dict[Access, QueueSpec] = {
     Access.WEBHOOK_QUEUE_SEND: WEBHOOK_DELIVERIES,
+    Access.VODACOM_PAYMENT_QUEUE_SEND: VODACOM_PAYMENTS,
 }
 
 

@@ -24,4 +24,14 @@ WEBHOOK_DELIVERIES = QueueSpec(
     max_receive_count=21,
     visibility_timeout_seconds=180,
 )
-QUEUES = (WEBHOOK_DELIVERIES,)
+VODACOM_PAYMENTS = QueueSpec(
+    construct_id="VodacomPayments",
+    env_var="VODACOM_PAYMENT_QUEUE_URL",
+    local_name="mpesa-gateway-vodacom-payments",
+    # A payment that cannot be sent yet (no active session) comes back every 10 s; after this many
+    # tries it waits in the dead-letter queue and the reconciler fails it, unsent, at its maximum age.
+    max_receive_count=30,
+    # Six times the worker's timeout (routes.VODACOM_PAYMENT_WORKER).
+    visibility_timeout_seconds=1080,
+)
+QUEUES = (WEBHOOK_DELIVERIES, VODACOM_PAYMENTS)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
 
-from infra.queues import WEBHOOK_DELIVERIES, QueueSpec
+from infra.queues import VODACOM_PAYMENTS, WEBHOOK_DELIVERIES, QueueSpec
 from infra.tables import TRANSACTIONS, TableSpec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ class Access(StrEnum):
     IDEMPOTENCY_READ_WRITE = "idempotency:rw"
     SIGNING_KEY_READ = "signing-key:r"
     WEBHOOK_QUEUE_SEND = "webhook-queue:send"
+    VODACOM_PAYMENT_QUEUE_SEND = "vodacom-payment-queue:send"
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,8 @@ GENERATE_TOKEN = Function(
 )
 REQUEST_PAYMENT = Function(
     name="request_payment",
-    description="M-Pesa Express: sends an STK push to the customer's phone",
-    access=_DARAJA_CALLER | {Access.IDEMPOTENCY_READ_WRITE},
+    description="M-Pesa Express: sends an STK push; MpesaTz, MpesaCongo: queues Vodacom's push",
+    access=_DARAJA_CALLER | {Access.IDEMPOTENCY_READ_WRITE, Access.VODACOM_PAYMENT_QUEUE_SEND},
 )
 STK_PUSH_PHP = Function(
     name="stk_push_php",
@@ -373,9 +374,19 @@ DELIVER_WEBHOOKS = Function(
 STREAMS: tuple[StreamSubscription, ...] = (
     StreamSubscription(PUBLISH_EVENTS, TRANSACTIONS, batch_size=100, key_prefixes=("TXN#", "CALLBACK#")),
 )
+VODACOM_PAYMENT_WORKER = Function(
+    name="vodacom_payments",
+    description="MpesaTz, MpesaCongo: makes each accepted payment's C2B single-stage call and settles it",
+    access=_DARAJA_CALLER,
+    # Vodacom holds the call until the customer acts (VODACOM_PAYMENT_READ_TIMEOUT_SECONDS, 120 s).
+    timeout_seconds=180,
+)
+
 # Ten at a time, delivered concurrently: one slow merchant holds a batch for one timeout at most.
+# Vodacom payments one at a time: each call waits for its customer.
 QUEUES: tuple[QueueSubscription, ...] = (
     QueueSubscription(DELIVER_WEBHOOKS, WEBHOOK_DELIVERIES, batch_size=10),
+    QueueSubscription(VODACOM_PAYMENT_WORKER, VODACOM_PAYMENTS, batch_size=1),
 )
 
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from admin.models import NewApp
 from admin.service import AdminService, CredentialStore
+from local.simulator.settings import DEMO_VODACOM_API_KEYS
+from local.simulator.vodacom.auth import portal_public_key
 from mpesa_gateway.config import get_settings
-from mpesa_gateway.models import Driver
+from mpesa_gateway.models import VODACOM_DRIVERS, Driver
 from mpesa_gateway.store.app_secrets import AppSecretStore
 from mpesa_gateway.store.registry import DynamoRegistry
 
@@ -31,6 +33,8 @@ _CREDENTIALS: dict[Driver, dict[str, str]] = {
     Driver.B2B: {**_DARAJA_KEYS, **_INITIATOR},
     Driver.PERSONAL: {},
 }
+# Vodacom's sandbox service provider code, as its portal's examples show it.
+VODACOM_SANDBOX_SERVICE_PROVIDER_CODE = "000000"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,9 @@ class DemoApp:
 
     @property
     def credentials(self) -> dict[str, str]:
+        if self.driver in VODACOM_DRIVERS:
+            # The simulator's API key for this app, and its portal key (made when this process started).
+            return {"api_key": DEMO_VODACOM_API_KEYS[self.app_id], "public_key": portal_public_key()}
         return dict(_CREDENTIALS[self.driver])
 
 
@@ -66,6 +73,8 @@ APPS = (
     DemoApp("demo-b2c", "demo", Driver.B2C, "600997"),
     DemoApp("demo-b2b", "demo", Driver.B2B, "600992"),
     DemoApp("demo-personal", "demo", Driver.PERSONAL),
+    DemoApp("demo-tz", "demo", Driver.TANZANIA, VODACOM_SANDBOX_SERVICE_PROVIDER_CODE),
+    DemoApp("demo-drc", "demo", Driver.CONGO, VODACOM_SANDBOX_SERVICE_PROVIDER_CODE),
     DemoApp("other-express", "other", Driver.EXPRESS, SANDBOX_SHORT_CODE),
 )
 

@@ -31,8 +31,9 @@ from local.demo import APPS, MERCHANTS, seed
 from local.dynamodb_local import DynamoDBLocal
 from local.event_sources import EventSourcePollers
 from local.scheduler import LocalScheduler
-from local.simulator import DEMO_SETTINGS, get_state
 from local.simulator import create_app as create_simulator
+from local.simulator import get_state
+from local.simulator.settings import DEV_SETTINGS
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.store.registry import DynamoRegistry
 
@@ -67,6 +68,9 @@ def configure_environment(ports: Ports) -> None:
     os.environ.update(gateway_environment())
     os.environ.update(endpoint_environment(HOST, moto_port=ports.aws, dynamodb_port=ports.dynamodb))
     os.environ["DARAJA_SANDBOX_URL"] = os.environ["DARAJA_LIVE_URL"] = f"http://{HOST}:{ports.simulator}"
+    # Vodacom's OpenAPI on the same simulator, whose new sessions activate as quickly as it says.
+    os.environ["VODACOM_URL"] = f"http://{HOST}:{ports.simulator}"
+    os.environ["VODACOM_SESSION_ACTIVATION_SECONDS"] = str(DEV_SETTINGS.vodacom_session_activation_seconds)
     os.environ["PUBLIC_BASE_URL"] = f"http://{HOST}:{ports.api}"
 
 
@@ -179,7 +183,7 @@ def main() -> None:
         dynamodb.start()
         aws.start()
         aws_started = True
-        simulator = create_simulator(DEMO_SETTINGS)
+        simulator = create_simulator(DEV_SETTINGS)
         trust_simulator_certificate(get_state(simulator).certificate_pem)
         os.environ.update(provision())  # the queues' URLs, before any function's container starts
         seed(DynamoRegistry(get_settings().registry_table))

@@ -77,6 +77,10 @@ class InProcessGateway:
             "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
             "DARAJA_READ_TIMEOUT_SECONDS": "1",
             "DARAJA_SANDBOX_CERTIFICATE": self.state.certificate_pem,
+            "VODACOM_URL": self.simulator_url,
+            "VODACOM_SESSION_ACTIVATION_SECONDS": str(DEMO_SETTINGS.vodacom_session_activation_seconds),
+            # The simulated customer answers within seconds.
+            "VODACOM_PAYMENT_READ_TIMEOUT_SECONDS": "5",
         }
 
     def serve(self) -> Client:

@@ -13,8 +13,9 @@ from mpesa_gateway.api import (
     merchant_id,
     public_base_url,
 )
-from mpesa_gateway.models import Driver, Operation
+from mpesa_gateway.models import VODACOM_DRIVERS, Driver, Operation
 from mpesa_gateway.runtime import account_service, app_directory, personal_service
+from mpesa_gateway.vodacom.markets import no_balance_query
 
 app = GatewayResolver()
 
@@ -33,6 +34,8 @@ class Balance(Data[AsyncRequestAnswer | PersonalBalance]):
 def check_balance(payment_app: PaymentAppId) -> Response[Balance]:
     event = app.current_event
     found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.CHECK_BALANCE)
+    if found.driver in VODACOM_DRIVERS:
+        no_balance_query(found)
     if found.driver is Driver.PERSONAL:
         return app.answer(200, {"data": personal_service().latest_balance(found)})
     tracked = account_service().balance(found, public_base_url(event))

@@ -13,8 +13,8 @@ from mpesa_gateway.api import (
     lambda_handler,
     merchant_id,
 )
-from mpesa_gateway.models import Operation
-from mpesa_gateway.runtime import app_directory, express_service
+from mpesa_gateway.models import VODACOM_DRIVERS, Operation
+from mpesa_gateway.runtime import app_directory, express_service, vodacom_service
 
 app = GatewayResolver()
 
@@ -32,7 +32,10 @@ def payment_status(
     found = app_directory().for_merchant(
         payment_app, merchant_id(app.current_event), Operation.PAYMENT_STATUS
     )
-    status = express_service().payment_status(found, transaction)
+    if found.driver in VODACOM_DRIVERS:
+        status = vodacom_service().payment_status(found, transaction)
+    else:
+        status = express_service().payment_status(found, transaction)
     return app.answer(200, {"data": status})
 
 

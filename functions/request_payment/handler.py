@@ -1,4 +1,5 @@
-"""POST /api/pay/{payment_app}/requestPayment: send an STK push (replayed per Idempotency-Key)."""
+"""POST /api/pay/{payment_app}/requestPayment: an STK push, or (MpesaTz, MpesaCongo) Vodacom's C2B
+single stage, accepted at once and completed by the worker (replayed per Idempotency-Key)."""
 
 from typing import Annotated
 
@@ -16,31 +17,40 @@ from mpesa_gateway.api import (
     lambda_handler,
     merchant_id,
     public_base_url,
+    validate,
 )
 from mpesa_gateway.express.models import PaymentRequest
-from mpesa_gateway.models import Operation
-from mpesa_gateway.runtime import app_directory, express_service
+from mpesa_gateway.models import VODACOM_DRIVERS, Operation
+from mpesa_gateway.runtime import app_directory, express_service, vodacom_service
+from mpesa_gateway.vodacom.models import VodacomPaymentRequest
 
 app = GatewayResolver()
 
 
 @app.post(
     "/api/pay/<payment_app>/requestPayment",
-    summary="Send an STK push: the customer confirms the payment on their phone",
+    summary="Ask the customer to pay: an STK push (Kenya), or Vodacom's USSD push (MpesaTz, MpesaCongo: 202)",
     tags=["M-Pesa Express"],
     security=MERCHANT,
     responses=documented(Data[PaymentRequestAnswer], pending=True, errors=(403, 409, 424, 503)),
 )
 def request_payment(
     payment_app: PaymentAppId,
-    request: Annotated[PaymentRequest, Body()],
+    request: Annotated[PaymentRequest | VodacomPaymentRequest, Body(union_mode="left_to_right")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Data[PaymentRequestAnswer]]:
     event = app.current_event
-    express_app = app_directory().for_merchant(payment_app, merchant_id(event), Operation.REQUEST_PAYMENT)
-    status, data = express_service().request_payment_once(
-        express_app, request, public_base_url(event), idempotency_key
-    )
+    found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.REQUEST_PAYMENT)
+    # The body must be the app's driver's: as sent (the documented union may have normalised a number
+    # for the other market), Kenyan numbers and whole shillings for Daraja's push.
+    if found.driver in VODACOM_DRIVERS:
+        payment = validate(VodacomPaymentRequest, event.json_body)
+        status, data = vodacom_service().request_payment_once(found, payment, idempotency_key)
+    else:
+        push = validate(PaymentRequest, request.model_dump(mode="json", exclude_unset=True))
+        status, data = express_service().request_payment_once(
+            found, push, public_base_url(event), idempotency_key
+        )
     return app.answer(status, {"data": data})
 
 

@@ -19,9 +19,9 @@ from mpesa_gateway.api import (
     merchant_id,
     public_base_url,
 )
-from mpesa_gateway.models import Operation
+from mpesa_gateway.models import VODACOM_DRIVERS, Operation
 from mpesa_gateway.payouts.models import ReversalRequest
-from mpesa_gateway.runtime import account_service, app_directory
+from mpesa_gateway.runtime import account_service, app_directory, vodacom_service
 
 app = GatewayResolver()
 
@@ -45,6 +45,9 @@ def reverse_transaction(
     reversal = request or ReversalRequest()
 
     def reverse(scope: str | None) -> tuple[int, dict[str, Any]]:
+        if found.driver in VODACOM_DRIVERS:  # Vodacom answers at once; its reversal takes no remarks
+            status, answer = vodacom_service().reverse(found, transaction, scope)
+            return status, answer.model_dump(mode="json")
         tracked = account_service().reverse(found, transaction, reversal, public_base_url(event), scope)
         return tracked.http_status, tracked.data().model_dump(mode="json")
 

@@ -19,27 +19,37 @@ from mpesa_gateway.api import (
     public_base_url,
     validate,
 )
-from mpesa_gateway.models import Operation
+from mpesa_gateway.models import VODACOM_DRIVERS, Operation
 from mpesa_gateway.payouts.models import Payout
 from mpesa_gateway.payouts.service import REQUEST_MODELS
-from mpesa_gateway.runtime import app_directory, payout_service
+from mpesa_gateway.runtime import app_directory, payout_service, vodacom_service
+from mpesa_gateway.vodacom.models import VodacomB2BRequest, VodacomB2CRequest, VodacomPayout
 
 app = GatewayResolver()
 
 
 @app.post(
     "/api/pay/<payment_app>/sendMoney",
-    summary="Pay a phone number (MpesaKeB2C apps) or another business (MpesaKeB2B apps)",
+    summary="Pay a phone number (MpesaKeB2C apps) or another business (MpesaKeB2B apps); MpesaTz and "
+    "MpesaCongo apps: either, by the body's shape",
     tags=["Payouts"],
     security=MERCHANT,
     responses=documented(Data[AsyncRequestAnswer], pending=True, errors=(403, 409, 424, 503)),
 )
 def send_money(
-    payment_app: PaymentAppId, payout: Annotated[Payout, Body()], idempotency_key: IdempotencyKey = None
+    payment_app: PaymentAppId,
+    payout: Annotated[Payout | VodacomPayout, Body(union_mode="left_to_right")],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[Data[AsyncRequestAnswer]]:
     event = app.current_event
     merchant = merchant_id(event)
     found = app_directory().for_merchant(payment_app, merchant, Operation.SEND_MONEY)
+    if found.driver in VODACOM_DRIVERS:
+        body = event.json_body  # as sent: the documented union may have normalised a Kenyan-looking number
+        model = VodacomB2BRequest if "receiver_party_code" in body else VodacomB2CRequest
+        vodacom_payout = validate(model, body)
+        status, data = vodacom_service().send_money_once(found, vodacom_payout, idempotency_key)
+        return app.answer(status, {"data": data})
     # The body's shape must be the one this app's driver sends (a B2C app pays phone numbers).
     request = validate(REQUEST_MODELS[found.driver], payout.model_dump(exclude_unset=True))
 

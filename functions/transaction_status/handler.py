@@ -14,8 +14,8 @@ from mpesa_gateway.api import (
     merchant_id,
     public_base_url,
 )
-from mpesa_gateway.models import Operation
-from mpesa_gateway.runtime import account_service, app_directory
+from mpesa_gateway.models import VODACOM_DRIVERS, Operation
+from mpesa_gateway.runtime import account_service, app_directory, vodacom_service
 
 app = GatewayResolver()
 
@@ -32,6 +32,8 @@ def transaction_status(
 ) -> Response[Data[AsyncRequestAnswer]]:
     event = app.current_event
     found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.TRANSACTION_STATUS)
+    if found.driver in VODACOM_DRIVERS:  # Vodacom answers at once, and its answer settles a pending one
+        return app.answer(200, {"data": vodacom_service().transaction_status(found, transaction)})
     tracked = account_service().status(found, transaction, public_base_url(event))
     return app.answer(tracked.http_status, {"data": tracked.data()})
 

@@ -1,12 +1,17 @@
-"""Daraja's clock is Nairobi time (UTC+3), whatever the host's zone is."""
+"""Daraja's clock is Nairobi time (UTC+3), whatever the host's zone is; lifetimes run on a monotonic clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
 TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
+
+# Seconds on a monotonic clock (time.monotonic in a running simulator); tests pass their own to
+# create_app, so that delays and lifetimes pass without sleeping.
+Monotonic = Callable[[], float]
 
 
 def nairobi_now() -> datetime:

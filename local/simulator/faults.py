@@ -21,6 +21,7 @@ from flask import g
 
 from local.simulator.errors import ControlInputError
 from local.simulator.rules import MAX_CALLBACK_DELAY_MS, MAX_RESPONSE_DELAY_MS, bool_field, int_field
+from local.simulator.vodacom.codes import CODES, INTERNAL_ERROR, OVERLOADED, TIMEOUT
 
 if TYPE_CHECKING:
     from local.simulator.state import SimulatorState
@@ -35,6 +36,7 @@ class FaultKind(StrEnum):
     INVALID_TOKEN = "invalid_token"  # noqa: S105  (a fault's name, not a secret): 404.001.03, as when another caller replaced the token
     CALLBACK_BEFORE_ANSWER = "callback_before_answer"  # the callback lands before the HTTP answer
     OUT_OF_ORDER = "out_of_order"  # the callback or Result comes as shuffled copies
+    INS_ERROR = "ins_error"  # Vodacom's error JSON with a chosen INS- code (Vodacom paths only)
 
 
 class Delivery(StrEnum):
@@ -58,12 +60,18 @@ PROCESSED_CHOICES: dict[FaultKind, tuple[bool, ...]] = {
     # A callback exists only for a request Daraja acted on.
     FaultKind.CALLBACK_BEFORE_ANSWER: (True,),
     FaultKind.OUT_OF_ORDER: (True,),
+    FaultKind.INS_ERROR: (False, True),
 }
 CALLBACK_KINDS = frozenset({FaultKind.CALLBACK_BEFORE_ANSWER, FaultKind.OUT_OF_ORDER})
 # Kinds whose answer replaces the normal one when the request was processed first.
-ANSWER_KINDS = frozenset({FaultKind.DARAJA_ERROR, FaultKind.HTML_502, FaultKind.HTML_504, FaultKind.RESET})
+ANSWER_KINDS = frozenset(
+    {FaultKind.DARAJA_ERROR, FaultKind.INS_ERROR, FaultKind.HTML_502, FaultKind.HTML_504, FaultKind.RESET}
+)
+# Kinds that answer in Daraja's shape, and Vodacom's; a path takes only its own provider's.
+DARAJA_KINDS = frozenset({FaultKind.DARAJA_ERROR, FaultKind.INVALID_TOKEN})
 KIND_FIELDS: dict[FaultKind, tuple[str, ...]] = {
     FaultKind.DARAJA_ERROR: ("error_code", "error_message", "http_status"),
+    FaultKind.INS_ERROR: ("error_code", "error_message", "http_status"),
     FaultKind.SLOW_ANSWER: ("delay_ms",),
     FaultKind.OUT_OF_ORDER: ("copies", "jitter_ms"),
 }
@@ -75,6 +83,10 @@ DEFAULT_COPIES = 3
 DEFAULT_JITTER_MS = 1000
 MAX_ERROR_MESSAGE_LENGTH = 200
 ERROR_CODE = re.compile(r"(?P<status>[45]\d\d)\.\d{3}\.\d{2,4}")
+INS_CODE = re.compile(r"INS-\d{1,4}")
+GENERIC_INS_MESSAGE = "Simulated Vodacom error"
+# Vodacom's codes that may come after it acted: an internal error, a timeout, an overload.
+INS_AFTER_PROCESSING = frozenset({INTERNAL_ERROR, TIMEOUT, OVERLOADED})
 GENERIC_ERROR_MESSAGE = "Simulated Daraja error"
 
 
@@ -144,9 +156,10 @@ class Fault:
 class FaultPaths:
     """Which Daraja paths a fault may name, and which kinds fit which paths."""
 
-    daraja: Collection[str]  # every Daraja path the simulator serves
+    daraja: Collection[str]  # every provider path the simulator serves (Daraja's and Vodacom's)
     with_callbacks: Collection[str]  # paths whose requests end in a callback or Result
     without_token: Collection[str]  # paths that take no bearer token (OAuth)
+    vodacom: Collection[str] = ()  # Vodacom's OpenAPI paths, which answer INS- codes
 
 
 def parse_fault(body: Any, paths: FaultPaths) -> tuple[Fault, int | None]:
@@ -164,6 +177,8 @@ def parse_fault(body: Any, paths: FaultPaths) -> tuple[Fault, int | None]:
     fault = Fault(id=0, path=path, kind=kind, processed=processed, count=count, rate=rate)
     if kind is FaultKind.DARAJA_ERROR:
         fault = _with_error(fault, body)
+    elif kind is FaultKind.INS_ERROR:
+        fault = _with_ins_error(fault, body)
     elif kind is FaultKind.SLOW_ANSWER:
         fault = replace(fault, delay_ms=int_field(body, "delay_ms", None, MAX_RESPONSE_DELAY_MS, minimum=1))
     elif kind is FaultKind.OUT_OF_ORDER:
@@ -187,11 +202,19 @@ def _kind(value: Any) -> FaultKind:
 def _path(value: Any, kind: FaultKind, paths: FaultPaths) -> str:
     if not isinstance(value, str) or value not in paths.daraja:
         raise ControlInputError(
-            "path", "must be a Daraja path the simulator serves, e.g. /mpesa/stkpush/v1/processrequest"
+            "path",
+            "must be a Daraja path the simulator serves, e.g. /mpesa/stkpush/v1/processrequest"
+            " (or a Vodacom one)",
         )
     if kind in CALLBACK_KINDS and value not in paths.with_callbacks:
         served = ", ".join(sorted(paths.with_callbacks))
         raise ControlInputError("path", f"{kind.value} needs a path that ends in a callback: {served}")
+    if kind is FaultKind.INS_ERROR and value not in paths.vodacom:
+        raise ControlInputError(
+            "path", "ins_error needs a Vodacom path, e.g. /sandbox/ipg/v2/vodacomTZN/reversal/"
+        )
+    if kind in DARAJA_KINDS and value in paths.vodacom:
+        raise ControlInputError("path", f"{value} answers INS- codes; use ins_error instead of {kind.value}")
     if kind is FaultKind.INVALID_TOKEN and value in paths.without_token:
         raise ControlInputError("path", f"{value} takes no access token; use daraja_error instead")
     return value
@@ -218,15 +241,35 @@ def _processed(body: Mapping[str, Any], kind: FaultKind) -> bool:
     return processed
 
 
+def _error_message(body: Mapping[str, Any], default: str) -> str:
+    message = body.get("error_message", default)
+    if not isinstance(message, str) or not 1 <= len(message) <= MAX_ERROR_MESSAGE_LENGTH:
+        raise ControlInputError("error_message", f"must be text of 1 to {MAX_ERROR_MESSAGE_LENGTH} chars")
+    return message
+
+
+def _with_ins_error(fault: Fault, body: Mapping[str, Any]) -> Fault:
+    """Vodacom's answer with a chosen INS- code: its known description and status unless given."""
+    code = body.get("error_code")
+    if not isinstance(code, str) or INS_CODE.fullmatch(code) is None or code == "INS-0":
+        raise ControlInputError("error_code", "must be a Vodacom failure code such as INS-1 or INS-2006")
+    known = CODES.get(code)
+    message = _error_message(body, known.description if known else GENERIC_INS_MESSAGE)
+    http_status = int_field(body, "http_status", known.http_status if known else 500, 599, minimum=400)
+    if fault.processed and code not in INS_AFTER_PROCESSING and http_status < 500:
+        raise ControlInputError(
+            "processed", f"Vodacom answers {code} before it acts on a request, so processed must be false"
+        )
+    return replace(fault, error_code=code, error_message=message, http_status=http_status)
+
+
 def _with_error(fault: Fault, body: Mapping[str, Any]) -> Fault:
     code = body.get("error_code")
     match = ERROR_CODE.fullmatch(code) if isinstance(code, str) else None
     if match is None:
         raise ControlInputError("error_code", "must be a Daraja code such as 500.003.02 (4xx or 5xx)")
     known = KNOWN_ERRORS.get(code)
-    message = body.get("error_message", known.message if known else GENERIC_ERROR_MESSAGE)
-    if not isinstance(message, str) or not 1 <= len(message) <= MAX_ERROR_MESSAGE_LENGTH:
-        raise ControlInputError("error_message", f"must be text of 1 to {MAX_ERROR_MESSAGE_LENGTH} chars")
+    message = _error_message(body, known.message if known else GENERIC_ERROR_MESSAGE)
     default_status = known.http_status if known else int(match["status"])
     http_status = int_field(body, "http_status", default_status, 599, minimum=400)
     may_follow = known.may_follow_processing if known else code.startswith("5")

@@ -47,3 +47,8 @@ def new_conversation_id(now: datetime) -> str:
 def placeholder_transaction_id() -> str:
     # Failed results carry an id like "NLJ0000000": receipt-shaped, but no money moved under it.
     return "".join(secrets.choice(string.ascii_uppercase) for _ in range(3)) + "0" * 7
+
+
+def new_hex_id() -> str:
+    # Vodacom's session ids are 32 lower-case hex digits; the simulator's ConversationIDs for it too.
+    return secrets.token_hex(16)

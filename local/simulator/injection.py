@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, jsonify, request
 
 from local.simulator import effects
 from local.simulator.errors import DarajaError, error_response, invalid_access_token
@@ -21,6 +21,7 @@ from local.simulator.payouts import B2B, B2C_V1, B2C_V3, REVERSAL
 from local.simulator.queries import ACCOUNT_BALANCE, TRANSACTION_STATUS
 from local.simulator.state import get_state
 from local.simulator.stk import PUSH
+from local.simulator.vodacom.markets import is_vodacom_path
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -49,7 +50,12 @@ def fault_paths(app: Flask) -> FaultPaths:
         for rule in app.url_map.iter_rules()
         if rule.endpoint != "static" and not rule.rule.startswith(CONTROL_PREFIX)
     }
-    return FaultPaths(daraja=daraja, with_callbacks=CALLBACK_PATHS, without_token=(GENERATE,))
+    return FaultPaths(
+        daraja=daraja,
+        with_callbacks=CALLBACK_PATHS,
+        without_token=(GENERATE,),
+        vodacom={path for path in daraja if is_vodacom_path(path)},
+    )
 
 
 def _is_daraja_request() -> bool:
@@ -73,8 +79,10 @@ def _after_daraja_request(response: Response) -> Response:
     if not _is_daraja_request():
         return response
     fault = active_fault()
-    # Daraja acted on the request when its own view ran and succeeded.
-    processed = response.status_code < 400 and not (fault is not None and fault.blocks_request)
+    # The provider acted on the request when its own view ran and succeeded, or noted what it did
+    # before answering a failure (Vodacom answers a declined payment with 401 INS-5).
+    acted = response.status_code < 400 or noted_outcome() is not None
+    processed = acted and not (fault is not None and fault.blocks_request)
     if fault is not None and fault.replaces_answer:
         response = fault_answer(fault)
     elif fault is not None and fault.kind is FaultKind.SLOW_ANSWER and fault.processed:
@@ -105,6 +113,11 @@ def fault_answer(fault: Fault) -> Response:
         return _daraja_error(DarajaError(fault.http_status, fault.error_code, fault.error_message))
     if fault.kind is FaultKind.INVALID_TOKEN:
         return _daraja_error(invalid_access_token())
+    if fault.kind is FaultKind.INS_ERROR:
+        body = {"output_ResponseCode": fault.error_code, "output_ResponseDesc": fault.error_message}
+        response = jsonify(body)
+        response.status_code = fault.http_status
+        return response
     if fault.kind in PROXY_PAGES:
         status, title = PROXY_PAGES[fault.kind]
         page = (

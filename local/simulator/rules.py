@@ -4,6 +4,10 @@ A rule targets either a customer number (`msisdn`: STK, C2B, and B2C by its Part
 organisation short code (`party`: B2B, reversal, transaction status, account balance, and B2C by its
 PartyA). `timeout` and `result_and_timeout` only affect the asynchronous account APIs, which have a
 QueueTimeOutURL; STK and C2B ignore them, and ignore party rules.
+
+Vodacom's OpenAPI (local.simulator.vodacom) reads the same rules: a Tanzanian or Congolese number's
+rule sets how long the customer takes (`callback_delay_ms`) and what they do (`result_code` N answers
+INS-N: 0 pays, 5 declines, 9 times out, 2006 lacks the balance).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 from local.simulator.errors import ControlInputError
 from local.simulator.validation import digits, is_msisdn
+from local.simulator.vodacom.markets import is_market_msisdn
 
 # Upper bounds keep a typo from parking a timer or a request thread for hours.
 MAX_CALLBACK_DELAY_MS = 600_000
@@ -109,8 +114,10 @@ def _target(body: Mapping[str, Any]) -> tuple[str, str]:
             raise ControlInputError("party", "must be a short code string of 5 to 7 digits")
         return "", party
     msisdn = body.get("msisdn")
-    if not isinstance(msisdn, str) or not is_msisdn(msisdn):
-        raise ControlInputError("msisdn", "must be a 12-digit string 2547XXXXXXXX or 2541XXXXXXXX")
+    if not isinstance(msisdn, str) or not (is_msisdn(msisdn) or is_market_msisdn(msisdn)):
+        raise ControlInputError(
+            "msisdn", "must be a 12-digit string 2547XXXXXXXX or 2541XXXXXXXX, or 255/243 + 9 digits"
+        )
     return msisdn, ""
 
 

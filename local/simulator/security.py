@@ -1,7 +1,9 @@
-"""The simulator's stand-in for Safaricom's M-Pesa certificate, and SecurityCredential checks.
+"""The simulator's RSA keys: its stand-in for Safaricom's M-Pesa certificate (SecurityCredential checks)
+and for Vodacom's portal key (local.simulator.vodacom).
 
 A SecurityCredential is base64(RSA PKCS#1 v1.5 encryption of the initiator's password) made with the
-certificate's public key. The key pair lives only in memory, one per app.
+certificate's public key; Vodacom's bearers are made the same way. Keys live only in memory, one per
+purpose per process.
 """
 
 from __future__ import annotations
@@ -25,46 +27,59 @@ CERTIFICATE_VALIDITY = timedelta(days=3650)
 MAX_CREDENTIAL_LENGTH = 4096  # a 2048-bit ciphertext is 344 base64 characters
 
 
-class InitiatorKeys:
-    """An RSA key pair and its self-signed certificate, made on first use.
+_keys_lock = threading.Lock()
+_keys: dict[str, rsa.RSAPrivateKey] = {}
 
-    Generating a 2048-bit key takes 50-200 ms; doing it lazily keeps simulators that never see an
-    initiator API as fast to create as before, and every simulator in one process (the in-process
-    tests make one per test) shares the process's pair. The pair never changes once made.
+
+def process_key(purpose: str) -> rsa.RSAPrivateKey:
+    """The process's RSA key for `purpose` (Daraja's certificate, Vodacom's portal key), made on first use.
+
+    Generating a 2048-bit key takes 50-200 ms; doing it lazily keeps simulators that never need one
+    as fast to create as before, and every simulator in one process (the in-process tests make one
+    per test) shares the process's key. A key never changes once made.
     """
+    with _keys_lock:
+        key = _keys.get(purpose)
+        if key is None:
+            key = _keys[purpose] = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
+        return key
+
+
+def decrypt_base64(key: rsa.RSAPrivateKey, ciphertext: Any) -> bytes | None:
+    """The plaintext inside base64(RSA PKCS#1 v1.5 ciphertext), or None when it is not that.
+
+    OpenSSL's PKCS#1 v1.5 implicit rejection may turn a forged ciphertext into random bytes
+    instead of an error; those never equal a secret, so the caller's comparison still fails.
+    """
+    if not isinstance(ciphertext, str) or len(ciphertext) > MAX_CREDENTIAL_LENGTH:
+        return None
+    try:
+        return key.decrypt(base64.b64decode(ciphertext, validate=True), padding.PKCS1v15())
+    except (binascii.Error, ValueError):
+        return None
+
+
+class InitiatorKeys:
+    """The process's Daraja certificate key and its self-signed certificate, made on first use."""
 
     _lock: ClassVar[threading.Lock] = threading.Lock()
-    _pair: ClassVar[tuple[rsa.RSAPrivateKey, str] | None] = None  # the key, its certificate's PEM
+    _certificate_pem: ClassVar[str | None] = None
 
-    def _ensure(self) -> rsa.RSAPrivateKey:
-        return self._key_pair()[0]
-
-    @classmethod
-    def _key_pair(cls) -> tuple[rsa.RSAPrivateKey, str]:
-        with cls._lock:
-            if cls._pair is None:
-                key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
-                certificate = _self_signed_certificate(key).public_bytes(serialization.Encoding.PEM)
-                cls._pair = (key, certificate.decode())
-            return cls._pair
+    @staticmethod
+    def _key() -> rsa.RSAPrivateKey:
+        return process_key(COMMON_NAME)
 
     @property
     def certificate_pem(self) -> str:
-        return self._key_pair()[1]
+        with self._lock:
+            if InitiatorKeys._certificate_pem is None:
+                certificate = _self_signed_certificate(self._key())
+                InitiatorKeys._certificate_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+            return InitiatorKeys._certificate_pem
 
     def decrypt_credential(self, credential: Any) -> bytes | None:
-        """The plaintext inside a SecurityCredential, or None when it is not base64 RSA ciphertext.
-
-        OpenSSL's PKCS#1 v1.5 implicit rejection may turn a forged ciphertext into random bytes
-        instead of an error; those never equal a password, so the caller's comparison still fails.
-        """
-        if not isinstance(credential, str) or len(credential) > MAX_CREDENTIAL_LENGTH:
-            return None
-        try:
-            ciphertext = base64.b64decode(credential, validate=True)
-            return self._ensure().decrypt(ciphertext, padding.PKCS1v15())
-        except (binascii.Error, ValueError):
-            return None
+        """The plaintext inside a SecurityCredential, or None when it is not base64 RSA ciphertext."""
+        return decrypt_base64(self._key(), credential)
 
     def is_valid_credential(self, initiator: Any, credential: Any, initiators: Mapping[str, str]) -> bool:
         """True when the credential decrypts to the configured password of that initiator."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,13 @@ class SimulatorSettings:
     initiators: dict[str, str] = field(default_factory=dict)
     # Seeds the generator that rate-based faults and shuffled callbacks draw from; None: unseeded.
     fault_seed: int | None = None
+    # Vodacom's M-Pesa OpenAPI (local.simulator.vodacom): app name -> API key, for getSession.
+    vodacom_api_keys: dict[str, str] = field(default_factory=dict)
+    # How long a new session waits before it may be used (real: up to ~30 s), and how long it lives.
+    vodacom_session_activation_seconds: float = 0
+    vodacom_session_lifetime_seconds: float = 3600
+    # Decimals input_Amount may carry per currency: TZS in whole shillings; USD and CDF in cents.
+    vodacom_amount_decimals: dict[str, int] = field(default_factory=lambda: {"TZS": 0, "USD": 2, "CDF": 2})
 
     def __post_init__(self) -> None:
         # Fail at start-up rather than with a confusing answer mid-test.
@@ -30,11 +37,26 @@ class SimulatorSettings:
             raise ValueError("timestamp_tolerance_seconds must not be negative")
         if self.callback_timeout_seconds <= 0:
             raise ValueError("callback_timeout_seconds must be positive")
+        if self.vodacom_session_activation_seconds < 0:
+            raise ValueError("vodacom_session_activation_seconds must not be negative")
+        if self.vodacom_session_lifetime_seconds <= self.vodacom_session_activation_seconds:
+            raise ValueError("vodacom_session_lifetime_seconds must exceed the activation delay")
 
+
+# Local demo values, not Vodacom's: the API keys of the local stack's demo apps demo-tz and demo-drc.
+DEMO_VODACOM_API_KEYS = {
+    "demo-tz": "demo-tz-vodacom-api-key",
+    "demo-drc": "demo-drc-vodacom-api-key",
+}
 
 # The public sandbox values, so a local stack works without any configuration.
 DEMO_SETTINGS = SimulatorSettings(
     credentials={"demo-consumer-key": "demo-consumer-secret"},
     passkeys={"174379": "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"},
     initiators={"testapi": "demo-initiator-password"},
+    vodacom_api_keys=dict(DEMO_VODACOM_API_KEYS),
 )
+
+# What `make dev` runs: new Vodacom sessions wait before they work, as the portal's do (up to ~30 s),
+# but briefly; tests keep DEMO_SETTINGS' 0.
+DEV_SETTINGS = replace(DEMO_SETTINGS, vodacom_session_activation_seconds=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -10,6 +11,7 @@ from flask import Flask, current_app
 
 from local.simulator.balances import OrgAccounts
 from local.simulator.callbacks import CallbackDispatcher, Deliver
+from local.simulator.clock import Monotonic
 from local.simulator.faults import FaultBook
 from local.simulator.logs import EventLog
 from local.simulator.outcomes import Ledger
@@ -18,6 +20,8 @@ from local.simulator.rules import RuleBook
 from local.simulator.security import InitiatorKeys
 from local.simulator.settings import SimulatorSettings
 from local.simulator.tokens import TokenStore
+from local.simulator.vodacom.sessions import SessionStore
+from local.simulator.vodacom.transactions import TransactionBook
 
 if TYPE_CHECKING:
     from local.simulator.billmanager import BilledInvoice, OptIn
@@ -126,8 +130,11 @@ Exchange = Callable[[str, dict[str, Any], float], tuple[int, Any]]
 
 
 class SimulatorState:
-    def __init__(self, settings: SimulatorSettings, deliver: Deliver) -> None:
+    def __init__(
+        self, settings: SimulatorSettings, deliver: Deliver, clock: Monotonic = time.monotonic
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self.tokens = TokenStore(settings.token_ttl_seconds)
         self.rules = RuleBook(settings.default_callback_delay_ms)
         self.stk: Ledger[StkTransaction] = Ledger()
@@ -158,6 +165,12 @@ class SimulatorState:
         self.standing_orders: Registry[StandingOrder] = Registry()  # by customer number and name
         self.bill_opt_ins: Registry[OptIn] = Registry()  # by short code
         self.invoices: Registry[BilledInvoice] = Registry()  # by external reference
+        # Vodacom's OpenAPI (local.simulator.vodacom): its sessions and every transaction it took.
+        self.vodacom_sessions = SessionStore(
+            clock, settings.vodacom_session_activation_seconds, settings.vodacom_session_lifetime_seconds
+        )
+        self.vodacom_transactions = TransactionBook()
+        self.vodacom_result_urls: Registry[str] = Registry()  # app name -> where its results go
 
     @property
     def certificate_pem(self) -> str:

@@ -31,6 +31,8 @@ from local.aws import (
 )
 from local.demo import APPS, DEMO_INITIATOR_PASSWORD, MERCHANTS, SANDBOX_PASSKEY, seed
 from local.in_process import reset_gateway_caches
+from local.simulator.settings import DEMO_VODACOM_API_KEYS
+from local.simulator.vodacom.auth import portal_public_key
 from local.stack import free_port
 from mpesa_gateway import runtime
 from mpesa_gateway.apps import AppDirectory
@@ -489,6 +491,8 @@ def test_demo_seed_creates_every_merchant_and_app(registry: DynamoRegistry):
         "demo-b2c": (Driver.B2C, "600997", "demo"),
         "demo-b2b": (Driver.B2B, "600992", "demo"),
         "demo-personal": (Driver.PERSONAL, "", "demo"),
+        "demo-tz": (Driver.TANZANIA, "000000", "demo"),
+        "demo-drc": (Driver.CONGO, "000000", "demo"),
         "other-express": (Driver.EXPRESS, "174379", "other"),
     }
     for app_id, (driver, short_code, owner) in expected.items():
@@ -500,6 +504,8 @@ def test_demo_seed_creates_every_merchant_and_app(registry: DynamoRegistry):
     assert stored_secret("demo-b2c")["initiator_password"] == DEMO_INITIATOR_PASSWORD
     assert stored_secret("demo-b2b")["initiator_name"] == "testapi"
     assert stored_secret("demo-personal") == {"callback_secret": "demo-personal-callback-secret"}
+    assert stored_secret("demo-tz")["api_key"] == DEMO_VODACOM_API_KEYS["demo-tz"]
+    assert stored_secret("demo-drc")["public_key"] == portal_public_key()
 
 
 def test_a_personal_app_never_reaches_the_daraja_factory(registry: DynamoRegistry):

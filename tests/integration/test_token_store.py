@@ -39,6 +39,21 @@ def test_save_needs_the_lease_and_publishes_the_token(store: DynamoTokenStore):
     assert store.try_lease(KEY, "b", NOW, NOW + 10, replacing="tok-1")  # released by the save
 
 
+def test_a_vodacom_session_keeps_its_activation_and_the_session_it_replaces_until_the_next(
+    store: DynamoTokenStore,
+):
+    old = AccessToken("s1", NOW + 3600)
+    new = AccessToken("s2", NOW + 7000, active_at=NOW + 30.5, previous=old)
+    store.try_lease(KEY, "a", NOW, NOW + 10, replacing=None)
+    store.save(KEY, "a", new)
+    # Activation rounds up (never used early); the previous session comes back as saved.
+    assert store.read(KEY) == AccessToken("s2", int(NOW + 7000), active_at=NOW + 31, previous=old)
+
+    store.try_lease(KEY, "a", NOW + 100, NOW + 110, replacing="s2")
+    store.save(KEY, "a", AccessToken("s3", NOW + 8000))
+    assert store.read(KEY) == AccessToken("s3", int(NOW + 8000))
+
+
 def test_a_lease_to_replace_a_token_that_already_changed_is_refused(store: DynamoTokenStore):
     store.try_lease(KEY, "a", NOW, NOW + 10, replacing=None)
     store.save(KEY, "a", AccessToken("tok-2", NOW + 3599))

@@ -83,6 +83,8 @@ class PaymentStatusAnswer(Answer):
     amount: int
     phone_number: str
     reference: str
+    currency: str | None = omitted("MpesaTz and MpesaCongo apps: the payment's currency")
+    exact_amount: str | None = omitted("MpesaTz and MpesaCongo apps: the amount with its decimals")
     receipt_number: str | None
     transaction_date: datetime | None
     settled_by: str | None = Field(description="How the status was learnt: callback, query, request, expiry…")

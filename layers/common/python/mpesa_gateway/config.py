@@ -61,6 +61,17 @@ class Settings:
     allow_local_merchant_urls: bool = False
     # Pull Transactions: the scheduled pull looks back this many hours (Daraja keeps 48).
     pull_lookback_hours: int = 3
+    # Vodacom's OpenAPI (MpesaTz, MpesaCongo): its host, where accepted payments wait for the worker,
+    # how long the worker waits for the customer, and its sessions' life, activation delay, renewal
+    # margin (renewed this long before expiry; the old one serves until the new one is active) and how
+    # long a merchant's request may wait for one to become active.
+    vodacom_url: str = "https://openapi.m-pesa.com"
+    vodacom_payment_queue_url: str = ""
+    vodacom_payment_read_timeout_seconds: float = 120
+    vodacom_session_lifetime_seconds: float = 3600
+    vodacom_session_activation_seconds: float = 30
+    vodacom_session_renew_margin_seconds: float = 300
+    vodacom_session_wait_seconds: float = 5
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -106,6 +117,17 @@ class Settings:
             webhook_retry_base_seconds=retry_base_seconds(env),
             allow_local_merchant_urls=env.get("ALLOW_LOCAL_MERCHANT_URLS", "").lower() == "true",
             pull_lookback_hours=int(env.get("PULL_LOOKBACK_HOURS", "3")),
+            vodacom_url=env.get("VODACOM_URL", "https://openapi.m-pesa.com"),
+            vodacom_payment_queue_url=env.get("VODACOM_PAYMENT_QUEUE_URL", ""),
+            vodacom_payment_read_timeout_seconds=float(
+                env.get("VODACOM_PAYMENT_READ_TIMEOUT_SECONDS", "120")
+            ),
+            vodacom_session_lifetime_seconds=float(env.get("VODACOM_SESSION_LIFETIME_SECONDS", "3600")),
+            vodacom_session_activation_seconds=float(env.get("VODACOM_SESSION_ACTIVATION_SECONDS", "30")),
+            vodacom_session_renew_margin_seconds=float(
+                env.get("VODACOM_SESSION_RENEW_MARGIN_SECONDS", "300")
+            ),
+            vodacom_session_wait_seconds=float(env.get("VODACOM_SESSION_WAIT_SECONDS", "5")),
         )
 
 

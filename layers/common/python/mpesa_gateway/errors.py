@@ -130,6 +130,26 @@ class InvoiceConflict(GatewayError):
     code = "invoice_conflict"
 
 
+class VodacomRejected(GatewayError):
+    """Vodacom refused the request with a code that says nothing was done (as DarajaRejected)."""
+
+    status = 424
+    code = "vodacom_rejected"
+
+
+class VodacomRejectedContent(VodacomRejected):
+    """Vodacom refused the request's content (amount, number, reference): the merchant can correct it."""
+
+    status = 400
+
+
+class VodacomUnavailable(GatewayError):
+    """Vodacom could not be reached, or the app has no active session yet: nothing was sent; retry."""
+
+    status = 503
+    code = "vodacom_unavailable"
+
+
 # The stores' errors. Not GatewayErrors: a failure of the gateway's own storage is answered like any
 # unexpected error (500, details in the logs only), and callbacks are acknowledged once stored.
 class StorageError(Exception):

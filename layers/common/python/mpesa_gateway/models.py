@@ -47,6 +47,14 @@ class Driver(StrEnum):
     B2C = "MpesaKeB2C"
     B2B = "MpesaKeB2B"
     PERSONAL = "MpesaKePersonal"
+    # Vodacom's M-Pesa OpenAPI (mpesa_gateway.vodacom): Tanzania and the DRC.
+    TANZANIA = "MpesaTz"
+    CONGO = "MpesaCongo"
+
+
+# Apps of these drivers call Vodacom's OpenAPI, not Daraja.
+VODACOM_DRIVERS = frozenset({Driver.TANZANIA, Driver.CONGO})
+DARAJA_DRIVERS = frozenset(Driver) - VODACOM_DRIVERS - {Driver.PERSONAL}
 
 
 class Operation(StrEnum):
@@ -72,16 +80,21 @@ class Operation(StrEnum):
 
 # Which drivers may run which operation (the seed's "Available for" lines).
 ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
-    Operation.REQUEST_PAYMENT: frozenset({Driver.EXPRESS}),
-    Operation.PAYMENT_STATUS: frozenset({Driver.EXPRESS}),
+    # Vodacom's customer push is its C2B single stage: answered later by a worker (vodacom.service).
+    Operation.REQUEST_PAYMENT: frozenset({Driver.EXPRESS}) | VODACOM_DRIVERS,
+    Operation.PAYMENT_STATUS: frozenset({Driver.EXPRESS}) | VODACOM_DRIVERS,
     Operation.REGISTER_URLS: frozenset({Driver.C2B}),
     Operation.SIMULATE_TRANSACTION: frozenset({Driver.C2B}),
     Operation.LIST_TRANSACTIONS: frozenset(Driver),
     Operation.EXTRACT_TRANSACTION: frozenset({Driver.PERSONAL}),
-    # Personal reads its SMS; the others ask Daraja, which needs the app's initiator credentials.
+    # Personal reads its SMS; the others ask Daraja, which needs the app's initiator credentials. The
+    # seed lists MpesaTz and MpesaCongo too, but Vodacom's OpenAPI has no balance query: their apps get
+    # a 400 that says so (vodacom.service.no_balance_query), not the generic driver refusal.
     Operation.CHECK_BALANCE: frozenset(Driver),
-    Operation.SEND_MONEY: frozenset({Driver.B2C, Driver.B2B}),
-    Operation.REVERSE_TRANSACTION: frozenset({Driver.EXPRESS, Driver.C2B, Driver.B2C, Driver.B2B}),
+    # Vodacom apps send B2C or B2B by the body's shape (vodacom.models.VodacomPayout).
+    Operation.SEND_MONEY: frozenset({Driver.B2C, Driver.B2B}) | VODACOM_DRIVERS,
+    Operation.REVERSE_TRANSACTION: frozenset({Driver.EXPRESS, Driver.C2B, Driver.B2C, Driver.B2B})
+    | VODACOM_DRIVERS,
     Operation.TRANSACTION_STATUS: frozenset(Driver) - {Driver.PERSONAL},
     # The endpoint, its events and their redelivery.
     Operation.WEBHOOKS: frozenset(Driver),
@@ -94,7 +107,7 @@ ALLOWED_DRIVERS: dict[Operation, frozenset[Driver]] = {
     Operation.GENERATE_QR_CODE: frozenset({Driver.EXPRESS, Driver.C2B}),
     # Asked with the app's consumer credentials (Daraja's Swap product needs no short code): every app
     # that has them, e.g. a B2C app checking a number before paying it; Personal apps have none.
-    Operation.SIM_SWAP: frozenset(Driver) - {Driver.PERSONAL},
+    Operation.SIM_SWAP: DARAJA_DRIVERS,
     # Ratiba: like STK, the business asks and the customer approves on their phone, paying the app's
     # paybill or till; Express apps hold that short code (and till) and take customer payments.
     Operation.STANDING_ORDERS: frozenset({Driver.EXPRESS}),
@@ -171,6 +184,9 @@ class PaymentApp(BaseModel):
     # Paybill or Buy Goods (till): the CommandID of simulated C2B payments.
     c2b_command: LipaCommand = LipaCommand.PAYBILL
     c2b_validation: C2BValidationRules = Field(default_factory=C2BValidationRules)
+    # Vodacom apps (short_code is their service provider code): the currency they are paid in by
+    # default; their market follows from the driver (vodacom.markets).
+    currency: str | None = None
     # sha256 of the callback secret: callbacks are checked without a Secrets Manager call.
     callback_secret_sha256: str
     enabled: bool = True
@@ -180,7 +196,8 @@ class PaymentApp(BaseModel):
 
 
 class DarajaCredentials(BaseModel):
-    """One app's secret, as kept in Secrets Manager (JSON)."""
+    """One app's secret, as kept in Secrets Manager (JSON): Daraja's credentials, or Vodacom's API key
+    and the portal's public key for MpesaTz and MpesaCongo apps."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -192,7 +209,16 @@ class DarajaCredentials(BaseModel):
     security_credential: SecretStr | None = None
     # B2C/B2B may keep the initiator password instead of a ready-made security credential.
     initiator_password: SecretStr | None = None
+    # Vodacom's OpenAPI: the app's API key, and the portal's RSA public key (base64 DER, or PEM).
+    api_key: SecretStr | None = None
+    public_key: str | None = None
     callback_secret: SecretStr
+
+    def vodacom(self) -> tuple[str, str]:
+        """The API key and public key Vodacom's getSession takes; refused when either is missing."""
+        if self.api_key is None or not self.public_key:
+            raise InvalidRequest("This payment app has no Vodacom API key and public key", field="api_key")
+        return self.api_key.get_secret_value(), self.public_key
 
     def consumer(self) -> tuple[str, str]:
         """The consumer key and secret Daraja's OAuth takes; a Personal (or half-provisioned) app has none."""
@@ -243,6 +269,7 @@ class SettledBy(StrEnum):
     STATUS_QUERY = "status_query"  # a Transaction Status result about it
     EXPIRY = "expiry"  # nothing learnt within the maximum age: the gateway gave up
     SMS = "sms"  # an M-Pesa confirmation SMS
+    ANSWER = "answer"  # the provider's own answer to the request (Vodacom answers synchronously)
     PULL = "pull"  # a C2B payment listed by Pull Transactions whose confirmation never came
     STANDING_ORDER_CALLBACK = "standing_order_callback"  # Ratiba's callback
     INVOICE_PAYMENT = "invoice_payment"  # Bill Manager's payment notification
@@ -253,6 +280,17 @@ class StkPushIds(BaseModel):
 
     merchant_request_id: str | None = None
     checkout_request_id: str | None = None
+
+
+class VodacomDetails(BaseModel):
+    """Vodacom's OpenAPI (MpesaTz, MpesaCongo): the market, the exact amount in its currency (the
+    transaction's `amount` holds its whole units), and when the request left for Vodacom: set once, by
+    the one caller that may send it (never twice)."""
+
+    market: str | None = None
+    currency: str | None = None
+    exact_amount: str | None = Field(default=None, description="As sent, e.g. 12.50")
+    sent_at: datetime | None = None
 
 
 class C2BPaymentDetails(BaseModel):
@@ -351,6 +389,7 @@ class TransactionView(BaseModel):
     stk: StkPushIds | None = None
     c2b: C2BPaymentDetails | None = None
     sms: SmsDetails | None = None
+    vodacom: VodacomDetails | None = None
     balance: BalanceDetails | None = None
     # A payout's, reversal's or status query's ResultParameters, by Daraja's own names (they vary by API).
     result_parameters: dict[str, Any] | None = None

@@ -31,6 +31,8 @@ from mpesa_gateway.payouts.models import PAYOUT_TYPES
 from mpesa_gateway.ratiba.service import RatibaService
 from mpesa_gateway.results import ResultService
 from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore
+from mpesa_gateway.vodacom.service import MONEY_TYPES as VODACOM_MONEY_TYPES
+from mpesa_gateway.vodacom.service import VodacomService
 
 Item = TypeVar("Item")
 # Below this many seconds of budget no new check starts: each may wait on Daraja for a while.
@@ -49,6 +51,7 @@ class Reconciler:
         results: ResultService,
         c2b: C2BService,
         account: AccountService,
+        vodacom: VodacomService,
         settings: Settings,
         ratiba: RatibaService,
         bill_manager: BillManagerService,
@@ -59,6 +62,7 @@ class Reconciler:
         self._results = results
         self._c2b = c2b
         self._account = account
+        self._vodacom = vodacom
         self._settings = settings
         self._ratiba = ratiba
         self._bill_manager = bill_manager
@@ -103,6 +107,8 @@ class Reconciler:
 
     def _check(self, transaction: Transaction) -> str:
         age = datetime.now(UTC) - transaction.created_at
+        if transaction.vodacom is not None:
+            return self._check_vodacom(transaction, age)
         if transaction.type is TransactionType.STK_PUSH:
             return self._check_push(transaction, age)
         if transaction.type in _MONEY_REQUESTS:
@@ -140,6 +146,23 @@ class Reconciler:
         interval = max(self._settings.payout_recheck_seconds, int(age.total_seconds() / 4))
         self._postpone(transaction, interval, escalate=overdue)
         return "escalated" if overdue else "status_asked"
+
+    def _check_vodacom(self, transaction: Transaction, age: timedelta) -> str:
+        """Vodacom's requests: asked about with queryTransactionStatus (or failed if never sent); a push
+        still unknown at its maximum age expires, a payout or reversal is escalated, never given up."""
+        outcome = self._vodacom.reconcile(transaction, age)
+        if outcome in {status.value for status in TransactionStatus if status.is_final}:
+            return outcome
+        if transaction.type in VODACOM_MONEY_TYPES:
+            overdue = age.total_seconds() >= self._settings.payout_max_age_seconds
+            if overdue and transaction.escalated_at is None:
+                metrics.add_metric(name="PayoutEscalated", unit=MetricUnit.Count, value=1)
+            self._postpone(transaction, self._settings.payout_recheck_seconds, escalate=overdue)
+            return "escalated" if overdue else outcome
+        if age.total_seconds() >= self._settings.stk_max_age_seconds:
+            return self._expire(transaction, "no final answer from queryTransactionStatus")
+        self._postpone(transaction, self._settings.stk_recheck_seconds)
+        return outcome
 
     def _check_enquiry(self, transaction: Transaction, age: timedelta) -> str:
         """A status or balance request whose result never came: nothing moved; give up at the maximum age."""

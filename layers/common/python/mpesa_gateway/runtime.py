@@ -37,11 +37,13 @@ if TYPE_CHECKING:
     from mpesa_gateway.results import ResultService
     from mpesa_gateway.simswap.service import SimSwapService
     from mpesa_gateway.store.events import DynamoEndpointStore, DynamoEventStore
-    from mpesa_gateway.store.queues import DeliveryQueue
+    from mpesa_gateway.store.queues import DeliveryQueue, PaymentJobQueue
     from mpesa_gateway.store.registry import DynamoRegistry
     from mpesa_gateway.store.transactions import DynamoTransactionStore
     from mpesa_gateway.tokens import MerchantTokens, SigningKeys
     from mpesa_gateway.tracked import TrackedRequests
+    from mpesa_gateway.vodacom.client import VodacomClient
+    from mpesa_gateway.vodacom.service import VodacomService
 
 # Secrets change rarely; five minutes bounds how long a rotated one takes to be seen (an unknown
 # signing key id forces a fresh read at once).
@@ -92,6 +94,66 @@ def daraja_client(app: PaymentApp, credentials: DarajaCredentials) -> DarajaClie
         tokens=token_cache(),
         timeouts=Timeouts(settings.daraja_connect_timeout_seconds, settings.daraja_read_timeout_seconds),
     )
+
+
+@cache
+def session_cache() -> SharedTokenCache:
+    """Vodacom's sessions, in the same table as Daraja's tokens, renewed well before they expire: the
+    session they replace serves while Vodacom activates the new one."""
+    from mpesa_gateway.daraja.token_cache import SharedTokenCache
+    from mpesa_gateway.store.registry import DynamoTokenStore
+
+    settings = get_settings()
+    return SharedTokenCache(
+        DynamoTokenStore(settings.registry_table),
+        refresh_margin_seconds=settings.vodacom_session_renew_margin_seconds,
+        lease_seconds=settings.token_lease_seconds,
+    )
+
+
+def vodacom_client(app: PaymentApp, long_call: bool) -> VodacomClient:
+    """`long_call`: the worker's single-stage call, which waits for the customer (and may wait for a
+    session's activation: no merchant is waiting on it)."""
+    from mpesa_gateway.daraja.client import Timeouts
+    from mpesa_gateway.vodacom.client import SessionTimes, VodacomClient
+    from mpesa_gateway.vodacom.markets import market_of
+
+    settings = get_settings()
+    api_key, public_key = app_directory().credentials(app).vodacom()
+    read = (
+        settings.vodacom_payment_read_timeout_seconds if long_call else settings.daraja_read_timeout_seconds
+    )
+    activation = settings.vodacom_session_activation_seconds
+    return VodacomClient(
+        settings.vodacom_url,
+        is_live=app.is_live,
+        market=market_of(app),
+        api_key=api_key,
+        public_key=public_key,
+        http=pooled_session_once(),
+        sessions=session_cache(),
+        timeouts=Timeouts(settings.daraja_connect_timeout_seconds, read),
+        times=SessionTimes(
+            lifetime_seconds=settings.vodacom_session_lifetime_seconds,
+            activation_seconds=activation,
+            wait_seconds=activation + 5 if long_call else settings.vodacom_session_wait_seconds,
+        ),
+    )
+
+
+@cache
+def vodacom_payment_jobs() -> PaymentJobQueue:
+    from mpesa_gateway.store.queues import PaymentJobQueue
+
+    return PaymentJobQueue(get_settings().vodacom_payment_queue_url)
+
+
+@cache
+def vodacom_service() -> VodacomService:
+    from mpesa_gateway.vodacom.service import VodacomService
+
+    settings = get_settings()
+    return VodacomService(app_directory(), transactions(), settings, vodacom_payment_jobs(), vodacom_client)
 
 
 @cache
@@ -215,6 +277,7 @@ def reconciler() -> Reconciler:
         results=result_service(),
         c2b=c2b_service(),
         account=account_service(),
+        vodacom=vodacom_service(),
         settings=get_settings(),
         ratiba=ratiba_service(),
         bill_manager=bill_manager_service(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -121,20 +122,34 @@ class DarajaClient:
             raise DarajaError(response.status_code, "invalid_oauth_answer", "no usable token") from error
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        url = f"{self._base_url}{path}"
-        timeouts = self._timeouts.within(budget.remaining())
-        if timeouts is None:
-            raise DarajaNotSent(f"too little time left to call Daraja ({method} {path})")
-        try:
-            return self._session.request(method, url, timeout=timeouts.as_tuple(), **kwargs)
-        except requests.ConnectTimeout as error:
-            raise DarajaNotSent(f"could not connect to Daraja ({method} {path})") from error
-        except requests.ConnectionError as error:
-            if _never_connected(error):
-                raise DarajaNotSent(f"could not connect to Daraja ({method} {path})") from error
-            raise DarajaOutcomeUnknown(f"connection lost waiting for Daraja ({method} {path})") from error
-        except requests.Timeout as error:
-            raise DarajaOutcomeUnknown(f"no answer from Daraja in time ({method} {path})") from error
+        return bounded_request(self._session, self._timeouts, method, f"{self._base_url}{path}", **kwargs)
+
+
+def bounded_request(
+    session: requests.Session,
+    timeouts: Timeouts,
+    method: str,
+    url: str,
+    *,
+    upstream: str = "Daraja",
+    **kwargs: Any,
+) -> requests.Response:
+    """One request to an M-Pesa API (Daraja's, or Vodacom's) within the invocation's time; what went
+    wrong says whether it may have been acted on (DarajaOutcomeUnknown) or surely was not (DarajaNotSent)."""
+    what = f"{method} {urlsplit(url).path}"
+    bounded = timeouts.within(budget.remaining())
+    if bounded is None:
+        raise DarajaNotSent(f"too little time left to call {upstream} ({what})")
+    try:
+        return session.request(method, url, timeout=bounded.as_tuple(), **kwargs)
+    except requests.ConnectTimeout as error:
+        raise DarajaNotSent(f"could not connect to {upstream} ({what})") from error
+    except requests.ConnectionError as error:
+        if _never_connected(error):
+            raise DarajaNotSent(f"could not connect to {upstream} ({what})") from error
+        raise DarajaOutcomeUnknown(f"connection lost waiting for {upstream} ({what})") from error
+    except requests.Timeout as error:
+        raise DarajaOutcomeUnknown(f"no answer from {upstream} in time ({what})") from error
 
 
 def _never_connected(error: requests.ConnectionError) -> bool:

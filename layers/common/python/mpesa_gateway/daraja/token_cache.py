@@ -13,7 +13,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from mpesa_gateway import budget
@@ -22,11 +22,20 @@ from mpesa_gateway.daraja.errors import DarajaNotSent
 
 @dataclass(frozen=True)
 class AccessToken:
+    """A Daraja token, or a Vodacom session (usable only from `active_at`: Vodacom activates a new
+    session some seconds after issuing it, and the one it replaces stays usable meanwhile)."""
+
     value: str
     expires_at: float  # epoch seconds
+    active_at: float = 0.0  # epoch seconds; Daraja's tokens are usable at once
+    # The token this one replaced, kept while this one is not yet active.
+    previous: AccessToken | None = None
 
     def is_valid(self, now: float, margin: float = 0) -> bool:
         return now < self.expires_at - margin
+
+    def is_active(self, now: float) -> bool:
+        return self.active_at <= now < self.expires_at
 
 
 class TokenStore(Protocol):
@@ -79,18 +88,25 @@ class SharedTokenCache:
 
     def get(self, key: str, fetch: TokenFetcher) -> str:
         """A token that is valid for at least the refresh margin, refreshing it if needed."""
+        return self.get_token(key, fetch).value
+
+    def get_token(self, key: str, fetch: TokenFetcher) -> AccessToken:
+        """As get, with the token's times and the token it replaced (Vodacom's sessions need both)."""
         remembered = self._memory.get(key)
         if remembered and remembered.is_valid(self._clock(), self._margin):
-            return remembered.value
+            return remembered
         return self._obtain(key, fetch, rejected=None)
 
     def replace(self, key: str, rejected: str, fetch: TokenFetcher) -> str:
         """Daraja refused `rejected`: get the token that replaced it, or fetch one exactly once."""
+        return self.replace_token(key, rejected, fetch).value
+
+    def replace_token(self, key: str, rejected: str, fetch: TokenFetcher) -> AccessToken:
         if (remembered := self._memory.get(key)) and remembered.value == rejected:
             del self._memory[key]
         return self._obtain(key, fetch, rejected=rejected)
 
-    def _obtain(self, key: str, fetch: TokenFetcher, rejected: str | None) -> str:
+    def _obtain(self, key: str, fetch: TokenFetcher, rejected: str | None) -> AccessToken:
         # Waiting must leave the invocation time to make the call the token is for.
         deadline = self._clock() + min(self._wait_seconds, budget.remaining())
         while True:
@@ -101,28 +117,32 @@ class SharedTokenCache:
                 return self._remember(key, usable)
             replacing = current.value if current else None
             if self._store.try_lease(key, self._owner, now, now + self._lease_seconds, replacing):
-                return self._fetch_and_share(key, fetch)
+                return self._fetch_and_share(key, fetch, usable)
             # Someone else is refreshing. Daraja kills the current token the moment it issues theirs, so
             # a request sent with it now would likely be refused: wait for theirs, and fall back on the
             # current one only if they take too long (their OAuth call may not have reached Daraja).
             if now >= deadline:
                 if usable and usable.is_valid(now):
-                    return usable.value
+                    return usable
                 raise DarajaNotSent("timed out waiting for another caller to refresh the Daraja token")
             self._sleep(self._poll_seconds)
 
-    def _fetch_and_share(self, key: str, fetch: TokenFetcher) -> str:
+    def _fetch_and_share(self, key: str, fetch: TokenFetcher, current: AccessToken | None) -> AccessToken:
         try:
             token = fetch()
         except Exception:
             # Let the next caller try at once rather than wait out a lease nobody is using.
             self._store.release(key, self._owner)
             raise
+        now = self._clock()
+        if not token.is_active(now) and current is not None and current.is_active(now):
+            # Not usable yet (a Vodacom session): the one it replaces serves until it is.
+            token = replace(token, previous=replace(current, previous=None))
         if not self._store.save(key, self._owner, token):
             # Our lease expired and someone else took over: their token is the live one.
             return self._obtain(key, fetch, rejected=token.value)
         return self._remember(key, token)
 
-    def _remember(self, key: str, token: AccessToken) -> str:
+    def _remember(self, key: str, token: AccessToken) -> AccessToken:
         self._memory[key] = token
-        return token.value
+        return token

@@ -1,4 +1,5 @@
-"""The webhook delivery queue (SQS): an event id per message; the consumer's back-off between attempts."""
+"""The work queues (SQS): webhook deliveries (an event id per message) and Vodacom payments waiting for
+the worker (a transaction id per message); a consumer's back-off between attempts."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ def _sqs() -> Any:
 
 
 @storage_errors
-class DeliveryQueue:
+class _WorkQueue:
+    _field: str
+
     def __init__(self, queue_url: str) -> None:
         self._url = queue_url
 
-    def send(self, event_id: str) -> None:
-        _sqs().send_message(QueueUrl=self._url, MessageBody=json.dumps({"event_id": event_id}))
+    def send(self, value: str) -> None:
+        _sqs().send_message(QueueUrl=self._url, MessageBody=json.dumps({self._field: value}))
 
     def retry_later(self, receipt_handle: str, seconds: int) -> None:
         """The message shows again after `seconds`: the next attempt's back-off."""
@@ -31,10 +34,27 @@ class DeliveryQueue:
         )
 
 
+class DeliveryQueue(_WorkQueue):
+    _field = "event_id"
+
+
+class PaymentJobQueue(_WorkQueue):
+    _field = "transaction_id"
+
+
+def _field_of(message_body: str, field: str, what: str) -> str:
+    body = json.loads(message_body)
+    value = body.get(field) if isinstance(body, dict) else None
+    if not isinstance(value, str):
+        raise ValueError(f"not a {what} message")
+    return value
+
+
 def event_id_of(message_body: str) -> str:
     """The event a queued message is about; ValueError when it is not one of ours."""
-    body = json.loads(message_body)
-    event_id = body.get("event_id") if isinstance(body, dict) else None
-    if not isinstance(event_id, str):
-        raise ValueError("not a webhook delivery message")
-    return event_id
+    return _field_of(message_body, "event_id", "webhook delivery")
+
+
+def transaction_id_of(message_body: str) -> str:
+    """The payment a queued job is about; ValueError when it is not one of ours."""
+    return _field_of(message_body, "transaction_id", "payment job")

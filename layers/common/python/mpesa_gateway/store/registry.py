@@ -6,6 +6,7 @@ on by_merchant), DARAJA_TOKEN#<key>/TOKEN.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -113,7 +114,17 @@ class DynamoTokenStore:
         item = self._table.get_item(Key=self._key(key), ConsistentRead=True).get("Item")
         if not item or "access_token" not in item:
             return None
-        return AccessToken(str(item["access_token"]), float(item["token_expires_at"]))
+        previous = (
+            AccessToken(str(item["previous_token"]), float(item["previous_expires_at"]))
+            if "previous_token" in item
+            else None
+        )
+        return AccessToken(
+            str(item["access_token"]),
+            float(item["token_expires_at"]),
+            active_at=float(item.get("token_active_at", 0)),
+            previous=previous,
+        )
 
     def try_lease(self, key: str, owner: str, now: float, until: float, replacing: str | None) -> bool:
         free = Attr("lease_until").not_exists() | Attr("lease_until").lt(int(now))
@@ -128,13 +139,25 @@ class DynamoTokenStore:
         )
 
     def save(self, key: str, owner: str, token: AccessToken) -> bool:
+        # expires_at is the table's TTL attribute: DynamoDB drops dead tokens on its own. A Vodacom
+        # session not yet active keeps the one it replaces, which serves until it is.
+        values: dict[str, Any] = {
+            ":token": token.value,
+            ":exp": int(token.expires_at),
+            ":ttl": int(token.expires_at) + 3600,
+            ":active": math.ceil(token.active_at),
+        }
+        assignments = (
+            "access_token = :token, token_expires_at = :exp, expires_at = :ttl, token_active_at = :active"
+        )
+        removals = "lease_owner, lease_until"
+        if token.previous is not None:
+            assignments += ", previous_token = :prev, previous_expires_at = :prev_exp"
+            values |= {":prev": token.previous.value, ":prev_exp": int(token.previous.expires_at)}
+        else:
+            removals += ", previous_token, previous_expires_at"
         return self._write_if(
-            key,
-            # expires_at is the table's TTL attribute: DynamoDB drops dead tokens on its own.
-            "SET access_token = :token, token_expires_at = :exp, expires_at = :ttl "
-            "REMOVE lease_owner, lease_until",
-            {":token": token.value, ":exp": int(token.expires_at), ":ttl": int(token.expires_at) + 3600},
-            Attr("lease_owner").eq(owner),
+            key, f"SET {assignments} REMOVE {removals}", values, Attr("lease_owner").eq(owner)
         )
 
     def release(self, key: str, owner: str) -> None:

@@ -27,6 +27,7 @@ from mpesa_gateway.models import (
     Transaction,
     TransactionStatus,
     TransactionType,
+    VodacomDetails,
 )
 from mpesa_gateway.store.dynamo import (
     conditionally,
@@ -89,6 +90,8 @@ class TransactionStore(Protocol):
     ) -> None: ...
     def note_error(self, transaction_id: str, error: str) -> None: ...
     def claim_status_query(self, transaction_id: str, interval_seconds: int) -> bool: ...
+    def claim_send(self, transaction_id: str) -> bool: ...
+    def release_send(self, transaction_id: str) -> None: ...
     def record_checkout_only(self, transaction_id: str, checkout_request_id: str) -> None: ...
     def settle(
         self, transaction_id: str, settlement: Settlement, from_statuses: tuple[TransactionStatus, ...] = ...
@@ -286,6 +289,29 @@ class DynamoTransactionStore:
                 ExpressionAttributeValues={":now": now.isoformat()},
                 ConditionExpression=Attr("status").eq(TransactionStatus.PENDING.value)
                 & (Attr("last_queried_at").not_exists() | Attr("last_queried_at").lte(cutoff)),
+            )
+        )
+
+    def claim_send(self, transaction_id: str) -> bool:
+        """True for the one caller that may send this pending request to its provider: a redelivered
+        job, a second worker or the reconciler giving up on it find it claimed and send nothing."""
+        return conditionally(
+            lambda: self._table.update_item(
+                Key=_txn_key(transaction_id),
+                UpdateExpression="SET sent_at = :now",
+                ExpressionAttributeValues={":now": _now().isoformat()},
+                ConditionExpression=Attr("status").eq(TransactionStatus.PENDING.value)
+                & Attr("sent_at").not_exists(),
+            )
+        )
+
+    def release_send(self, transaction_id: str) -> None:
+        """Give a claim back when the request provably never reached its provider (another try may send)."""
+        conditionally(
+            lambda: self._table.update_item(
+                Key=_txn_key(transaction_id),
+                UpdateExpression="REMOVE sent_at",
+                ConditionExpression=Attr("status").eq(TransactionStatus.PENDING.value),
             )
         )
 
@@ -599,7 +625,11 @@ def _filter(criteria: ListCriteria) -> Any:
 
 
 # Sub-models whose fields are top-level attributes of the item: indexes, aliases and conditions name them.
-_FLATTENED: dict[str, type[BaseModel]] = {"stk": StkPushIds, "c2b": C2BPaymentDetails}
+_FLATTENED: dict[str, type[BaseModel]] = {
+    "stk": StkPushIds,
+    "c2b": C2BPaymentDetails,
+    "vodacom": VodacomDetails,
+}
 # Items written before the sub-models kept every type's extra facts in `details`.
 _LEGACY_DETAILS = {TransactionType.SMS.value: "sms", TransactionType.BALANCE_QUERY.value: "balance"}
 
