@@ -44,7 +44,7 @@ class DarajaArray(RootModel[list[Item]], Generic[Item]):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     def as_json(self) -> list[dict[str, Any]]:
-        return self.model_dump(mode="json")
+        return [item.as_json() for item in self.root]
 
 
 class StkPushBody(DarajaBody):
