@@ -57,6 +57,9 @@ from mpesa_gateway.errors import (
     Unauthorized,
     UnsupportedMediaType,
     UrlsAlreadyRegistered,
+    VodacomRejected,
+    VodacomRejectedContent,
+    VodacomUnavailable,
 )
 from mpesa_gateway.express.models import LegacyStkPushRequest, PaymentRequest
 from mpesa_gateway.inputs import ID_RULE
@@ -597,6 +600,13 @@ DOMAIN_ERRORS: list[tuple[GatewayError, int, str]] = [
     (DarajaUnavailable("Daraja could not be reached", transaction_id="txn_1"), 503, "daraja_unavailable"),
     (DarajaTimeout("Daraja's answer never came", transaction_id="txn_1"), 504, "daraja_timeout"),
     (InvoiceConflict("Invoice 'INV-1' is paid; it cannot be cancelled"), 409, "invoice_conflict"),
+    (
+        VodacomRejected("Vodacom refused", vodacom_code="INS-2006", transaction_id="txn_1"),
+        424,
+        "vodacom_rejected",
+    ),
+    (VodacomRejectedContent("Invalid MSISDN", vodacom_code="INS-2051"), 400, "vodacom_rejected"),
+    (VodacomUnavailable("No active Vodacom session", transaction_id="txn_1"), 503, "vodacom_unavailable"),
 ]
 
 
