@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from admin.models import InvalidField
-from mpesa_gateway.store.transactions import DynamoTransactionStore, RawCallback
+from mpesa_gateway.callbacks import RawCallback
+from mpesa_gateway.store.transactions import DynamoTransactionStore
 
 MAX_LISTED = 200
 

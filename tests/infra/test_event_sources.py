@@ -22,14 +22,8 @@ from infra.routes import (
 )
 from infra.routes import QUEUES as QUEUE_SUBSCRIPTIONS
 from infra.tables import TABLES, TableSpec
-from mpesa_gateway.callbacks import CallbackKind
-from mpesa_gateway.store.transactions import (
-    RawCallback,
-    _callback_key,
-    _checkout_key,
-    _conversation_key,
-    _txn_key,
-)
+from mpesa_gateway.callbacks import CallbackKind, RawCallback
+from mpesa_gateway.store.transactions import _callback_key, _checkout_key, _conversation_key, _txn_key
 from tests.infra.conftest import Synthesis, allowed_on, role_statements
 
 pytestmark = pytest.mark.infra

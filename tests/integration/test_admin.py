@@ -36,6 +36,7 @@ from local.simulator.vodacom.auth import portal_public_key
 from local.stack import free_port
 from mpesa_gateway import runtime
 from mpesa_gateway.apps import AppDirectory
+from mpesa_gateway.callbacks import new_callback
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import AppForbidden, CallbackForbidden, InvalidRequest, NotFound
 from mpesa_gateway.events.models import DeliveryState, Event, EventType
@@ -44,7 +45,7 @@ from mpesa_gateway.secrets import matches_sha256, verify_client_secret
 from mpesa_gateway.store.events import DynamoEndpointStore, DynamoEventStore
 from mpesa_gateway.store.queues import event_id_of
 from mpesa_gateway.store.registry import DynamoRegistry
-from mpesa_gateway.store.transactions import DynamoTransactionStore, new_callback
+from mpesa_gateway.store.transactions import DynamoTransactionStore
 from mpesa_gateway.webhooks.endpoints import Attempt
 
 EXPRESS_CREDENTIALS = {

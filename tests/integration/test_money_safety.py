@@ -15,11 +15,12 @@ import requests
 
 from infra.routes import FUNCTIONS_DIR, RECONCILER
 from local.apigw.invoker import Invoker
+from mpesa_gateway.callbacks import new_callback
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import StorageUnavailable
 from mpesa_gateway.ledger import c2b_transaction_id
 from mpesa_gateway.runtime import express_service
-from mpesa_gateway.store.transactions import DynamoTransactionStore, new_callback
+from mpesa_gateway.store.transactions import DynamoTransactionStore
 from tests.integration.conftest import Gateway
 from tests.integration.test_express import PAYMENT, stk_body
 from tests.integration.test_payouts import B2C, send, transaction, wait_final

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome
+from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome, RawCallback
 from mpesa_gateway.events.delivery import DeliverySettings, WebhookDeliverer, wire_body
 from mpesa_gateway.events.derive import event_id, transaction_events, validation_rejection
 from mpesa_gateway.events.models import DeliveryState, Event, EventType, StoredEvent, WebhookEndpoint
 from mpesa_gateway.events.publishing import EventPublisher
 from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.store.events import EventFilter
-from mpesa_gateway.store.transactions import RawCallback, stored_attributes
+from mpesa_gateway.store.transactions import stored_attributes
 from mpesa_gateway.webhooks import SIGNATURE_HEADER, SignatureMismatch, verify
 from mpesa_gateway.webhooks.endpoints import Attempt
 from mpesa_gateway.webhooks.schedule import MAX_ATTEMPTS

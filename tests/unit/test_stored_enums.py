@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from mpesa_gateway.c2b.validation import Decision, ValidationCode
-from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome
+from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome, RawCallback
 from mpesa_gateway.models import SettledBy, Transaction
-from mpesa_gateway.store.transactions import RawCallback
 
 STORED_CALLBACK = {
     "callback_id": "0f3c",

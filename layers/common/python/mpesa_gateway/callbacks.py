@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NewType, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NewType, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.inputs import load_json, storable
 from mpesa_gateway.models import DarajaCredentials, PaymentApp
 from mpesa_gateway.observability import logger, metrics
 
 if TYPE_CHECKING:
     from mpesa_gateway.apps import AppDirectory
-    from mpesa_gateway.store.transactions import RawCallback, TransactionStore
+    from mpesa_gateway.store.transactions import TransactionStore
 
 Model = TypeVar("Model", bound=BaseModel)
 # Enough of an unparseable body to inspect, without storing whatever a stranger sends whole.
@@ -68,6 +71,33 @@ class CallbackOutcome(StrEnum):
 ValidationSummary = NewType("ValidationSummary", str)
 
 
+class RawCallback(BaseModel):
+    """A callback as Safaricom sent it, keyed by what it is about (CheckoutRequestID, TransID, ...)."""
+
+    callback_id: str
+    app_id: str
+    kind: CallbackKind
+    key: str
+    received_at: datetime
+    body: dict[str, Any]
+    # Left to right: a stored outcome is the enum's value when it is one, else a validation's summary.
+    outcome: Annotated[CallbackOutcome | ValidationSummary, Field(union_mode="left_to_right")] = (
+        CallbackOutcome.RECEIVED
+    )
+    transaction_id: str | None = None
+
+
+def new_callback(app_id: str, kind: CallbackKind, key: str, body: dict[str, Any]) -> RawCallback:
+    return RawCallback(
+        callback_id=uuid.uuid4().hex,
+        app_id=app_id,
+        kind=kind,
+        key=key,
+        received_at=datetime.now(UTC),
+        body=body,
+    )
+
+
 def callback_url(base_url: str, app: PaymentApp, credentials: DarajaCredentials, route: str) -> str:
     """An app's callback route, carrying the app's secret (Safaricom signs nothing)."""
     secret = credentials.callback_secret.get_secret_value()
@@ -101,6 +131,28 @@ def stored_as(body: dict[str, Any], model: type[Model]) -> Model | None:
         return model.model_validate(body)
     except ValidationError:
         return None
+
+
+def received(
+    transactions: TransactionStore,
+    app: PaymentApp,
+    kind: CallbackKind,
+    raw_body: str | None,
+    model: type[Model],
+    *,
+    key: Callable[[Model], str | None],
+    what: str,
+) -> tuple[RawCallback, Model]:
+    """The callback stored as it came, before anything else (Safaricom never resends), and its body as
+    `model`. A body that is not `what` stays stored, marked unparseable, and is a 400 that says so."""
+    body, parsed = read_callback(raw_body, model)
+    stored_key = (key(parsed) if parsed else "UNPARSEABLE") or "UNKEYED"
+    callback = new_callback(app.app_id, kind, stored_key, body)
+    transactions.save_callback(callback)
+    if parsed is None:
+        transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
+        raise InvalidRequest(f"The body is not {what} (stored for inspection)")
+    return callback, parsed
 
 
 def applied_safely(apply: Callable[[], object], app_id: str) -> None:

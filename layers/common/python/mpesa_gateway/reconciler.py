@@ -22,7 +22,7 @@ from mpesa_gateway.account.service import AccountService
 from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.billmanager.service import BillManagerService
 from mpesa_gateway.c2b.service import C2BService
-from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome
+from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome, RawCallback
 from mpesa_gateway.config import Settings
 from mpesa_gateway.express.service import ExpressService
 from mpesa_gateway.models import SettledBy, Transaction, TransactionStatus, TransactionType
@@ -30,7 +30,7 @@ from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.payouts.models import PAYOUT_TYPES
 from mpesa_gateway.ratiba.service import RatibaService
 from mpesa_gateway.results import ResultService
-from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore
+from mpesa_gateway.store.transactions import Settlement, TransactionStore
 from mpesa_gateway.vodacom.service import MONEY_TYPES as VODACOM_MONEY_TYPES
 from mpesa_gateway.vodacom.service import VodacomService
 

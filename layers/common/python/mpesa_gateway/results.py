@@ -10,13 +10,13 @@ from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.callbacks import (
     CallbackKind,
     CallbackOutcome,
+    RawCallback,
     applied_safely,
-    read_callback,
     reapplied,
+    received,
 )
 from mpesa_gateway.daraja.formats import NAIROBI, parse_daraja_timestamp
 from mpesa_gateway.daraja.results import DarajaResult, ResultEnvelope, parse_account_balance
-from mpesa_gateway.errors import InvalidRequest
 from mpesa_gateway.ledger import TRANSACTION_ID_PREFIX
 from mpesa_gateway.models import (
     BalanceDetails,
@@ -28,7 +28,7 @@ from mpesa_gateway.models import (
 )
 from mpesa_gateway.observability import logger
 from mpesa_gateway.settling import settle_by_evidence
-from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
+from mpesa_gateway.store.transactions import Settlement, TransactionStore
 
 QUEUE_TIMEOUT_NOTE = (
     "Daraja's queue timed out; this is not an outcome: the request may still be carried out. It stays "
@@ -79,15 +79,12 @@ class ResultService:
         self, app: PaymentApp, raw_body: str | None, kind: CallbackKind
     ) -> tuple[RawCallback, DarajaResult]:
         """The stored raw callback and the parsed Result; stored before anything else."""
-        body, envelope = read_callback(raw_body, ResultEnvelope)
-        result = envelope.Result if envelope else None
-        key = (result.OriginatorConversationID or result.ConversationID) if result else "UNPARSEABLE"
-        callback = new_callback(app.app_id, kind, key or "UNKEYED", body)
-        self._transactions.save_callback(callback)
-        if result is None:
-            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
-            raise InvalidRequest(f"The body is not a Daraja {kind} (stored for inspection)")
-        return callback, result
+        callback, envelope = received(
+            self._transactions, app, kind, raw_body, ResultEnvelope,
+            key=lambda envelope: envelope.Result.OriginatorConversationID or envelope.Result.ConversationID,
+            what=f"a Daraja {kind}",
+        )  # fmt: skip
+        return callback, envelope.Result
 
     def _match(self, app: PaymentApp, result: DarajaResult) -> Transaction | None:
         found = None

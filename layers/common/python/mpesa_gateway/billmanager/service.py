@@ -46,10 +46,11 @@ from mpesa_gateway.billmanager.models import (
 from mpesa_gateway.callbacks import (
     CallbackKind,
     CallbackOutcome,
+    RawCallback,
     applied_safely,
     callback_url,
-    read_callback,
     reapplied,
+    received,
 )
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
 from mpesa_gateway.daraja.formats import NAIROBI
@@ -59,7 +60,6 @@ from mpesa_gateway.errors import (
     DarajaRejectedContent,
     DarajaTimeout,
     DarajaUnavailable,
-    InvalidRequest,
     InvoiceConflict,
     NotFound,
 )
@@ -74,7 +74,7 @@ from mpesa_gateway.models import (
 )
 from mpesa_gateway.observability import logger
 from mpesa_gateway.store.invoices import InvoiceStore
-from mpesa_gateway.store.transactions import RawCallback, TransactionStore, new_callback
+from mpesa_gateway.store.transactions import TransactionStore
 
 CALLBACK_ROUTE = "callback/billManager"
 PAYMENT_PREFIX = "txn_bill_"
@@ -193,15 +193,10 @@ class BillManagerService:
 
     def handle_payment(self, app: PaymentApp, raw_body: str | None) -> PaymentAck:
         """Stores the notification as it came, then records the payment against its invoice."""
-        body, notice = read_callback(raw_body, InvoicePaymentNotice)
-        key = notice.transactionId if notice else "UNPARSEABLE"
-        callback = new_callback(app.app_id, CallbackKind.INVOICE_PAYMENT, key, body)
-        self._transactions.save_callback(callback)
-        if notice is None:
-            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
-            raise InvalidRequest(
-                "The body is not a Bill Manager payment notification (stored for inspection)"
-            )
+        callback, notice = received(
+            self._transactions, app, CallbackKind.INVOICE_PAYMENT, raw_body, InvoicePaymentNotice,
+            key=lambda notice: notice.transactionId, what="a Bill Manager payment notification",
+        )  # fmt: skip
         applied_safely(lambda: self._record(app, callback, notice), app.app_id)
         return PAYMENT_ACK
 

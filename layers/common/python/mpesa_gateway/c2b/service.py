@@ -17,10 +17,11 @@ from mpesa_gateway.c2b.validation import Decision, Forwarder, decide, payment_pr
 from mpesa_gateway.callbacks import (
     CallbackKind,
     CallbackOutcome,
+    RawCallback,
     applied_safely,
     callback_url,
-    read_callback,
     reapplied,
+    received,
 )
 from mpesa_gateway.daraja.errors import DarajaError
 from mpesa_gateway.daraja.payloads import C2BSimulateBody, DarajaBody, RegisterUrlBody
@@ -42,7 +43,7 @@ from mpesa_gateway.models import (
     TransactionType,
 )
 from mpesa_gateway.observability import logger, metrics
-from mpesa_gateway.store.transactions import RawCallback, TransactionStore, new_callback
+from mpesa_gateway.store.transactions import TransactionStore
 from mpesa_gateway.synchronous import answered, refused
 
 C2BCall = Literal["register", "simulate"]
@@ -148,13 +149,10 @@ class C2BService:
 
     def validate(self, app: PaymentApp, raw_body: str | None) -> CallbackAck:
         """Answer a validation request by the app's rules; every request is stored with its decision."""
-        body, payment = read_callback(raw_body, C2BPayment)
-        callback = new_callback(
-            app.app_id, CallbackKind.C2B_VALIDATION, payment.TransID if payment else "UNPARSEABLE", body
-        )
-        self._transactions.save_callback(callback)
-        if payment is None:
-            raise InvalidRequest("The body is not a C2B validation request (stored for inspection)")
+        callback, payment = received(
+            self._transactions, app, CallbackKind.C2B_VALIDATION, raw_body, C2BPayment,
+            key=lambda payment: payment.TransID, what="a C2B validation request",
+        )  # fmt: skip
         decision: Decision = decide(app, payment, self._forward, self._max_amount)
         self._transactions.mark_callback(callback, decision.summary(), None)
         metrics.add_metric(
@@ -166,13 +164,10 @@ class C2BService:
 
     def confirm(self, app: PaymentApp, raw_body: str | None) -> CallbackAck:
         """Record a confirmed payment once per TransID; the raw body is stored before anything else."""
-        body, payment = read_callback(raw_body, C2BPayment)
-        key = payment.TransID if payment else "UNPARSEABLE"
-        callback = new_callback(app.app_id, CallbackKind.C2B_CONFIRMATION, key, body)
-        self._transactions.save_callback(callback)
-        if payment is None:
-            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
-            raise InvalidRequest("The body is not a C2B confirmation (stored for inspection)")
+        callback, payment = received(
+            self._transactions, app, CallbackKind.C2B_CONFIRMATION, raw_body, C2BPayment,
+            key=lambda payment: payment.TransID, what="a C2B confirmation",
+        )  # fmt: skip
         applied_safely(lambda: self._record(app, callback, payment), app.app_id)
         return ACCEPTED
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 
 from mpesa_gateway.c2b.validation import is_rejection
-from mpesa_gateway.callbacks import CallbackKind
+from mpesa_gateway.callbacks import CallbackKind, RawCallback
 from mpesa_gateway.events.models import EventType
 from mpesa_gateway.models import Transaction, TransactionStatus, TransactionType
 from mpesa_gateway.payouts.models import PAYOUT_TYPES
-from mpesa_gateway.store.transactions import RawCallback
 
 # Stable ids: the same settlement seen twice is the same event (written once, delivered by one id).
 _EVENT_NAMESPACE = uuid.UUID("8a8f0c0e-5d1c-4a53-9b6e-2f3c8d7e6a41")

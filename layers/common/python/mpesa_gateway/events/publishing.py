@@ -6,13 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from mpesa_gateway.callbacks import RawCallback
 from mpesa_gateway.events.derive import transaction_events, validation_rejection
 from mpesa_gateway.events.models import DeliveryState, Event, EventType
 from mpesa_gateway.ledger import transaction_view
 from mpesa_gateway.observability import metrics
 from mpesa_gateway.store.events import EndpointStore, EventStore
 from mpesa_gateway.store.queues import DeliveryQueue
-from mpesa_gateway.store.transactions import RawCallback, transaction_from_item
+from mpesa_gateway.store.transactions import transaction_from_item
 
 _TRANSACTION, _CALLBACK = "TXN#", "CALLBACK#"
 

@@ -14,10 +14,11 @@ from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.callbacks import (
     CallbackKind,
     CallbackOutcome,
+    RawCallback,
     applied_safely,
     callback_url,
-    read_callback,
     reapplied,
+    received,
     stored_as,
 )
 from mpesa_gateway.config import Settings
@@ -49,13 +50,7 @@ from mpesa_gateway.models import (
 )
 from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.settling import settle_by_evidence
-from mpesa_gateway.store.transactions import (
-    IdentifierTaken,
-    RawCallback,
-    Settlement,
-    TransactionStore,
-    new_callback,
-)
+from mpesa_gateway.store.transactions import IdentifierTaken, Settlement, TransactionStore
 from mpesa_gateway.tracked import earlier_attempt, fail_unsent, kept_pending, outcome_unknown
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
@@ -259,15 +254,11 @@ class ExpressService:
 
     def handle_callback(self, app: PaymentApp, raw_body: str | None) -> CallbackAck:
         """Store the callback as received, then settle its transaction; always acknowledged once stored."""
-        body, envelope = read_callback(raw_body, StkCallbackEnvelope)
-        stk = envelope.Body.stkCallback if envelope else None
-        callback = new_callback(
-            app.app_id, CallbackKind.STK, stk.CheckoutRequestID if stk else "UNPARSEABLE", body
-        )
-        self._transactions.save_callback(callback)
-        if stk is None:
-            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
-            raise InvalidRequest("The callback body is not an STK callback (stored for inspection)")
+        callback, envelope = received(
+            self._transactions, app, CallbackKind.STK, raw_body, StkCallbackEnvelope,
+            key=lambda envelope: envelope.Body.stkCallback.CheckoutRequestID, what="an STK callback",
+        )  # fmt: skip
+        stk = envelope.Body.stkCallback
         metrics.add_metric(name="StkCallbackReceived", unit=MetricUnit.Count, value=1)
         applied_safely(lambda: self._apply_callback(app, callback, stk), app.app_id)
         return ACCEPTED

@@ -17,10 +17,11 @@ from mpesa_gateway.apps import AppDirectory
 from mpesa_gateway.callbacks import (
     CallbackKind,
     CallbackOutcome,
+    RawCallback,
     applied_safely,
     callback_url,
-    read_callback,
     reapplied,
+    received,
 )
 from mpesa_gateway.config import Settings
 from mpesa_gateway.daraja.errors import DarajaError, DarajaNotSent, DarajaOutcomeUnknown
@@ -49,7 +50,7 @@ from mpesa_gateway.ratiba.models import (
     StandingOrderType,
 )
 from mpesa_gateway.settling import settle_by_evidence
-from mpesa_gateway.store.transactions import RawCallback, Settlement, TransactionStore, new_callback
+from mpesa_gateway.store.transactions import Settlement, TransactionStore
 from mpesa_gateway.tracked import earlier_attempt, fail_unsent, kept_pending, outcome_unknown
 
 CALLBACK_ROUTE = "callback/standingOrder"
@@ -167,13 +168,10 @@ class RatibaService:
 
     def handle_callback(self, app: PaymentApp, raw_body: str | None) -> CallbackAck:
         """Stores the callback as it came, then settles the standing order it names."""
-        body, parsed = read_callback(raw_body, StandingOrderCallback)
-        key = (parsed.key if parsed else "UNPARSEABLE") or "UNKEYED"
-        callback = new_callback(app.app_id, CallbackKind.STANDING_ORDER, key, body)
-        self._transactions.save_callback(callback)
-        if parsed is None:
-            self._transactions.mark_callback(callback, CallbackOutcome.UNPARSEABLE, None)
-            raise InvalidRequest("The body is not a Ratiba callback (stored for inspection)")
+        callback, parsed = received(
+            self._transactions, app, CallbackKind.STANDING_ORDER, raw_body, StandingOrderCallback,
+            key=lambda parsed: parsed.key, what="a Ratiba callback",
+        )  # fmt: skip
         applied_safely(lambda: self._apply(app, callback, parsed), app.app_id)
         return ACCEPTED
 

@@ -10,15 +10,14 @@ the status it leaves, so a duplicate or late callback changes nothing.
 from __future__ import annotations
 
 import operator
-import uuid
 from datetime import UTC, datetime, timedelta
 from functools import reduce
-from typing import Annotated, Any, Protocol
+from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from mpesa_gateway.callbacks import CallbackKind, CallbackOutcome, ValidationSummary
+from mpesa_gateway.callbacks import CallbackOutcome, RawCallback, ValidationSummary
 from mpesa_gateway.models import (
     BalanceDetails,
     C2BPaymentDetails,
@@ -63,22 +62,6 @@ class ListCriteria(BaseModel):
     status: TransactionStatus | None = None
     type: TransactionType | None = None
     reference: str | None = None
-
-
-class RawCallback(BaseModel):
-    """A callback as Safaricom sent it, keyed by what it is about (CheckoutRequestID, TransID, ...)."""
-
-    callback_id: str
-    app_id: str
-    kind: CallbackKind
-    key: str
-    received_at: datetime
-    body: dict[str, Any]
-    # Left to right: a stored outcome is the enum's value when it is one, else a validation's summary.
-    outcome: Annotated[CallbackOutcome | ValidationSummary, Field(union_mode="left_to_right")] = (
-        CallbackOutcome.RECEIVED
-    )
-    transaction_id: str | None = None
 
 
 class TransactionStore(Protocol):
@@ -597,17 +580,6 @@ class DynamoTransactionStore:
             KeyConditionExpression=Key("pk").eq(f"CALLBACK#{app_id}#{key}"), ConsistentRead=True
         )
         return [RawCallback.model_validate(from_item(item)) for item in answer.get("Items", [])]
-
-
-def new_callback(app_id: str, kind: CallbackKind, key: str, body: dict[str, Any]) -> RawCallback:
-    return RawCallback(
-        callback_id=uuid.uuid4().hex,
-        app_id=app_id,
-        kind=kind,
-        key=key,
-        received_at=_now(),
-        body=body,
-    )
 
 
 class IdentifierTaken(Exception):
