@@ -19,7 +19,7 @@ from mpesa_gateway.api import (
     seed_envelope,
 )
 from mpesa_gateway.express.models import LegacyStkPushRequest
-from mpesa_gateway.models import Operation
+from mpesa_gateway.models import Driver, Operation
 from mpesa_gateway.runtime import app_directory, express_service
 
 app = GatewayResolver(error_envelope=seed_envelope, body=BodyKind.JSON_OR_FORM)
@@ -36,7 +36,9 @@ def stk_push(
     legacy: Annotated[LegacyStkPushRequest, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Seed[PaymentRequestAnswer]]:
     event = app.current_event
-    express_app = app_directory().named_or_first(legacy.app, merchant_id(event), Operation.REQUEST_PAYMENT)
+    express_app = app_directory().named_or_first(
+        legacy.app, merchant_id(event), Operation.REQUEST_PAYMENT, drivers=frozenset({Driver.EXPRESS})
+    )
     status, data = express_service().request_payment_once(
         express_app, legacy.payment(), public_base_url(event), idempotency_key
     )

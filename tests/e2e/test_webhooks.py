@@ -233,7 +233,7 @@ def test_after_a_rotation_each_delivery_is_signed_by_both_secrets(local_stack: L
         ({"url": "ftp://shop.example.com/hooks"}, "url", "http"),
         (
             {"url": "https://shop.example.com/hooks", "events": ["payment.done"]},
-            "events.0",
+            "events[0]",
             "payment.completed",
         ),
     ],

@@ -68,6 +68,29 @@ def test_stk_push_php_uses_the_named_app_or_the_first_express_app(gateway: Gatew
     }
 
 
+def test_stk_push_php_is_daraja_only_though_vodacom_apps_sort_first(gateway: Gateway):
+    """demo-drc sorts before demo-express and takes requestPayment, but the seed's route is an STK push."""
+    fields = {"phone": "0712345678", "amount": 5, "reference": "R1"}
+
+    default = gateway.client.post("/api/stk_push.php", headers=php_token(gateway), json=fields)
+    named = gateway.client.post(
+        "/api/stk_push.php", headers=php_token(gateway), json={**fields, "app": "demo-tz"}
+    )
+
+    assert default.status_code == 200
+    assert (
+        gateway.items(f"TXN#{default.get_json()['response']['transaction_id']}")[0]["app_id"]
+        == "demo-express"
+    )
+    assert named.status_code == 400
+    assert named.get_json()["error"] == {
+        "code": "operation_not_allowed",
+        "message": "This route takes MpesaKeExpress apps, not MpesaTz",
+        "driver": "MpesaTz",
+    }
+    assert gateway.items("TXN#") == gateway.items(f"TXN#{default.get_json()['response']['transaction_id']}")
+
+
 @pytest.mark.parametrize(
     ("fields", "named"),
     [

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from mpesa_gateway.errors import AppForbidden, CallbackForbidden, OperationNotAllowed
-from mpesa_gateway.models import ALLOWED_DRIVERS, DarajaCredentials, Operation, PaymentApp
+from mpesa_gateway.models import ALLOWED_DRIVERS, DarajaCredentials, Driver, Operation, PaymentApp
 from mpesa_gateway.secrets import matches_sha256
 
 if TYPE_CHECKING:
@@ -85,16 +85,29 @@ class AppDirectory:
             )
         return app
 
-    def named_or_first(self, app_id: str | None, merchant_id: str, operation: Operation) -> PaymentApp:
-        """The named app, or else the merchant's first enabled app (by id) that can run the operation."""
+    def named_or_first(
+        self,
+        app_id: str | None,
+        merchant_id: str,
+        operation: Operation,
+        drivers: frozenset[Driver] | None = None,
+    ) -> PaymentApp:
+        """The named app, or else the merchant's first enabled app (by id) that can run the operation;
+        `drivers` narrows both to those drivers (the seed's routes are Daraja's, not every provider's)."""
+        allowed = ALLOWED_DRIVERS[operation] & (drivers or frozenset(Driver))
+        names = " or ".join(sorted(driver.value for driver in allowed))
         if app_id:
-            return self.for_merchant(app_id, merchant_id, operation)
+            app = self.for_merchant(app_id, merchant_id, operation)
+            if app.driver not in allowed:
+                raise OperationNotAllowed(
+                    f"This route takes {names} apps, not {app.driver.value}", driver=app.driver.value
+                )
+            return app
         for app in self._registry.apps_of(merchant_id):
-            if app.enabled and app.allows(operation):
+            if app.enabled and app.driver in allowed:
                 return app
-        drivers = " or ".join(sorted(driver.value for driver in ALLOWED_DRIVERS[operation]))
         raise OperationNotAllowed(
-            f"You have no enabled {drivers} payment app for {operation.value}", field="app"
+            f"You have no enabled {names} payment app for {operation.value}", field="app"
         )
 
     def for_callback(self, app_id: str, secret: str | None) -> PaymentApp:
