@@ -58,8 +58,17 @@ class PayoutService:
         if isinstance(request, B2BRequest):
             return self._b2b(app, request, base_url, idempotency_scope)
         if request.command_id is B2CCommand.BUSINESS_PAY_TO_POCHI:
-            return self._pochi(app, request, base_url, idempotency_scope)
-        return self._b2c(app, request, base_url, idempotency_scope)
+            kind, path = TransactionType.B2POCHI, B2POCHI_PATH
+            body = self._to_customer(app, B2PochiPaymentBody, request, Occasion=request.occasion)
+        else:
+            kind, path = TransactionType.B2C, B2C_PATH
+            body = self._to_customer(
+                app, B2CPaymentBody, request, CommandID=request.command_id, Occassion=request.occasion
+            )
+        return self._start(
+            app, kind, path, body, base_url=base_url, scope=idempotency_scope,
+            amount=request.amount, party=request.phone_number, description=request.remarks,
+        )  # fmt: skip
 
     def top_up_b2c_account(
         self, app: PaymentApp, request: B2CTopUpRequest, base_url: str, idempotency_scope: str | None = None
@@ -104,49 +113,6 @@ class PayoutService:
             description=request.remarks,
         )  # fmt: skip
 
-    def _b2c(self, app: PaymentApp, request: B2CRequest, base_url: str, scope: str | None) -> Tracked:
-        name, credential = self._tracked.initiator(app)
-
-        def body(transaction_id: str, urls: ResultUrls) -> B2CPaymentBody:
-            return B2CPaymentBody(
-                OriginatorConversationID=transaction_id,
-                InitiatorName=name,
-                SecurityCredential=credential,
-                CommandID=request.command_id,
-                Amount=request.amount,
-                PartyA=app.short_code,
-                PartyB=request.phone_number,
-                Remarks=request.remarks,
-                Occassion=request.occasion,
-                **urls,
-            )
-
-        return self._start(
-            app, TransactionType.B2C, B2C_PATH, body, base_url=base_url, scope=scope,
-            amount=request.amount, party=request.phone_number, description=request.remarks,
-        )  # fmt: skip
-
-    def _pochi(self, app: PaymentApp, request: B2CRequest, base_url: str, scope: str | None) -> Tracked:
-        name, credential = self._tracked.initiator(app)
-
-        def body(transaction_id: str, urls: ResultUrls) -> B2PochiPaymentBody:
-            return B2PochiPaymentBody(
-                OriginatorConversationID=transaction_id,
-                InitiatorName=name,
-                SecurityCredential=credential,
-                Amount=request.amount,
-                PartyA=app.short_code,
-                PartyB=request.phone_number,
-                Remarks=request.remarks,
-                Occasion=request.occasion,
-                **urls,
-            )
-
-        return self._start(
-            app, TransactionType.B2POCHI, B2POCHI_PATH, body, base_url=base_url, scope=scope,
-            amount=request.amount, party=request.phone_number, description=request.remarks,
-        )  # fmt: skip
-
     def _b2b(self, app: PaymentApp, request: B2BRequest, base_url: str, scope: str | None) -> Tracked:
         if request.command_id is B2BCommand.BUSINESS_PAY_BILL and not request.reference:
             raise InvalidRequest(
@@ -162,6 +128,31 @@ class PayoutService:
             amount=request.amount, party=request.receiver_short_code, reference=request.reference,
             description=request.remarks,
         )  # fmt: skip
+
+    def _to_customer(
+        self,
+        app: PaymentApp,
+        kind: type[B2CPaymentBody] | type[B2PochiPaymentBody],
+        request: B2CRequest,
+        **fixed: Any,
+    ) -> BodyBuilder:
+        """A B2C-family body (payment, Pochi) from this app's short code and initiator to a phone."""
+        name, credential = self._tracked.initiator(app)
+
+        def body(transaction_id: str, urls: ResultUrls) -> B2CPaymentBody | B2PochiPaymentBody:
+            return kind(
+                OriginatorConversationID=transaction_id,
+                InitiatorName=name,
+                SecurityCredential=credential,
+                Amount=request.amount,
+                PartyA=app.short_code,
+                PartyB=request.phone_number,
+                Remarks=request.remarks,
+                **fixed,
+                **urls,
+            )
+
+        return body
 
     def _transfer(
         self,
