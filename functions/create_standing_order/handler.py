@@ -1,7 +1,7 @@
 """POST /api/pay/{payment_app}/standingOrders: a Ratiba standing order the customer approves on their
 phone (replayed per Idempotency-Key)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -41,17 +41,13 @@ def create_standing_order(
     merchant = merchant_id(event)
     found = app_directory().for_merchant(payment_app, merchant, Operation.STANDING_ORDERS)
 
-    def create(scope: str | None) -> tuple[int, dict[str, Any]]:
-        started = ratiba_service().create(found, order, public_base_url(event), scope)
-        return started.http_status, started.data().model_dump(mode="json")
-
-    status, data = idempotency.replayed(
+    status, data = idempotency.replayed_start(
         key=idempotency_key,
         merchant_id=merchant,
         operation="standingOrders",
         app_id=found.app_id,
         payload=order.model_dump(mode="json"),
-        run=create,
+        start=lambda scope: ratiba_service().create(found, order, public_base_url(event), scope),
     )
     return app.answer(status, {"data": data})
 

@@ -1,7 +1,7 @@
 """POST /api/pay/{payment_app}/remitTax: pay KRA against a PRN (MpesaKeB2B apps; replayed per
 Idempotency-Key)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -42,17 +42,13 @@ def remit_tax(
     merchant = merchant_id(event)
     found = app_directory().for_merchant(payment_app, merchant, Operation.REMIT_TAX)
 
-    def remit(scope: str | None) -> tuple[int, dict[str, Any]]:
-        tracked = payout_service().remit_tax(found, request, public_base_url(event), scope)
-        return tracked.http_status, tracked.data().model_dump(mode="json")
-
-    status, data = idempotency.replayed(
+    status, data = idempotency.replayed_start(
         key=idempotency_key,
         merchant_id=merchant,
         operation=Operation.REMIT_TAX.value,
         app_id=found.app_id,
         payload=request.model_dump(mode="json"),
-        run=remit,
+        start=lambda scope: payout_service().remit_tax(found, request, public_base_url(event), scope),
     )
     return app.answer(status, {"data": data})
 

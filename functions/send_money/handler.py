@@ -1,6 +1,6 @@
 """POST /api/pay/{payment_app}/sendMoney: B2C or B2B by the app's driver (replayed per Idempotency-Key)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -53,17 +53,13 @@ def send_money(
     # The body's shape must be the one this app's driver sends (a B2C app pays phone numbers).
     request = validate(REQUEST_MODELS[found.driver], payout.model_dump(exclude_unset=True))
 
-    def send(scope: str | None) -> tuple[int, dict[str, Any]]:
-        tracked = payout_service().send_money(found, request, public_base_url(event), scope)
-        return tracked.http_status, tracked.data().model_dump(mode="json")
-
-    status, data = idempotency.replayed(
+    status, data = idempotency.replayed_start(
         key=idempotency_key,
         merchant_id=merchant,
         operation="sendMoney",
         app_id=found.app_id,
         payload=request.model_dump(mode="json"),
-        run=send,
+        start=lambda scope: payout_service().send_money(found, request, public_base_url(event), scope),
     )
     return app.answer(status, {"data": data})
 

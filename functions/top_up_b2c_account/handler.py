@@ -1,7 +1,7 @@
 """POST /api/pay/{payment_app}/topUpB2cAccount: load a B2C short code's utility account (MpesaKeB2B apps;
 replayed per Idempotency-Key)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -42,17 +42,15 @@ def top_up_b2c_account(
     merchant = merchant_id(event)
     found = app_directory().for_merchant(payment_app, merchant, Operation.TOP_UP_B2C_ACCOUNT)
 
-    def top_up(scope: str | None) -> tuple[int, dict[str, Any]]:
-        tracked = payout_service().top_up_b2c_account(found, request, public_base_url(event), scope)
-        return tracked.http_status, tracked.data().model_dump(mode="json")
-
-    status, data = idempotency.replayed(
+    status, data = idempotency.replayed_start(
         key=idempotency_key,
         merchant_id=merchant,
         operation=Operation.TOP_UP_B2C_ACCOUNT.value,
         app_id=found.app_id,
         payload=request.model_dump(mode="json"),
-        run=top_up,
+        start=lambda scope: payout_service().top_up_b2c_account(
+            found, request, public_base_url(event), scope
+        ),
     )
     return app.answer(status, {"data": data})
 

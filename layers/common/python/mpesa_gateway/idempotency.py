@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -23,6 +23,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import IdempotencyConflict
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 HEADER = "Idempotency-Key"
 # Checked by the routes that take the header (mpesa_gateway.api.IdempotencyKey), before anything runs.
@@ -94,6 +97,30 @@ def replayed(
         key=key, merchant_id=merchant_id, operation=operation, app_id=app_id, payload=payload, run=answer
     )
     return stored["status"], stored["data"]
+
+
+class Started(Protocol):
+    """A service's answer to a request it starts: the HTTP status and the data to send."""
+
+    @property
+    def http_status(self) -> int: ...
+
+    def data(self) -> BaseModel: ...
+
+
+def replayed_start(
+    *, key: str | None, merchant_id: str, operation: str, app_id: str, payload: Answer,
+    start: Callable[[str | None], Started],
+) -> tuple[int, Answer]:  # fmt: skip
+    """`replayed` for a service call that starts a tracked request: its status, and its data as JSON."""
+
+    def run(request_scope: str | None) -> tuple[int, Answer]:
+        started = start(request_scope)
+        return started.http_status, started.data().model_dump(mode="json")
+
+    return replayed(
+        key=key, merchant_id=merchant_id, operation=operation, app_id=app_id, payload=payload, run=run
+    )
 
 
 @cache
