@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import boto3
 import pytest
@@ -47,3 +48,19 @@ def gateway_tables(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
             yield
     finally:
         reset_gateway_caches()
+
+
+@contextmanager
+def calls_made(table: Any) -> Iterator[list[str]]:
+    """The DynamoDB operations a boto3 Table's client calls inside the block, in order."""
+    made: list[str] = []
+    events = table.meta.client.meta.events
+
+    def count(model: Any, **_: Any) -> None:
+        made.append(model.name)
+
+    events.register("before-call.dynamodb", count)
+    try:
+        yield made
+    finally:
+        events.unregister("before-call.dynamodb", count)

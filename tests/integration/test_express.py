@@ -16,8 +16,10 @@ from mpesa_gateway import idempotency
 from mpesa_gateway.config import get_settings
 from mpesa_gateway.errors import IdempotencyConflict
 from mpesa_gateway.models import LipaCommand
+from mpesa_gateway.store.dynamo import table
 from mpesa_gateway.store.registry import DynamoRegistry
 from tests.integration.conftest import Gateway
+from tests.integration.dynamodb_backends import calls_made
 
 PAYMENT = {
     "phone_number": "0712345678",
@@ -417,3 +419,29 @@ def test_daraja_refusing_the_content_is_a_400_and_fails_the_transaction(gateway:
     assert error["daraja_code"] == "400.002.02"
     assert "PartyB" in error["message"]
     assert gateway.items(f"TXN#{error['transaction_id']}")[0]["status"] == "FAILED"
+
+
+def test_a_push_answered_before_its_callback_looks_for_no_early_callback(gateway: Gateway):
+    """Recording Daraja's answer says whether a callback came first (it leaves the alias awaited), so
+    the usual push writes its intent and its identifiers and reads nothing back."""
+    gateway.rule(msisdn="254712345678", drop_callback=True)
+
+    with calls_made(table(get_settings().transactions_table)) as calls:
+        answer = gateway.request_payment(PAYMENT)
+
+    assert answer.status_code == 200
+    assert calls == ["PutItem", "TransactWriteItems"]
+
+
+def test_a_callback_settles_its_push_after_reading_only_the_alias(gateway: Gateway):
+    """The alias keeps what the callback is checked against (app, amount, phone): the transaction
+    itself is not read before the conditional settlement."""
+    gateway.rule(msisdn="254712345678", drop_callback=True)
+    data = gateway.request_payment(PAYMENT).get_json()["data"]
+
+    with calls_made(table(get_settings().transactions_table)) as calls:
+        gateway.callback(stk_body(data["CheckoutRequestID"]))
+
+    # The raw callback, one read of the alias, the settlement, the callback's outcome.
+    assert calls == ["PutItem", "GetItem", "UpdateItem", "UpdateItem"]
+    assert gateway.status(data["transaction_id"]).get_json()["data"]["status"] == "COMPLETED"

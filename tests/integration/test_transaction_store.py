@@ -19,8 +19,13 @@ from mpesa_gateway.models import (
     TransactionStatus,
     TransactionType,
 )
-from mpesa_gateway.store.transactions import DynamoTransactionStore, IdentifierTaken, Settlement
-from tests.integration.dynamodb_backends import BACKENDS, gateway_tables
+from mpesa_gateway.store.transactions import (
+    DynamoTransactionStore,
+    IdentifierTaken,
+    PushFacts,
+    Settlement,
+)
+from tests.integration.dynamodb_backends import BACKENDS, calls_made, gateway_tables
 
 COMPLETED = Settlement(
     status=TransactionStatus.COMPLETED,
@@ -90,9 +95,9 @@ def test_push_accepted_attaches_the_checkout_alias_once(store: DynamoTransaction
     store.create(pending("txn_1"))
     store.create(pending("txn_2"))
 
-    store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
+    assert store.record_push_accepted(pending("txn_1"), "merchant-1", "ws_CO_1") is False  # none waits
     with pytest.raises(IdentifierTaken):
-        store.record_push_accepted("txn_2", "merchant-2", "ws_CO_1")  # the alias is taken
+        store.record_push_accepted(pending("txn_2"), "merchant-2", "ws_CO_1")  # the alias is taken
 
     assert store.find_by_checkout("ws_CO_1").transaction_id == "txn_1"
     assert store.get("txn_2").checkout_request_id is None  # the transaction wrote nothing
@@ -100,22 +105,78 @@ def test_push_accepted_attaches_the_checkout_alias_once(store: DynamoTransaction
 
 def test_push_accepted_for_a_missing_transaction_writes_no_alias(store: DynamoTransactionStore):
     with pytest.raises(IdentifierTaken):
-        store.record_push_accepted("txn_nowhere", "merchant-1", "ws_CO_9")
+        store.record_push_accepted(pending("txn_nowhere"), "merchant-1", "ws_CO_9")
 
     assert store.find_by_checkout("ws_CO_9") is None
+    assert store.find_push("ws_CO_9") is None
 
 
 def test_recording_the_same_push_twice_succeeds_callback_before_answer(store: DynamoTransactionStore):
     """An early callback matched the push by phone and amount first; the push's own answer then
     records the same identifiers: that is not an error (it once made the merchant a 500)."""
     store.create(pending("txn_1"))
-    store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
+    store.record_push_accepted(pending("txn_1"), "merchant-1", "ws_CO_1")
 
-    store.record_push_accepted("txn_1", "merchant-1", "ws_CO_1")
+    assert store.record_push_accepted(pending("txn_1"), "merchant-1", "ws_CO_1") is False
 
     assert store.get("txn_1").checkout_request_id == "ws_CO_1"
     with pytest.raises(IdentifierTaken):  # other identifiers for the same transaction are refused
-        store.record_push_accepted("txn_1", "merchant-1", "ws_CO_2")
+        store.record_push_accepted(pending("txn_1"), "merchant-1", "ws_CO_2")
+
+
+def test_the_alias_keeps_what_a_callback_is_checked_against_so_one_read_finds_it(
+    store: DynamoTransactionStore,
+):
+    store.create(pending("txn_1"))
+    store.record_push_accepted(pending("txn_1"), "merchant-1", "ws_CO_1")
+
+    with calls_made(store._table) as calls:
+        push = store.find_push("ws_CO_1")
+
+    assert push == PushFacts(
+        transaction_id="txn_1", app_id="demo-express", amount=1, phone_number="254712345678"
+    )
+    assert calls == ["GetItem"]
+
+
+def test_an_alias_written_before_it_kept_the_facts_reads_them_from_the_transaction(
+    store: DynamoTransactionStore,
+):
+    store.create(pending("txn_1"))
+    store._table.put_item(Item={"pk": "CHECKOUT#ws_CO_old", "sk": "ALIAS", "transaction_id": "txn_1"})
+
+    assert store.find_push("ws_CO_old") == PushFacts.of(pending("txn_1"))
+
+
+def test_a_callback_before_the_answer_leaves_the_alias_awaited_and_recording_the_answer_says_so(
+    store: DynamoTransactionStore,
+):
+    """The rendezvous that replaces a query on every push: only a push whose callback came first pays
+    for finding it."""
+    store.create(pending("txn_1"))
+
+    assert store.await_push("ws_CO_1") is True  # the callback found no alias
+    assert store.await_push("ws_CO_1") is False  # a second early callback: already awaited
+    assert store.find_push("ws_CO_1") is None  # awaited is not found
+    assert store.find_by_checkout("ws_CO_1") is None
+
+    assert store.record_push_accepted(pending("txn_1"), "merchant-1", "ws_CO_1") is True
+    assert store.find_push("ws_CO_1") == PushFacts.of(pending("txn_1"))
+    assert store.get("txn_1").checkout_request_id == "ws_CO_1"
+    assert store.await_push("ws_CO_1") is False  # recorded: a later callback reads it instead
+
+
+def test_an_awaited_alias_is_not_taken_by_another_transaction_twice(store: DynamoTransactionStore):
+    store.create(pending("txn_1"))
+    store.create(pending("txn_2"))
+    store.await_push("ws_CO_1")
+    store.record_push_accepted(pending("txn_1"), "merchant-1", "ws_CO_1")
+
+    with pytest.raises(IdentifierTaken):
+        store.record_push_accepted(pending("txn_2"), "merchant-2", "ws_CO_1")
+
+    assert store.find_push("ws_CO_1").transaction_id == "txn_1"
+    assert store.get("txn_2").checkout_request_id is None
 
 
 def test_throttled_writes_are_retried_and_the_settlement_lands(
@@ -231,7 +292,7 @@ def test_product_sub_models_are_flat_attributes_of_the_item_and_nested_again_on_
     )
     assert store.create(pending())
     assert store.create(paid)
-    store.record_push_accepted("txn_1", "29115-34620561-1", "ws_CO_191220191020363925")
+    store.record_push_accepted(pending(), "29115-34620561-1", "ws_CO_191220191020363925")
 
     item = store._table.get_item(Key={"pk": "TXN#txn_1", "sk": "TXN"})["Item"]
     # The alias and the reconciler's conditions name the attribute itself, not a map inside `stk`.

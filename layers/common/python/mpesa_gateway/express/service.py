@@ -50,7 +50,7 @@ from mpesa_gateway.models import (
 )
 from mpesa_gateway.observability import logger, metrics
 from mpesa_gateway.settling import settle_by_evidence
-from mpesa_gateway.store.transactions import IdentifierTaken, Settlement, TransactionStore
+from mpesa_gateway.store.transactions import IdentifierTaken, PushFacts, Settlement, TransactionStore
 from mpesa_gateway.tracked import earlier_attempt, fail_unsent, kept_pending, outcome_unknown
 
 STK_PUSH_PATH = "/mpesa/stkpush/v1/processrequest"
@@ -151,8 +151,8 @@ class ExpressService:
     ) -> PaymentRequested:
         """Daraja accepted: from here on the merchant gets the transaction id, never a 5xx."""
         try:
-            self._transactions.record_push_accepted(
-                transaction.transaction_id, answer.MerchantRequestID, answer.CheckoutRequestID
+            callback_came_first = self._transactions.record_push_accepted(
+                transaction, answer.MerchantRequestID, answer.CheckoutRequestID
             )
         except Exception:
             logger.exception(
@@ -163,7 +163,9 @@ class ExpressService:
             self._keep_checkout_id(transaction.transaction_id, answer.CheckoutRequestID)
             return PaymentRequested(transaction=transaction, accepted=answer, recorded=False)
         recorded = _with_push_ids(transaction, answer.MerchantRequestID, answer.CheckoutRequestID)
-        return PaymentRequested(transaction=self._apply_early_callbacks(app, recorded), accepted=answer)
+        if callback_came_first:
+            recorded = self._apply_early_callbacks(app, recorded)
+        return PaymentRequested(transaction=recorded, accepted=answer)
 
     def _keep_checkout_id(self, transaction_id: str, checkout_request_id: str) -> None:
         """Best effort, so the reconciler can still ask Daraja about it; its callback may still match."""
@@ -270,28 +272,38 @@ class ExpressService:
         )  # fmt: skip
 
     def _apply_callback(self, app: PaymentApp, callback: RawCallback, stk: StkCallback) -> Transaction | None:
-        transaction = self._transactions.find_by_checkout(stk.CheckoutRequestID)
-        if transaction is None or transaction.app_id != app.app_id:
-            # Another app's push is out of reach: only this app's own pushes can be matched.
-            transaction = self._match_orphan(app, stk)
-        if transaction is None:
+        push = self._find_push(app, stk)
+        if push is None:
             self._transactions.mark_callback(callback, CallbackOutcome.UNMATCHED, None)
             logger.warning("STK callback for an unknown CheckoutRequestID", extra={"app_id": app.app_id})
             return None
         settlement = outcomes.from_callback(stk)
-        if doubt := _doubt(transaction, settlement):
+        if doubt := _doubt(push, settlement):
             # Not provably what this gateway asked for: kept pending for a status query to confirm.
-            self._transactions.mark_callback(callback, doubt, transaction.transaction_id)
-            self._transactions.note_error(transaction.transaction_id, f"callback not trusted: {doubt}")
+            self._transactions.mark_callback(callback, doubt, push.transaction_id)
+            self._transactions.note_error(push.transaction_id, f"callback not trusted: {doubt}")
             metrics.add_metric(name="StkCallbackDoubted", unit=MetricUnit.Count, value=1)
-            return transaction
-        updated, outcome = settle_by_evidence(self._transactions, transaction.transaction_id, settlement)
-        self._transactions.mark_callback(callback, outcome, transaction.transaction_id)
+            return None
+        updated, outcome = settle_by_evidence(self._transactions, push.transaction_id, settlement)
+        self._transactions.mark_callback(callback, outcome, push.transaction_id)
         return updated
 
+    def _find_push(self, app: PaymentApp, stk: StkCallback) -> PushFacts | None:
+        """This app's push the callback is about: by its CheckoutRequestID, else (the push's answer lost)
+        by phone and amount. Found by neither, its answer may still be on its way: the callback leaves
+        the alias awaited, so that recording the answer applies it (or, recorded meanwhile, reads it)."""
+        push = self._transactions.find_push(stk.CheckoutRequestID)
+        if push is None or push.app_id != app.app_id:
+            # Another app's push is out of reach: only this app's own pushes can be matched.
+            push = self._match_orphan(app, stk)
+        if push is None and not self._transactions.await_push(stk.CheckoutRequestID):
+            push = self._transactions.find_push(stk.CheckoutRequestID)
+        return push if push is not None and push.app_id == app.app_id else None
+
     def _apply_early_callbacks(self, app: PaymentApp, transaction: Transaction) -> Transaction:
-        """A callback that beat our own write of the CheckoutRequestID was stored unmatched: apply it now.
-        Only this app's callbacks count: another app's URL can never settle this app's push."""
+        """A callback that beat our own write of the CheckoutRequestID was stored unmatched (it left the
+        alias awaited): apply it now. Only this app's callbacks count: another app's URL can never settle
+        this app's push."""
         checkout_request_id = transaction.checkout_request_id or ""
         try:
             for callback in self._transactions.callbacks_for(app.app_id, checkout_request_id):
@@ -307,7 +319,7 @@ class ExpressService:
             )
         return transaction
 
-    def _match_orphan(self, app: PaymentApp, stk: StkCallback) -> Transaction | None:
+    def _match_orphan(self, app: PaymentApp, stk: StkCallback) -> PushFacts | None:
         """A push whose answer was lost has no CheckoutRequestID; a paid callback can still be matched
         to it by phone and amount, when exactly one such pending push is recent enough."""
         settlement = outcomes.from_callback(stk)
@@ -324,11 +336,11 @@ class ExpressService:
             return None
         try:
             self._transactions.record_push_accepted(
-                candidates[0].transaction_id, stk.MerchantRequestID, stk.CheckoutRequestID
+                candidates[0], stk.MerchantRequestID, stk.CheckoutRequestID
             )
         except IdentifierTaken:
             return None
-        return _with_push_ids(candidates[0], stk.MerchantRequestID, stk.CheckoutRequestID)
+        return PushFacts.of(candidates[0])
 
 
 def _with_push_ids(
@@ -339,15 +351,15 @@ def _with_push_ids(
     return transaction.model_copy(update={"stk": ids})
 
 
-def _doubt(transaction: Transaction, settlement: Settlement) -> CallbackOutcome | None:
-    """Why a callback cannot settle this transaction as it says, if it cannot."""
+def _doubt(push: PushFacts, settlement: Settlement) -> CallbackOutcome | None:
+    """Why a callback cannot settle this push as it says, if it cannot."""
     if settlement.status is not TransactionStatus.COMPLETED:
         return None
     if settlement.paid_amount is None:
         return CallbackOutcome.SUCCESS_WITHOUT_METADATA
-    if settlement.paid_amount != outcomes.money(transaction.amount):
+    if settlement.paid_amount != outcomes.money(push.amount):
         return CallbackOutcome.AMOUNT_MISMATCH
-    if settlement.paid_phone_number and settlement.paid_phone_number != transaction.phone_number:
+    if settlement.paid_phone_number and settlement.paid_phone_number != push.phone_number:
         return CallbackOutcome.PHONE_MISMATCH
     return None
 

@@ -1,7 +1,8 @@
 """Transactions, their Daraja identifiers and the raw callbacks, in the transactions table.
 
 Items: TXN#<id>/TXN (the transaction, indexed by app and time on by_app, and while PENDING on the sparse
-`pending` index), CHECKOUT#<id>/ALIAS (the CheckoutRequestID's transaction),
+`pending` index), CHECKOUT#<id>/ALIAS (the CheckoutRequestID's transaction, with the facts its callback is
+checked against; or, while a callback waits for its push's answer, only `callback_waiting`),
 CALLBACK#<app>#<key>/<time>#<uuid> (each raw callback as received, per app so that one app's callbacks
 never touch another's; on the `pending` index until applied). Every status change is conditional on
 the status it leaves, so a duplicate or late callback changes nothing.
@@ -54,6 +55,20 @@ class Settlement(BaseModel):
     result_parameters: dict[str, Any] | None = None
 
 
+class PushFacts(BaseModel):
+    """What an STK callback is checked against, fixed when the push is made and kept on the alias of its
+    CheckoutRequestID, so that a callback settles its payment without reading the transaction first."""
+
+    transaction_id: str
+    app_id: str
+    amount: int
+    phone_number: str
+
+    @classmethod
+    def of(cls, transaction: Transaction) -> PushFacts:
+        return cls.model_validate(transaction, from_attributes=True)
+
+
 class ListCriteria(BaseModel):
     """What a transaction listing keeps: a time range and exact matches, all optional."""
 
@@ -68,9 +83,11 @@ class TransactionStore(Protocol):
     def create(self, transaction: Transaction) -> bool: ...
     def get(self, transaction_id: str) -> Transaction | None: ...
     def find_by_checkout(self, checkout_request_id: str) -> Transaction | None: ...
+    def find_push(self, checkout_request_id: str) -> PushFacts | None: ...
+    def await_push(self, checkout_request_id: str) -> bool: ...
     def record_push_accepted(
-        self, transaction_id: str, merchant_request_id: str, checkout_request_id: str
-    ) -> None: ...
+        self, transaction: Transaction, merchant_request_id: str, checkout_request_id: str
+    ) -> bool: ...
     def note_error(self, transaction_id: str, error: str) -> None: ...
     def claim_status_query(self, transaction_id: str, interval_seconds: int) -> bool: ...
     def claim_send(self, transaction_id: str) -> bool: ...
@@ -189,13 +206,42 @@ class DynamoTransactionStore:
     def find_by_conversation(self, conversation_id: str) -> Transaction | None:
         return self._by_alias(_conversation_key(conversation_id))
 
+    def find_push(self, checkout_request_id: str) -> PushFacts | None:
+        """The push a CheckoutRequestID names, in one read of its alias (an alias written before it kept
+        the facts costs a second read); None while only a callback waits for it."""
+        alias = self._table.get_item(Key=_checkout_key(checkout_request_id), ConsistentRead=True).get("Item")
+        if alias is None or "transaction_id" not in alias:
+            return None
+        if "app_id" in alias:
+            return PushFacts.model_validate(from_item(alias))
+        transaction = self.get(alias["transaction_id"])
+        return PushFacts.of(transaction) if transaction else None
+
+    def await_push(self, checkout_request_id: str) -> bool:
+        """For a callback that found no push: leave the alias awaited, so that recording the push's answer
+        tells the caller a callback came first. False if the alias exists (the answer was recorded in the
+        meantime, or another callback waits too)."""
+        return conditionally(
+            lambda: self._table.put_item(
+                Item={**_checkout_key(checkout_request_id), "callback_waiting": True},
+                ConditionExpression=Attr("pk").not_exists(),
+            )
+        )
+
     def record_push_accepted(
-        self, transaction_id: str, merchant_request_id: str, checkout_request_id: str
-    ) -> None:
-        """Store Daraja's identifiers and the CheckoutRequestID alias in one transaction; recording the
-        same pair again (an early callback matched it first) changes nothing and succeeds."""
+        self, transaction: Transaction, merchant_request_id: str, checkout_request_id: str
+    ) -> bool:
+        """Store Daraja's identifiers, and the CheckoutRequestID's alias with the push's facts, in one
+        transaction; recording the same pair again (an early callback matched it first) changes nothing
+        and succeeds. True when a callback came first and left the alias awaited: the caller applies the
+        callbacks stored under the CheckoutRequestID (no read is made unless one did)."""
         updates = {"merchant_request_id": merchant_request_id, "checkout_request_id": checkout_request_id}
-        self._attach(transaction_id, updates, _checkout_key(checkout_request_id))
+        alias = {**_checkout_key(checkout_request_id), **PushFacts.of(transaction).model_dump()}
+        if self._attach(transaction.transaction_id, updates, alias):
+            return False
+        if self._attach(transaction.transaction_id, updates, alias, over_waiting_callback=True):
+            return True
+        raise IdentifierTaken(f"{transaction.transaction_id} or {alias['pk']} holds other identifiers")
 
     def record_checkout_only(self, transaction_id: str, checkout_request_id: str) -> None:
         """The CheckoutRequestID on the transaction alone (no alias): enough for the reconciler's query
@@ -209,19 +255,36 @@ class DynamoTransactionStore:
 
     def record_conversation(self, transaction_id: str, conversation_id: str) -> None:
         """Store Daraja's ConversationID and its alias, so a result naming only it still finds us."""
-        alias = _conversation_key(conversation_id)
-        self._attach(transaction_id, {"conversation_id": conversation_id}, alias)
+        alias = {**_conversation_key(conversation_id), "transaction_id": transaction_id}
+        if not self._attach(transaction_id, {"conversation_id": conversation_id}, alias):
+            raise IdentifierTaken(f"{transaction_id} or {alias['pk']} holds other identifiers")
 
     def _by_alias(self, key: dict[str, str]) -> Transaction | None:
-        alias = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
-        return self.get(alias["transaction_id"]) if alias else None
+        alias = self._table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
+        return self.get(alias["transaction_id"]) if "transaction_id" in alias else None
 
-    def _attach(self, transaction_id: str, updates: dict[str, str], alias: dict[str, str]) -> None:
-        """Identifiers and their alias, all or nothing. Idempotent: the same identifiers again succeed,
-        other identifiers (or an alias held by another transaction) raise IdentifierTaken. Nothing is
-        read back: the caller knows the transaction it is recording them on."""
+    def _attach(
+        self,
+        transaction_id: str,
+        updates: dict[str, str],
+        alias: dict[str, Any],
+        *,
+        over_waiting_callback: bool = False,
+    ) -> bool:
+        """Identifiers and their alias, all or nothing; False if a condition said no. Idempotent: the
+        same identifiers again succeed; other identifiers, or an alias held by another transaction (or,
+        with `over_waiting_callback`, an alias no callback waits on), say no. Nothing is read back: the
+        caller knows the transaction it is recording them on."""
         values = {**updates, "updated_at": _now().isoformat()}
         same = " AND ".join(f"(attribute_not_exists({name}) OR {name} = :{name})" for name in updates)
+        alias_condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_exists(callback_waiting)"}
+            if over_waiting_callback
+            else {
+                "ConditionExpression": "attribute_not_exists(pk) OR transaction_id = :t",
+                "ExpressionAttributeValues": {":t": transaction_id},
+            }
+        )
 
         def write() -> None:
             # The resource's client takes plain Python values, like the Table methods do.
@@ -238,19 +301,11 @@ class DynamoTransactionStore:
                             },
                         }
                     },
-                    {
-                        "Put": {
-                            "TableName": self._table_name,
-                            "Item": {**alias, "transaction_id": transaction_id},
-                            "ConditionExpression": "attribute_not_exists(pk) OR transaction_id = :t",
-                            "ExpressionAttributeValues": {":t": transaction_id},
-                        }
-                    },
+                    {"Put": {"TableName": self._table_name, "Item": alias, **alias_condition}},
                 ]
             )
 
-        if not conditionally(lambda: with_retries(write)):
-            raise IdentifierTaken(f"{transaction_id} or its alias {alias['pk']} holds other identifiers")
+        return conditionally(lambda: with_retries(write))
 
     def note_error(self, transaction_id: str, error: str) -> None:
         self._table.update_item(
