@@ -131,9 +131,9 @@ def cache_seconds_from_env() -> int:
 class AnswerCache:
     """API Gateway's authorizer cache: the authorizer's answer (policy and context) per token, kept for
     ttl_seconds after it arrived. The caller evaluates a cached answer against each request's own method
-    ARN, as API Gateway does. Only usable policies go in: AWS documents that it caches the policy, and
-    an "Unauthorized" or a failed authorizer is asked again on the next call. At most max_entries
-    tokens are kept; the least recently used goes first. Thread-safe."""
+    ARN, as API Gateway does. Only usable policies go in: AWS documents caching the policy and says
+    nothing of refusals, so here an "Unauthorized" or a failed authorizer is asked again on the next
+    call. At most max_entries tokens are kept; the least recently used goes first. Thread-safe."""
 
     def __init__(
         self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic, max_entries: int = 4096
