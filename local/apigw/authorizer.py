@@ -138,8 +138,6 @@ class AnswerCache:
     def __init__(
         self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic, max_entries: int = 4096
     ) -> None:
-        if max_entries <= 0:
-            raise ValueError(f"an authorizer cache must hold at least one answer, not {max_entries}")
         self.ttl_seconds = ttl_seconds
         self._clock = clock
         self._max_entries = max_entries
