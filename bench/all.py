@@ -88,6 +88,15 @@ def summary(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     ):
         rows.append((label, str(stk[key]), f"target <= {targets[key]}", _verdict(stk[key] <= targets[key])))
     rows.append(("STK payment: USD per 1,000 (list prices)", f"{stk['usd_per_1000']:.4f}", "-", "-"))
+    cached = results["aws_calls"]["flows"]["stk_authorizer_cached"]
+    rows.append(
+        (
+            "STK payment, authorizer cached 60 s: reads",
+            str(cached["dynamodb_reads"]),
+            f"target <= {targets['dynamodb_reads']}; opt-in: revocation waits up to 60 s",
+            _verdict(cached["dynamodb_reads"] <= targets["dynamodb_reads"]),
+        )
+    )
     warm = results["warm_overhead"]
     handler = warm["request_payment_handler"]
     rows.append(

@@ -12,12 +12,14 @@ Lambda function whose invocation made it (the invoker is wrapped); calls the ben
 (waiting, setting up) are charged to no one. Daraja calls are the simulator's request log.
 
 Each flow runs once to warm the containers' caches (token, secrets, clients), then an identical flow is
-measured. DynamoDB reads are GetItem, Query, Scan, BatchGetItem and TransactGetItems calls; writes are
-PutItem, UpdateItem, DeleteItem, BatchWriteItem and TransactWriteItems calls. A transaction is one call
-(one request, one round trip) whose every item is billed as a transactional write: 2 write units per
-item per KB, plus one unit per KB for each global secondary index the item's write changes. Units are
-as DynamoDB Local reports them (ReturnConsumedCapacity=INDEXES); a read that finds nothing (an empty
-Query) reports 0.
+measured. Last, the STK flow is measured again behind a local API that keeps the authorizer's answer per
+token for 60 s, as a stack deployed with `-c merchantAuthorizerCacheSeconds=60` does.
+
+DynamoDB reads are GetItem, Query, Scan, BatchGetItem and TransactGetItems calls; writes are PutItem,
+UpdateItem, DeleteItem, BatchWriteItem and TransactWriteItems calls. A transaction is one call (one
+request, one round trip) whose every item is billed as a transactional write: 2 write units per item per
+KB, plus one unit per KB for each global secondary index the item's write changes. Units are as DynamoDB
+Local reports them (ReturnConsumedCapacity=INDEXES); a read that finds nothing (an empty Query) reports 0.
 """
 
 from __future__ import annotations
@@ -397,6 +399,16 @@ FLOWS: tuple[Flow, ...] = (
 )
 
 
+# The STK flow again behind an authorizer whose answers API Gateway keeps (merchantAuthorizerCacheSeconds):
+# within the TTL a merchant call runs no authorizer and reads no merchant.
+AUTHORIZER_CACHE_SECONDS = 60
+STK_AUTHORIZER_CACHED = Flow(
+    "stk_authorizer_cached",
+    f"STK with the authorizer cached {AUTHORIZER_CACHE_SECONDS} s",
+    lambda s, _: stk_payment(s),
+)
+
+
 def measure(session: Session, flow: Flow) -> Usage:
     """The flow run once more, warm; its usage."""
     log = session.gateway.state.request_log
@@ -409,19 +421,32 @@ def measure(session: Session, flow: Flow) -> Usage:
     return usage
 
 
+def counted_api(gateway: InProcessGateway, counter: AwsCallCounter) -> None:
+    """Charge the served local API's invocations to their functions."""
+    if gateway.api is None:
+        raise RuntimeError("the local API is not served")
+    gateway.api.invoker = CountedInvoker(gateway.api.invoker, counter)
+
+
 def run() -> dict[str, Any]:
     counter = AwsCallCounter()
     uninstall = counter.install()
     try:
         with local_gateway() as gateway:
-            if gateway.api is None or gateway.client is None:
+            if gateway.client is None:
                 raise RuntimeError("the local API is not served")
-            gateway.api.invoker = CountedInvoker(gateway.api.invoker, counter)
+            counted_api(gateway, counter)
             session = Session(gateway, counter, bearer(gateway.client))
             flows = {}
             for flow in FLOWS:
                 measure(session, flow)  # cold: fills the containers' caches
                 flows[flow.name] = measure(session, flow).figures() | {"what": flow.what}
+            # The same gateway served again, its authorizer's answers cached; the token stays valid.
+            gateway.serve(authorizer_cache_seconds=AUTHORIZER_CACHE_SECONDS)
+            counted_api(gateway, counter)
+            flow = STK_AUTHORIZER_CACHED
+            measure(session, flow)  # cold again (new handlers), and caches the token's answer
+            flows[flow.name] = measure(session, flow).figures() | {"what": flow.what}
     finally:
         uninstall()
     return {"region": REGION, "prices_usd": PRICES_USD, "stk_targets": STK_TARGETS, "flows": flows}
@@ -469,7 +494,7 @@ def main() -> None:
     prices = ", ".join(f"{name} ${price:.10g}" for name, price in results["prices_usd"].items())
     print(f"AWS calls per operation, warm (prices: {results['region']} list prices; {prices})")
     print(table(results))
-    for name in ("stk", "stk_idempotency_key"):
+    for name in ("stk", "stk_idempotency_key", STK_AUTHORIZER_CACHED.name):
         print(f"\n{results['flows'][name]['what']}: every call, by function")
         print(breakdown(results["flows"][name]))
 

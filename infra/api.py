@@ -89,6 +89,8 @@ class ApiSettings:
     waf: WafSettings | None = None  # the gateway's own web ACL (wafEnabled)
     web_acl_arn: str | None = None  # or an existing WAFv2 web ACL (REGIONAL scope) to attach
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    # How long API Gateway keeps the merchant authorizer's answer per token (0: asks it on every call).
+    merchant_authorizer_cache_seconds: int = 0
 
     def __post_init__(self) -> None:
         if self.waf is not None and self.web_acl_arn:
@@ -198,9 +200,11 @@ class GatewayApi(Construct):
                 "MerchantAuthorizer",
                 handler=self._authorizer_function,
                 identity_source=apigateway.IdentitySource.header("Authorization"),
-                # The authorizer decides per token (revocation takes effect at once); handlers check
-                # that the merchant owns the payment app in the path.
-                results_cache_ttl=Duration.seconds(0),
+                # The policy allows every route (handlers check that the merchant owns the payment app
+                # in the path), so API Gateway may keep it per token: with a TTL a call within it costs
+                # no authorizer run and no merchant read, but a disabled merchant or an expired token
+                # keeps working until the answer expires. 0 (the default): revocation takes effect at once.
+                results_cache_ttl=Duration.seconds(self.settings.merchant_authorizer_cache_seconds),
             )
         return self._authorizer
 

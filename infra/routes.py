@@ -401,6 +401,9 @@ def deployed_functions() -> tuple[Function, ...]:
     return tuple(dict.fromkeys((*route_functions(), AUTHORIZER, *fed)))
 
 
+# API Gateway's longest result TTL for a Lambda authorizer; the stack and the local API both cap theirs.
+AUTHORIZER_CACHE_MAX_SECONDS = 3600
+
 # The scheme a 401 asks for (RFC 7235 WWW-Authenticate), from the stack and the local API alike.
 MERCHANT_AUTH_CHALLENGE = 'Bearer realm="mpesa-gateway"'
 

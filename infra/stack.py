@@ -18,7 +18,15 @@ from infra.layer import SharedLayer
 from infra.messaging import Queues
 from infra.observability import Monitoring
 from infra.protection import DEFAULT_ROUTE_THROTTLES, Throttle, WafSettings, parse_cidrs
-from infra.routes import AUTHORIZER, PROJECT_ROOT, SCHEDULES, STREAMS, Auth, deployed_functions
+from infra.routes import (
+    AUTHORIZER,
+    AUTHORIZER_CACHE_MAX_SECONDS,
+    PROJECT_ROOT,
+    SCHEDULES,
+    STREAMS,
+    Auth,
+    deployed_functions,
+)
 from infra.routes import QUEUES as QUEUE_SUBSCRIPTIONS
 from infra.scheduling import Schedules
 from infra.secrets import DEFAULT_PREFIX, AppSecrets, SigningKeySecret
@@ -47,6 +55,8 @@ CONTEXT_WAF_ENABLED = "wafEnabled"
 CONTEXT_WAF_RATE = "wafRateLimit"
 CONTEXT_WAF_CALLBACK_RATE = "wafCallbackRateLimit"
 CONTEXT_WEB_ACL_ARN = "webAclArn"
+# Seconds API Gateway keeps the merchant authorizer's answer per token; 0 (the default) asks it every call.
+CONTEXT_AUTHORIZER_CACHE = "merchantAuthorizerCacheSeconds"
 # Safaricom's certificates (PEM text or a path), to encrypt initiator passwords into SecurityCredentials.
 CONTEXT_CERTIFICATES = {
     "darajaSandboxCertificate": "DARAJA_SANDBOX_CERTIFICATE",
@@ -201,6 +211,9 @@ class GatewayStack(Stack):
             ),
             web_acl_arn=self._context(CONTEXT_WEB_ACL_ARN, None),
             log_retention=LOG_RETENTION,
+            merchant_authorizer_cache_seconds=self._number(
+                CONTEXT_AUTHORIZER_CACHE, 0, int, bounds=(0, AUTHORIZER_CACHE_MAX_SECONDS)
+            ),
         )
 
     def _throttle(self, rate_key: str, burst_key: str, default: Throttle) -> Throttle:
@@ -209,18 +222,26 @@ class GatewayStack(Stack):
             burst_limit=self._number(burst_key, default.burst_limit, int),
         )
 
-    def _number(self, key: str, default: Any, kind: type[int] | type[float]) -> Any:
+    def _number(
+        self,
+        key: str,
+        default: Any,
+        kind: type[int] | type[float],
+        bounds: tuple[float, float] | None = None,
+    ) -> Any:
         """A number from context, or the default; on the command line it arrives as a string."""
         value = self._context(key, default)
         if value is None:
             return None
         try:
-            number = kind(value)
+            number = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"context {key} must be a number, not {value!r}") from None
-        if isinstance(value, float) and kind is int and number != value:
+        if kind is int and not number.is_integer():
             raise ValueError(f"context {key} must be a whole number, not {value!r}")
-        return number
+        if bounds is not None and not bounds[0] <= number <= bounds[1]:
+            raise ValueError(f"context {key} must be {bounds[0]:g} to {bounds[1]:g}, not {value!r}")
+        return kind(number)
 
     def _flag(self, key: str) -> bool:
         value = self._context(key, False)

@@ -17,7 +17,7 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,6 +87,10 @@ class LocalApiSettings:
     containers: ContainerSettings | None = None
     # API Gateway stops waiting for a Lambda integration after 29 s (and answers 504).
     integration_timeout_seconds: float = 29.0
+    # How long the authorizer's answer is kept per token, as the stack's merchantAuthorizerCacheSeconds
+    # (0: the authorizer is asked on every call); the clock it is timed by (tests move it).
+    authorizer_cache_seconds: int = 0
+    clock: Callable[[], float] = time.monotonic
 
 
 class LocalApi:
@@ -96,6 +100,7 @@ class LocalApi:
     def __init__(self, settings: LocalApiSettings) -> None:
         self.settings = settings
         self._routes = RouteTable(settings.routes)
+        self._answers = authorizer.AnswerCache(settings.authorizer_cache_seconds, settings.clock)
         self.invoker: FunctionInvoker
         if settings.containers is None:
             self.invoker = Invoker(settings.functions_dir, settings.region, settings.account_id)
@@ -184,8 +189,14 @@ class LocalApi:
         )
         started = time.perf_counter()
         try:
-            answer = self.invoker.invoke(settings.authorizer, authorizer.token_event(token, arn))
-            decision = authorizer.evaluate(answer, arn, int((time.perf_counter() - started) * 1000))
+            # A cached answer is judged against this request's own ARN, as API Gateway does.
+            answer = self._answers.get(token)
+            if answer is None:
+                answer = self.invoker.invoke(settings.authorizer, authorizer.token_event(token, arn))
+                decision = authorizer.evaluate(answer, arn, int((time.perf_counter() - started) * 1000))
+                self._answers.put(token, answer)  # only once evaluate found it a usable policy
+            else:
+                decision = authorizer.evaluate(answer, arn, latency_ms=0)
         except FunctionError as exc:
             if exc.error_message == "Unauthorized":
                 return _gateway_error(401)

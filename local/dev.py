@@ -25,6 +25,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from infra.routes import QUEUES, SCHEDULES, STREAMS
 from local.api_server import LocalApi, LocalApiSettings, create_app
 from local.api_server import make_server as make_api_server
+from local.apigw.authorizer import CACHE_SECONDS_VARIABLE, cache_seconds_from_env
 from local.apigw.invoker import ContainerSettings
 from local.aws import dead_letter_queue_name, endpoint_environment, gateway_environment, provision
 from local.demo import APPS, MERCHANTS, seed
@@ -127,7 +128,7 @@ def event_source_lines() -> str:
     return "\n".join(f"{'':21}{line}" for line in lines)
 
 
-def banner(ports: Ports, containers: ContainerSettings) -> str:
+def banner(ports: Ports, containers: ContainerSettings, authorizer_cache_seconds: int) -> str:
     merchants = "\n".join(f"    {m.merchant_id}:{m.client_secret}" for m in MERCHANTS)
     apps = "\n".join(
         f"    {a.app_id} ({a.driver.value}, owner {a.merchant_id}"
@@ -135,12 +136,14 @@ def banner(ports: Ports, containers: ContainerSettings) -> str:
         for a in APPS
     )
     concurrency, idle = containers.concurrency, f"{containers.idle_seconds:g}"
+    answers = f"kept {authorizer_cache_seconds} s per token" if authorizer_cache_seconds else "not cached"
     every = schedule_override()
     schedules = ", ".join(f"{s.function.name} every {every or s.every_minutes * 60:g} s" for s in SCHEDULES)
     return f"""
 M-Pesa gateway (local)
   API                http://{HOST}:{ports.api}/api/pay/{{payment_app}}/...
   API contract       http://{HOST}:{ports.api}/docs (Swagger UI), /openapi.json (docs/openapi.json)
+  Authorizer         its answers {answers} ({CACHE_SECONDS_VARIABLE})
   Daraja simulator   http://{HOST}:{ports.simulator}  (POST /simulator/rules, GET /simulator/requests)
   DynamoDB           http://{HOST}:{ports.dynamodb}  (Amazon's DynamoDB Local, in memory, a java process)
   Secrets Manager    http://{HOST}:{ports.aws}  (moto server; SQS too)
@@ -171,6 +174,7 @@ def main() -> None:
     ports = Ports.from_env()
     configure_environment(ports)
     containers = ContainerSettings.from_env()
+    authorizer_cache_seconds = cache_seconds_from_env()
 
     dynamodb = DynamoDBLocal(ports.dynamodb, HOST)
     aws = ThreadedMotoServer(ip_address=HOST, port=ports.aws, verbose=False)
@@ -188,11 +192,13 @@ def main() -> None:
         os.environ.update(provision())  # the queues' URLs, before any function's container starts
         seed(DynamoRegistry(get_settings().registry_table))
         background.start(make_server(HOST, ports.simulator, simulator, threaded=True))
-        api = create_app(LocalApiSettings(containers=containers))
+        api = create_app(
+            LocalApiSettings(containers=containers, authorizer_cache_seconds=authorizer_cache_seconds)
+        )
         background.start(make_api_server(api, HOST, ports.api))
         LocalScheduler(SCHEDULES, api.invoker, stopping).start(schedule_override())
         EventSourcePollers(STREAMS, QUEUES, api.invoker, stopping).start()
-        print(banner(ports, containers), flush=True)
+        print(banner(ports, containers, authorizer_cache_seconds), flush=True)
         stop.wait()
     finally:
         stopping.set()

@@ -15,6 +15,8 @@ DynamoDB Local and moto server (the benchmarks).
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +25,7 @@ from aws_lambda_powertools.utilities import parameters
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 
-from local.api_server import LocalApi
+from local.api_server import LocalApi, LocalApiSettings
 from local.api_server import create_app as create_local_api
 from local.aws import gateway_environment
 from local.simulator import DEMO_SETTINGS, SimulatorState, get_state
@@ -83,9 +85,14 @@ class InProcessGateway:
             "VODACOM_PAYMENT_READ_TIMEOUT_SECONDS": "5",
         }
 
-    def serve(self) -> Client:
-        """The local API, its handlers in this process; call once the environment and AWS are ready."""
-        self.api = create_local_api()
+    def serve(self, authorizer_cache_seconds: int = 0, clock: Callable[[], float] = time.monotonic) -> Client:
+        """The local API, its handlers in this process; call once the environment and AWS are ready. Its
+        authorizer's answers are kept per token for authorizer_cache_seconds (the stack's
+        merchantAuthorizerCacheSeconds), timed by clock. Called again, it replaces the API it served."""
+        if self.api is not None:
+            self.api.close()
+        settings = LocalApiSettings(authorizer_cache_seconds=authorizer_cache_seconds, clock=clock)
+        self.api = create_local_api(settings)
         self.client = Client(self.api)
         return self.client
 

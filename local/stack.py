@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from infra.routes import PROJECT_ROOT
+from local.apigw.authorizer import CACHE_SECONDS_VARIABLE
 
 READY = "Local gateway ready"
 PORT_VARIABLES = ("API_PORT", "SIMULATOR_PORT", "LOCAL_AWS_PORT", "LOCAL_DYNAMODB_PORT")
@@ -26,10 +27,13 @@ def free_port() -> int:
 
 
 def stack_environment(**overrides: str) -> dict[str, str]:
-    """This environment, free ports for the API, simulator, moto and DynamoDB Local, and the source path."""
+    """This environment, free ports for the API, simulator, moto and DynamoDB Local, the source path, and
+    no authorizer cache (a shell's MERCHANT_AUTHORIZER_CACHE_SECONDS would delay what revocation tests
+    expect at once); overrides win."""
     return {
         **os.environ,
         **{name: str(free_port()) for name in PORT_VARIABLES},
+        CACHE_SECONDS_VARIABLE: "0",
         "PYTHONPATH": os.pathsep.join(
             [str(PROJECT_ROOT / "layers" / "common" / "python"), str(PROJECT_ROOT)]
         ),

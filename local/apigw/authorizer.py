@@ -1,15 +1,24 @@
-"""A REST API TOKEN authorizer: the event it receives and the IAM evaluation of the policy it answers."""
+"""A REST API TOKEN authorizer: the event it receives, the IAM evaluation of the policy it answers, and
+API Gateway's cache of that answer per token."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from infra.routes import AUTHORIZER_CACHE_MAX_SECONDS
+
 _INVOKE_ACTION = "execute-api:Invoke"
 _EFFECTS = frozenset({"Allow", "Deny"})
+CACHE_SECONDS_VARIABLE = "MERCHANT_AUTHORIZER_CACHE_SECONDS"
 
 
 class MalformedPolicy(ValueError):
@@ -105,3 +114,58 @@ def _stringify_context(context: Any) -> dict[str, str]:
         else:
             raise MalformedPolicy(f"context[{key!r}] must be a string, number or boolean")
     return stringified
+
+
+def cache_seconds_from_env() -> int:
+    """MERCHANT_AUTHORIZER_CACHE_SECONDS: the local authorizer cache's TTL, as the stack's
+    merchantAuthorizerCacheSeconds sets the deployed one (default 0: no cache)."""
+    raw = os.environ.get(CACHE_SECONDS_VARIABLE, "").strip() or "0"
+    if not raw.isdecimal() or int(raw) > AUTHORIZER_CACHE_MAX_SECONDS:
+        raise ValueError(
+            f"{CACHE_SECONDS_VARIABLE} must be a whole number of seconds from 0 to "
+            f"{AUTHORIZER_CACHE_MAX_SECONDS}, got {raw!r}"
+        )
+    return int(raw)
+
+
+class AnswerCache:
+    """API Gateway's authorizer cache: the authorizer's answer (policy and context) per token, kept for
+    ttl_seconds after it arrived. The caller evaluates a cached answer against each request's own method
+    ARN, as API Gateway does. Only usable policies go in: AWS documents caching the policy and says
+    nothing of refusals, so here an "Unauthorized" or a failed authorizer is asked again on the next
+    call. At most max_entries tokens are kept; the least recently used goes first. Thread-safe."""
+
+    def __init__(
+        self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic, max_entries: int = 4096
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._max_entries = max_entries
+        self._answers: OrderedDict[str, tuple[float, Any]] = OrderedDict()  # token: (expires, answer)
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Any | None:
+        """The token's answer while it is fresh, else None (an expired one is forgotten)."""
+        with self._lock:
+            found = self._answers.get(token)
+            if found is None:
+                return None
+            expires, answer = found
+            if self._clock() >= expires:
+                del self._answers[token]
+                return None
+            self._answers.move_to_end(token)
+            return answer
+
+    def put(self, token: str, answer: Any) -> None:
+        if self.ttl_seconds <= 0:
+            return
+        with self._lock:
+            self._answers[token] = (self._clock() + self.ttl_seconds, answer)
+            self._answers.move_to_end(token)
+            while len(self._answers) > self._max_entries:
+                self._answers.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._answers)

@@ -1,5 +1,6 @@
 """Callback availability: per-route-class throttles, the merchants' usage plan, the callback source
-allow-list (resource policy and WAF IP set) and the optional web ACL, with and without their context."""
+allow-list (resource policy and WAF IP set) and the optional web ACL, with and without their context;
+and the merchant authorizer's result cache, which trades revocation delay for fewer merchant reads."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ CONFIGURED = {
     "merchantPlanQuotaPeriod": "month",
     "merchantApiKeys": "true",
     "wafRateLimit": "500",
+    "merchantAuthorizerCacheSeconds": "60",
 }
 
 
@@ -167,11 +169,25 @@ def test_throttles_quotas_and_waf_rates_must_be_in_range():
         ("merchantPlanQuotaPeriod", "YEAR", "merchantPlanQuotaPeriod must be DAY, WEEK or MONTH"),
         ("merchantPlanQuota", "lots", "merchantPlanQuota must be a number"),
         ("callbackSourceIps", "196.201.214.300", "'196.201.214.300' is not an IP address or CIDR"),
+        ("merchantAuthorizerCacheSeconds", "3601", "merchantAuthorizerCacheSeconds must be 0 to 3600"),
+        ("merchantAuthorizerCacheSeconds", -1, "merchantAuthorizerCacheSeconds must be 0 to 3600"),
+        ("merchantAuthorizerCacheSeconds", "abc", "merchantAuthorizerCacheSeconds must be a number"),
+        ("merchantAuthorizerCacheSeconds", "1.5", "merchantAuthorizerCacheSeconds must be a whole number"),
+        ("merchantAuthorizerCacheSeconds", 1.5, "merchantAuthorizerCacheSeconds must be a whole number"),
     ],
 )
 def test_bad_context_fails_synthesis_naming_the_key(tmp_path, key, value, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         build_app(synth_context(**{key: value}), outdir=str(tmp_path))
+
+
+def test_the_merchant_authorizer_keeps_its_answer_as_long_as_context_says(synthesis, configured):
+    def ttl(synthesis: Synthesis) -> int:
+        (authorizer,) = synthesis.resources("AWS::ApiGateway::Authorizer").values()
+        return authorizer["Properties"]["AuthorizerResultTtlInSeconds"]
+
+    assert ttl(synthesis) == 0  # by default: every call asks the authorizer, so revocation is immediate
+    assert ttl(configured) == 60
 
 
 # --- the merchants' usage plan -------------------------------------------------------------------

@@ -99,7 +99,13 @@ class Gateway:
 
 
 @pytest.fixture
-def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
+def api_options() -> dict[str, Any]:
+    """InProcessGateway.serve's arguments (the authorizer cache); a test module may override this."""
+    return {}
+
+
+@pytest.fixture
+def gateway(monkeypatch: pytest.MonkeyPatch, api_options: dict[str, Any]) -> Iterator[Gateway]:
     with InProcessGateway() as in_process:
         for name, value in in_process.environment().items():
             monkeypatch.setenv(name, value)
@@ -110,7 +116,7 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gateway]:
                 for name, value in provision().items():  # the queues' URLs
                     monkeypatch.setenv(name, value)
                 seed(DynamoRegistry(get_settings().registry_table))
-                yield Gateway(in_process.serve(), in_process.simulator_url)
+                yield Gateway(in_process.serve(**api_options), in_process.simulator_url)
                 in_process.stop_callbacks()  # before moto goes: a late callback would reach real AWS
         finally:
             reset_gateway_caches()

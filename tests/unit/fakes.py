@@ -1,4 +1,4 @@
-"""Hand-written fakes shared by the layer's unit tests (no AWS, no network)."""
+"""Hand-written fakes shared by the layer's and the local API's tests (no AWS, no network)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from infra.routes import AUTHORIZER, Function
+from local.apigw.invoker import FunctionInvoker
 from mpesa_gateway.daraja.token_cache import AccessToken
 from mpesa_gateway.store.registry import Merchant
 
@@ -157,6 +159,28 @@ class FakeMerchantRegistry:
 
 
 # --- Lambda ----------------------------------------------------------------------------------------
+
+
+class CountingInvoker:
+    """The local API's invoker, counting the authorizer's invocations (install with `counted`)."""
+
+    def __init__(self, inner: FunctionInvoker) -> None:
+        self.inner = inner
+        self.authorizer_calls = 0
+
+    def invoke(self, function: Function, event: dict[str, Any]) -> Any:
+        if function.name == AUTHORIZER.name:
+            self.authorizer_calls += 1
+        return self.inner.invoke(function, event)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def counted(app: Any) -> CountingInvoker:
+    """Count the authorizer's invocations by a local API (local.api_server.LocalApi) from now on."""
+    app.invoker = CountingInvoker(app.invoker)
+    return app.invoker
 
 
 @dataclass

@@ -23,6 +23,7 @@ from local.api_server import LocalApi, LocalApiSettings, create_app, make_server
 from local.apigw import authorizer
 from local.apigw.events import RAW_HEADERS_KEY, RouteTable
 from local.apigw.invoker import ContainerSettings
+from tests.unit.fakes import FakeClock, counted
 
 FAKES = Path(__file__).parent / "fake_functions"
 
@@ -318,6 +319,107 @@ def test_policy_wildcards_match_like_iam(resource, allowed):
     }
     decision = authorizer.evaluate(answer, "arn:aws:execute-api:r:a:api/prod/GET/x/y", latency_ms=0)
     assert decision.allowed is allowed
+
+
+# --- the authorizer's cache (merchantAuthorizerCacheSeconds) --------------------------------------
+
+
+def test_with_a_ttl_the_same_token_is_answered_from_the_cache_until_it_expires(make_client):
+    clock = FakeClock()
+    client = make_client(authorizer_cache_seconds=60, clock=clock)
+    invoker = counted(client.application)
+
+    first = echoed(merchant_get(client, "Bearer allow"))["event"]["requestContext"]["authorizer"]
+    clock.advance(59)
+    second = echoed(merchant_get(client, "Bearer allow", "/merchant/other/thing"))
+    assert invoker.authorizer_calls == 1
+    # The cached answer, context included: the authorizer saw only the first request's ARN.
+    assert second["event"]["requestContext"]["authorizer"]["seen_arn"] == first["seen_arn"]
+    assert second["event"]["requestContext"]["authorizer"]["merchant"] == "m1"
+
+    clock.advance(1)  # 60 s after the answer: expired
+    third = echoed(merchant_get(client, "Bearer allow", "/merchant/other/thing"))
+    assert invoker.authorizer_calls == 2
+    assert third["event"]["requestContext"]["authorizer"]["seen_arn"].endswith("/GET/merchant/other/thing")
+
+
+def test_without_a_ttl_every_call_asks_the_authorizer(client):
+    invoker = counted(client.application)
+    for _ in range(3):
+        echoed(merchant_get(client, "Bearer allow"))
+    assert invoker.authorizer_calls == 3
+
+
+def test_a_different_token_is_authorized_on_its_own(make_client):
+    client = make_client(authorizer_cache_seconds=60, clock=FakeClock())
+    invoker = counted(client.application)
+    echoed(merchant_get(client, "Bearer allow"))
+    assert merchant_get(client, "Bearer other").status_code == 403  # not the first token's answer
+    assert invoker.authorizer_calls == 2
+    echoed(merchant_get(client, "Bearer allow"))
+    assert merchant_get(client, "Bearer other").status_code == 403
+    assert invoker.authorizer_calls == 2
+
+
+@pytest.mark.parametrize(("ttl", "second_path_status", "calls"), [(60, 200, 1), (0, 403, 3)])
+def test_a_cached_policy_is_judged_against_each_requests_own_arn(make_client, ttl, second_path_status, calls):
+    # "deny" allows everything but the ARN it was asked about. Cached, its Deny names the first path
+    # only, so another path is allowed (as on AWS); uncached, the authorizer denies each path it is asked.
+    client = make_client(authorizer_cache_seconds=ttl, clock=FakeClock())
+    invoker = counted(client.application)
+    assert merchant_get(client, "Bearer deny").status_code == 403
+    assert merchant_get(client, "Bearer deny", "/merchant/other/thing").status_code == second_path_status
+    assert merchant_get(client, "Bearer deny").status_code == 403
+    assert invoker.authorizer_calls == calls
+
+
+@pytest.mark.parametrize(("case", "status"), [("unauthorized", 401), ("crash", 500), ("malformed", 500)])
+def test_refusals_and_failures_are_not_cached(make_client, case, status):
+    client = make_client(authorizer_cache_seconds=60, clock=FakeClock())
+    invoker = counted(client.application)
+    assert merchant_get(client, f"Bearer {case}").status_code == status
+    assert merchant_get(client, f"Bearer {case}").status_code == status
+    assert invoker.authorizer_calls == 2
+
+
+def test_the_cache_keeps_a_bounded_number_of_tokens_least_recently_used_out_first():
+    clock = FakeClock()
+    cache = authorizer.AnswerCache(60, clock, max_entries=3)
+    for token in ("a", "b", "c"):
+        cache.put(token, {"token": token})
+    assert cache.get("a") == {"token": "a"}  # now the most recently used
+    for token in ("d", "e"):
+        cache.put(token, {"token": token})
+    assert len(cache) == 3
+    assert [cache.get(token) is not None for token in "abcde"] == [True, False, False, True, True]
+
+
+def test_an_expired_answer_is_forgotten_and_a_zero_ttl_keeps_nothing():
+    clock = FakeClock()
+    cache = authorizer.AnswerCache(60, clock)
+    cache.put("a", {"token": "a"})
+    clock.advance(60)
+    assert cache.get("a") is None
+    assert len(cache) == 0
+    off = authorizer.AnswerCache(0, clock)
+    off.put("a", {"token": "a"})
+    assert (off.get("a"), len(off)) == (None, 0)
+
+
+@pytest.mark.parametrize("value", ["-1", "3601", "1.5", "abc", "60s"])
+def test_the_cache_ttl_variable_names_a_bad_value(monkeypatch, value):
+    monkeypatch.setenv("MERCHANT_AUTHORIZER_CACHE_SECONDS", value)
+    with pytest.raises(
+        ValueError, match=f"MERCHANT_AUTHORIZER_CACHE_SECONDS must be a whole number .*'{value}'"
+    ):
+        authorizer.cache_seconds_from_env()
+
+
+def test_the_cache_ttl_variable_defaults_to_no_cache(monkeypatch):
+    monkeypatch.delenv("MERCHANT_AUTHORIZER_CACHE_SECONDS", raising=False)
+    assert authorizer.cache_seconds_from_env() == 0
+    monkeypatch.setenv("MERCHANT_AUTHORIZER_CACHE_SECONDS", "3600")
+    assert authorizer.cache_seconds_from_env() == 3600
 
 
 # --- the handler's answer -------------------------------------------------------------------------
