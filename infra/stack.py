@@ -47,6 +47,9 @@ CONTEXT_WAF_ENABLED = "wafEnabled"
 CONTEXT_WAF_RATE = "wafRateLimit"
 CONTEXT_WAF_CALLBACK_RATE = "wafCallbackRateLimit"
 CONTEXT_WEB_ACL_ARN = "webAclArn"
+# Lambda SnapStart on every function's published versions, invoked through an alias (off: its caching
+# costs the same whatever the traffic; README "SnapStart for Python").
+CONTEXT_SNAP_START = "snapStart"
 # Safaricom's certificates (PEM text or a path), to encrypt initiator passwords into SecurityCredentials.
 CONTEXT_CERTIFICATES = {
     "darajaSandboxCertificate": "DARAJA_SANDBOX_CERTIFICATE",
@@ -80,12 +83,13 @@ class GatewayStack(Stack):
             layer=self.layer.layer,
             log_retention=LOG_RETENTION,
             environment=self._certificates(),
+            snap_start=self._flag(CONTEXT_SNAP_START),
         )
         self.api = GatewayApi(
             self,
             "Api",
-            handlers=self.functions.by_spec,
-            authorizer=self.functions.by_spec[AUTHORIZER],
+            handlers=self.functions.invocable,
+            authorizer=self.functions.invocable[AUTHORIZER],
             settings=self._api_settings(),
         )
         merchant_plan = self.api.settings.merchant_plan
@@ -94,13 +98,13 @@ class GatewayStack(Stack):
             self.functions.by_spec[AUTHORIZER].add_environment(
                 "MERCHANT_API_KEY_PREFIX", merchant_plan.usage_key_prefix
             )
-        self.schedules = Schedules(self, "Schedules", schedules=SCHEDULES, handlers=self.functions.by_spec)
+        self.schedules = Schedules(self, "Schedules", schedules=SCHEDULES, handlers=self.functions.invocable)
         self.event_sources = EventSources(
             self,
             "EventSources",
             stream_subscriptions=STREAMS,
             queue_subscriptions=QUEUE_SUBSCRIPTIONS,
-            handlers=self.functions.by_spec,
+            handlers=self.functions.invocable,
             storage=self.storage,
             queues=self.queues,
         )
