@@ -45,7 +45,7 @@ class EventSources(Construct):
         *,
         stream_subscriptions: Iterable[StreamSubscription],
         queue_subscriptions: Iterable[QueueSubscription],
-        handlers: Mapping[Function, lambda_.Function],
+        handlers: Mapping[Function, lambda_.IFunction],
         storage: Storage,
         queues: Queues,
     ) -> None:
@@ -67,7 +67,7 @@ class EventSources(Construct):
             )
 
     def _subscribe_to_stream(
-        self, stream: StreamSubscription, handler: lambda_.Function, storage: Storage
+        self, stream: StreamSubscription, handler: lambda_.IFunction, storage: Storage
     ) -> None:
         failures = failure_queue(self, f"{construct_name(stream.function)}StreamFailures")
         nag.acknowledge(

@@ -22,6 +22,8 @@ from infra.storage import Storage
 from infra.tables import IDEMPOTENCY, REGISTRY, TRANSACTIONS, TableSpec
 
 SERVICE_NAME = "mpesa-gateway"
+# With SnapStart, what every invoker calls: this alias of the function's current (published) version.
+LIVE_ALIAS = "live"
 METRICS_NAMESPACE = "MpesaGateway"
 DARAJA_SANDBOX_URL = "https://sandbox.safaricom.co.ke"
 DARAJA_LIVE_URL = "https://api.safaricom.co.ke"
@@ -55,7 +57,9 @@ class _Grant:
 
 
 class GatewayFunctions(Construct):
-    """Builds a Lambda for each Function; `by_spec[function]` is the deployed lambda_.Function."""
+    """Builds a Lambda for each Function; `by_spec[function]` is the deployed lambda_.Function, and
+    `invocable[function]` what API Gateway, schedules and event sources invoke: with `snap_start`, the
+    LIVE_ALIAS of its current version (SnapStart restores published versions only), else the function."""
 
     def __init__(
         self,
@@ -70,8 +74,10 @@ class GatewayFunctions(Construct):
         layer: lambda_.ILayerVersion,
         log_retention: logs.RetentionDays,
         environment: Mapping[str, str] | None = None,
+        snap_start: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._snap_start = snap_start
         self._layer = layer
         self._log_retention = log_retention
         self._environment = {
@@ -97,11 +103,16 @@ class GatewayFunctions(Construct):
         self._grants[Access.APP_SECRETS_READ] = _Grant(secrets.grant_read, secrets.acknowledge_read_grant)
         self._grants[Access.SIGNING_KEY_READ] = _Grant(signing_key.grant_read, _nothing_to_acknowledge)
         # A Function listed twice (a handler behind two routes) is built once.
+        built = {function: self._build(function) for function in dict.fromkeys(functions)}
         self.by_spec: dict[Function, lambda_.Function] = {
-            function: self._build(function) for function in dict.fromkeys(functions)
+            function: handler for function, (handler, _) in built.items()
+        }
+        self.invocable: dict[Function, lambda_.IFunction] = {
+            function: invocable for function, (_, invocable) in built.items()
         }
 
-    def _build(self, function: Function) -> lambda_.Function:
+    def _build(self, function: Function) -> tuple[lambda_.Function, lambda_.IFunction]:
+        """The function, and what its invokers call."""
         scope = Construct(self, construct_name(function))
         log_group = logs.LogGroup(scope, "Logs", retention=self._log_retention)
         # An own role per function, without AWSLambdaBasicExecutionRole: it may write its own log group
@@ -141,6 +152,7 @@ class GatewayFunctions(Construct):
             layers=[self._layer],
             role=role,
             environment=self._environment,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if self._snap_start else None,
         )
         if RUNTIME.name != _latest_python().name:
             nag.acknowledge(
@@ -149,7 +161,11 @@ class GatewayFunctions(Construct):
                 f"Pinned to {RUNTIME.name}: the shared layer's wheels (pydantic-core, cryptography) are "
                 "built for this exact version; move runtime and layer together after testing.",
             )
-        return handler
+        if not self._snap_start:
+            return handler, handler
+        # current_version hashes the function's configuration when the app is synthesised, so
+        # environment added later (the authorizer's API key prefix) still publishes a new version.
+        return handler, lambda_.Alias(scope, "Alias", alias_name=LIVE_ALIAS, version=handler.current_version)
 
     @staticmethod
     def _table_grant(table: dynamodb.Table, spec: TableSpec, *, write: bool) -> _Grant:

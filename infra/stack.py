@@ -57,6 +57,9 @@ CONTEXT_WAF_CALLBACK_RATE = "wafCallbackRateLimit"
 CONTEXT_WEB_ACL_ARN = "webAclArn"
 # Seconds API Gateway keeps the merchant authorizer's answer per token; 0 (the default) asks it every call.
 CONTEXT_AUTHORIZER_CACHE = "merchantAuthorizerCacheSeconds"
+# Lambda SnapStart on every function's published versions, invoked through an alias (off: its caching
+# costs the same whatever the traffic; README "SnapStart for Python").
+CONTEXT_SNAP_START = "snapStart"
 # Safaricom's certificates (PEM text or a path), to encrypt initiator passwords into SecurityCredentials.
 CONTEXT_CERTIFICATES = {
     "darajaSandboxCertificate": "DARAJA_SANDBOX_CERTIFICATE",
@@ -90,12 +93,13 @@ class GatewayStack(Stack):
             layer=self.layer.layer,
             log_retention=LOG_RETENTION,
             environment=self._certificates(),
+            snap_start=self._flag(CONTEXT_SNAP_START),
         )
         self.api = GatewayApi(
             self,
             "Api",
-            handlers=self.functions.by_spec,
-            authorizer=self.functions.by_spec[AUTHORIZER],
+            handlers=self.functions.invocable,
+            authorizer=self.functions.invocable[AUTHORIZER],
             settings=self._api_settings(),
         )
         merchant_plan = self.api.settings.merchant_plan
@@ -104,13 +108,13 @@ class GatewayStack(Stack):
             self.functions.by_spec[AUTHORIZER].add_environment(
                 "MERCHANT_API_KEY_PREFIX", merchant_plan.usage_key_prefix
             )
-        self.schedules = Schedules(self, "Schedules", schedules=SCHEDULES, handlers=self.functions.by_spec)
+        self.schedules = Schedules(self, "Schedules", schedules=SCHEDULES, handlers=self.functions.invocable)
         self.event_sources = EventSources(
             self,
             "EventSources",
             stream_subscriptions=STREAMS,
             queue_subscriptions=QUEUE_SUBSCRIPTIONS,
-            handlers=self.functions.by_spec,
+            handlers=self.functions.invocable,
             storage=self.storage,
             queues=self.queues,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache, partial
 from typing import TYPE_CHECKING
 
+from mpesa_gateway import snapstart
 from mpesa_gateway.config import get_settings
 
 if TYPE_CHECKING:
@@ -377,3 +378,8 @@ def bill_manager_service() -> BillManagerService:
 
     invoices = DynamoInvoiceStore(get_settings().transactions_table)
     return BillManagerService(app_directory(), transactions(), invoices)
+
+
+# With Lambda SnapStart, the services a handler imports from here are built into the snapshot; each
+# restored copy gets its own token caches (a lease owner id must name one container, not every copy).
+snapstart.register(__name__, per_copy=(token_cache, session_cache))

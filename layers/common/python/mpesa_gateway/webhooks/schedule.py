@@ -29,7 +29,6 @@ JITTER_FRACTION = 0.25
 RETRY_WINDOW_UNITS = 72 * 3600 / DEFAULT_BASE_SECONDS
 # ChangeMessageVisibility's largest VisibilityTimeout (12 hours).
 SQS_MAX_VISIBILITY_SECONDS = 43200
-_RNG = random.Random()  # noqa: S311 (jitter spreads load; it protects nothing)
 
 
 def retry_base_seconds(environ: Mapping[str, str]) -> float:
@@ -61,7 +60,10 @@ def minimum_delay_units(receive_count: int) -> float:
 def retry_delay(receive_count: int, base_seconds: float, rng: random.Random | None = None) -> float:
     """Seconds to wait after the receive_count-th failed attempt: the minimum delay plus 0-25 % jitter."""
     minimum = minimum_delay_units(receive_count) * base_seconds
-    return minimum * (1 + (rng or _RNG).uniform(0, JITTER_FRACTION))
+    # Jitter spreads load and protects nothing; by default from `random`'s own generator, which
+    # mpesa_gateway.snapstart re-seeds in every copy restored from a snapshot.
+    jitter = (rng or random).uniform(0, JITTER_FRACTION)
+    return minimum * (1 + jitter)
 
 
 def delay_seconds_for_sqs(receive_count: int, base_seconds: float, rng: random.Random | None = None) -> int:
