@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeAlias
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -90,7 +90,8 @@ class Context:
 
 Result = BaseModel | Sequence[BaseModel]
 Handler = Callable[[Context, argparse.Namespace], Result]
-Subparsers = Any  # argparse's _SubParsersAction is private
+# argparse's own type for a parser's sub-commands; private, and generic only to type checkers.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _command(commands: Subparsers, name: str, handler: Handler, summary: str) -> argparse.ArgumentParser:
@@ -148,10 +149,14 @@ def register_merchants(groups: Subparsers) -> None:
         toggle = _command(
             commands,
             name,
-            lambda ctx, a, enabled=enabled: ctx.admin.set_merchant_enabled(a.merchant_id, enabled),
+            _set_merchant_enabled(enabled),
             "Disable a merchant: it gets no new tokens" if name == "disable" else "Enable a merchant again",
         )
         toggle.add_argument("merchant_id")
+
+
+def _set_merchant_enabled(enabled: bool) -> Handler:
+    return lambda ctx, a: ctx.admin.set_merchant_enabled(a.merchant_id, enabled)
 
 
 def register_apps(groups: Subparsers) -> None:
@@ -221,12 +226,16 @@ def register_apps(groups: Subparsers) -> None:
         toggle = _command(
             commands,
             name,
-            lambda ctx, a, enabled=enabled: ctx.admin.set_app_enabled(a.app_id, enabled),
+            _set_app_enabled(enabled),
             "Disable a payment app: merchant calls to it are refused"
             if name == "disable"
             else "Enable a payment app again",
         )
         toggle.add_argument("app_id")
+
+
+def _set_app_enabled(enabled: bool) -> Handler:
+    return lambda ctx, a: ctx.admin.set_app_enabled(a.app_id, enabled)
 
 
 # Another group (e.g. `signing-keys rotate`) is one more register function here.

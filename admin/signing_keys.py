@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,9 +49,12 @@ class SigningKeyAdmin:
         return KeyIds.of(self._write(retired, kid), RETIRE_NOTE)
 
     def _read(self) -> dict[str, str]:
-        return json.loads(self._client.get_secret_value(SecretId=self._secret_id)["SecretString"])
+        keys: dict[str, str] = json.loads(
+            self._client.get_secret_value(SecretId=self._secret_id)["SecretString"]
+        )
+        return keys
 
-    def _write(self, change: Any, kid: str) -> dict[str, str]:
+    def _write(self, change: Callable[[dict[str, str], str], dict[str, str]], kid: str) -> dict[str, str]:
         try:
             keys = change(self._read(), kid)
         except ValueError as error:

@@ -69,7 +69,7 @@ class Usage:
     """What one flow cost, per function and in total."""
 
     calls: Counter[str] = field(default_factory=Counter)  # "function service.Operation target"
-    units: Counter[str] = field(default_factory=Counter)  # capacity units DynamoDB answered, per call
+    units: dict[str, float] = field(default_factory=dict)  # capacity units DynamoDB answered, per call
     read_units: float = 0.0
     write_units: float = 0.0
     transact_items: int = 0
@@ -117,7 +117,7 @@ class Usage:
             "api_gateway_requests": self.api_requests,
             "usd_per_1000": round(cost * 1000, 4),
             "calls": {
-                call: {"count": n, "units": self.units[call]} for call, n in sorted(self.calls.items())
+                call: {"count": n, "units": self.units.get(call, 0)} for call, n in sorted(self.calls.items())
             },
             "daraja": dict(self.daraja_calls),
         }
@@ -143,10 +143,10 @@ class AwsCallCounter:
             client.meta.events.register("after-call", counter._answered)
             return client
 
-        botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        botocore.session.Session.create_client = create_client
 
         def uninstall() -> None:
-            botocore.session.Session.create_client = original  # type: ignore[method-assign]
+            botocore.session.Session.create_client = original
 
         return uninstall
 
@@ -194,7 +194,8 @@ class AwsCallCounter:
         entries = consumed if isinstance(consumed, list) else [consumed]
         units = sum(float(entry.get("CapacityUnits", 0.0)) for entry in entries)
         with self._lock:
-            self.usage.units[self._thread.call] += units
+            call = self._thread.call
+            self.usage.units[call] = self.usage.units.get(call, 0) + units
             if model.name in WRITES:
                 self.usage.write_units += units
             else:
@@ -372,7 +373,7 @@ def sms(session: Session) -> None:
 class Flow:
     name: str
     what: str
-    run: Callable[[Session, Any], None]
+    run: Callable[[Session, Any], object]  # what it returns is not used
     # Made before each run, not counted (a completed payout to reverse or ask about).
     prepare: Callable[[Session], Any] = lambda session: None
 

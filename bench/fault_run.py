@@ -109,7 +109,7 @@ class Merchant:
     ) -> str | None:
         """POST, retried under the same Idempotency-Key after a failure and once more anyway (as a merchant
         whose first answer got lost would); the transaction id the gateway gave."""
-        found = None
+        found: str | None = None
         for _ in range(3):
             try:
                 answer = requests.post(
@@ -131,7 +131,8 @@ class Merchant:
         answer = requests.get(
             f"{self.api}/api/pay/{app}/transactions/{transaction_id}", headers=self.headers, timeout=30
         )
-        return answer.json()["data"]
+        view: dict[str, Any] = answer.json()["data"]
+        return view
 
 
 def prepare_simulator(simulator: str) -> None:
@@ -204,10 +205,12 @@ def compare(
             figures.gateway_paid += int(view["amount"])
         if push and push["result_code"] == 0:
             figures.daraja_paid += int(push["amount"])
-        expected = STK_STATUS_BY_CODE.get(push["result_code"], "FAILED") if push else None
-        if expected is None and view["status"] not in {"FAILED", "EXPIRED"}:
-            figures.problems.append(f"{reference}: Daraja never acted, gateway says {view['status']}")
-        elif expected and view["status"] != expected:
+        if not push:
+            if view["status"] not in {"FAILED", "EXPIRED"}:
+                figures.problems.append(f"{reference}: Daraja never acted, gateway says {view['status']}")
+            continue
+        expected = STK_STATUS_BY_CODE.get(push["result_code"], "FAILED")
+        if view["status"] != expected:
             unpaid_or_dropped = expected != "COMPLETED" or push["callback"] == "dropped"
             checkout = (view["stk"] or {}).get("checkout_request_id")
             if view["status"] == "EXPIRED" and not checkout and unpaid_or_dropped:

@@ -57,7 +57,7 @@ def gateway_container(pushes: int, start: Barrier, reports: Queue[WorkerReport])
     # Lambda's init: the handlers are imported by a request refused before any Daraja call.
     warm_up = api.post(path, json={}, headers=headers)
     if warm_up.status_code != 400:
-        raise RuntimeError(f"the warm-up request was answered {warm_up.status_code}: {warm_up.get_data()}")
+        raise RuntimeError(f"the warm-up request was answered {warm_up.status_code}: {warm_up.get_data()!r}")
     accepted, failures = 0, Counter[str]()
     start.wait(READY_TIMEOUT_SECONDS)
     started = time.monotonic()

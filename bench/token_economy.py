@@ -45,7 +45,7 @@ import queue
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from multiprocessing.process import BaseProcess
@@ -205,7 +205,7 @@ def load(simulator: Simulator, worker: Worker, workers: int, pushes: int) -> Fig
     )
 
 
-def _collect(reports: Queue[WorkerReport], processes: list[BaseProcess]) -> list[WorkerReport]:
+def _collect(reports: Queue[WorkerReport], processes: Sequence[BaseProcess]) -> list[WorkerReport]:
     """Every worker's report; raises as soon as a worker has died without one."""
     collected: list[WorkerReport] = []
     while len(collected) < len(processes):

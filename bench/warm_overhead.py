@@ -46,7 +46,8 @@ class InstantDaraja(BaseAdapter):
         super().__init__()
         self.last_push: dict[str, Any] | None = None
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    # BaseAdapter.send's other arguments (stream, timeout, verify, cert, proxies) mean nothing here.
+    def send(self, request: requests.PreparedRequest, *_args: object, **_kwargs: object) -> requests.Response:
         if OAUTH_PATH in (request.url or ""):
             body: dict[str, Any] = {"access_token": "bench-token", "expires_in": "3599"}
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
@@ -53,11 +54,19 @@ OPEN_ROUTE_REASONS: dict[Auth, str] = {
 
 # Execution logs and metrics of every method. Request and response bodies carry phone numbers: never
 # into execution logs.
-STAGE_METHOD_LOGGING = {
-    "logging_level": apigateway.MethodLoggingLevel.INFO,
-    "metrics_enabled": True,
-    "data_trace_enabled": False,
-}
+class MethodLogging(TypedDict):
+    """The settings a stage and each of its methods share (keyword arguments of both option structs)."""
+
+    logging_level: apigateway.MethodLoggingLevel
+    metrics_enabled: bool
+    data_trace_enabled: bool
+
+
+STAGE_METHOD_LOGGING = MethodLogging(
+    logging_level=apigateway.MethodLoggingLevel.INFO,
+    metrics_enabled=True,
+    data_trace_enabled=False,
+)
 
 
 @dataclass(frozen=True)

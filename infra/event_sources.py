@@ -7,6 +7,7 @@ only the failed messages visible again, and a stream shard resumes from its firs
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
@@ -29,7 +30,7 @@ QUEUE_BATCHING_WINDOW = Duration.seconds(1)
 QUEUE_MAX_CONCURRENCY = 5
 
 
-def published_items_filter(stream: StreamSubscription) -> dict[str, object]:
+def published_items_filter(stream: StreamSubscription) -> Mapping[str, Any]:
     """Lambda's event filter: invoke only for an item whose partition key has one of the prefixes."""
     prefixes = [rule for prefix in stream.key_prefixes for rule in lambda_.FilterRule.begins_with(prefix)]
     return lambda_.FilterCriteria.filter({"dynamodb": {"Keys": {"pk": {"S": prefixes}}}})

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import jsii
-from aws_cdk import BundlingOptions, ILocalBundling
+from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -165,7 +165,8 @@ class PipLocalBundling:
     def __init__(self, source_dir: Path) -> None:
         self._source_dir = source_dir
 
-    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
+    # ILocalBundling's method: jsii passes BundlingOptions' fields as these keywords, none needed here.
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: object) -> bool:
         try:
             build_site(self._source_dir, Path(output_dir) / SITE_DIR)
         except (OSError, subprocess.CalledProcessError) as error:

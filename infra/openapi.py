@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.models import (
     APIKeyIn,
     HTTPBase,
     HTTPBearer,
+    SecurityScheme,
     Server,
     Tag,
 )
@@ -65,7 +66,7 @@ An answer of **202** means Daraja's answer never came: the request may still be 
 PENDING until its callback or a status query settles it; **do not resend it**. Every error is
 `{"error": {"code", "message", ...}}`; docs/result-codes.md lists the codes.
 """
-SECURITY_SCHEMES = {
+SECURITY_SCHEMES: dict[str, SecurityScheme] = {
     "merchantBearer": HTTPBearer(description="A token from POST /api/generate_token"),
     "clientBasic": HTTPBase(scheme="basic", description="The merchant's client_id and client_secret"),
     "callbackSecret": APIKey(

@@ -397,7 +397,12 @@ def route_functions() -> tuple[Function, ...]:
 
 def deployed_functions() -> tuple[Function, ...]:
     """Every Lambda the stack deploys: route functions, the authorizer, scheduled and event-fed functions."""
-    fed = (subscription.function for subscription in (*SCHEDULES, *STREAMS, *QUEUES))
+    subscriptions: tuple[Schedule | StreamSubscription | QueueSubscription, ...] = (
+        *SCHEDULES,
+        *STREAMS,
+        *QUEUES,
+    )
+    fed = (subscription.function for subscription in subscriptions)
     return tuple(dict.fromkeys((*route_functions(), AUTHORIZER, *fed)))
 
 

@@ -64,7 +64,8 @@ def create_queue(spec: QueueSpec) -> str:
         "VisibilityTimeout": str(spec.visibility_timeout_seconds),
         "RedrivePolicy": json.dumps(redrive),
     }
-    return client.create_queue(QueueName=spec.local_name, Attributes=attributes)["QueueUrl"]
+    url: str = client.create_queue(QueueName=spec.local_name, Attributes=attributes)["QueueUrl"]
+    return url
 
 
 def create_signing_keys() -> None:

@@ -85,7 +85,7 @@ def seed(registry: DynamoRegistry, secret_store: CredentialStore | None = None) 
         admin.create_merchant(merchant.merchant_id, merchant.name, client_secret=merchant.client_secret)
     for app in APPS:
         admin.create_app(
-            NewApp(
+            NewApp.parse(
                 app_id=app.app_id,
                 merchant_id=app.merchant_id,
                 driver=app.driver,

@@ -55,7 +55,7 @@ def stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[
     """A GetRecords record as Lambda passes it: JSON (creation time in epoch seconds, binary values in
     base64), with the region and the stream's ARN."""
     change = record["dynamodb"]
-    return _json_ready(
+    as_lambda_passes_it: dict[str, Any] = _json_ready(
         {
             **record,
             "awsRegion": region,
@@ -66,6 +66,7 @@ def stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[
             "eventSourceARN": stream_arn,
         }
     )
+    return as_lambda_passes_it
 
 
 def queue_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
@@ -271,9 +272,10 @@ class StreamPoller:
             if after
             else {"ShardIteratorType": "TRIM_HORIZON"}
         )
-        return self._streams.get_shard_iterator(StreamArn=self._stream_arn, ShardId=shard_id, **position)[
-            "ShardIterator"
-        ]
+        iterator: str = self._streams.get_shard_iterator(
+            StreamArn=self._stream_arn, ShardId=shard_id, **position
+        )["ShardIterator"]
+        return iterator
 
     def _deliver(self, records: list[dict[str, Any]]) -> None:
         function = self._subscription.function

@@ -43,7 +43,7 @@ def reset_gateway_caches() -> None:
     that the next invocation builds them again from the environment, as a new container would."""
     config.get_settings.cache_clear()
     dynamo.table.cache_clear()
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
     for value in vars(runtime).values():
         if callable(getattr(value, "cache_clear", None)):
             value.cache_clear()

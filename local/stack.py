@@ -23,7 +23,8 @@ class StackDidNotStart(RuntimeError):
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def stack_environment(**overrides: str) -> dict[str, str]:

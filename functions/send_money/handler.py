@@ -46,7 +46,9 @@ def send_money(
     found = app_directory().for_merchant(payment_app, merchant, Operation.SEND_MONEY)
     if found.driver in VODACOM_DRIVERS:
         body = event.json_body  # as sent: the documented union may have normalised a Kenyan-looking number
-        model = VodacomB2BRequest if "receiver_party_code" in body else VodacomB2CRequest
+        model: type[VodacomB2BRequest | VodacomB2CRequest] = (
+            VodacomB2BRequest if "receiver_party_code" in body else VodacomB2CRequest
+        )
         vodacom_payout = validate(model, body)
         status, data = vodacom_service().send_money_once(found, vodacom_payout, idempotency_key)
         return app.answer(status, {"data": data})

@@ -278,7 +278,8 @@ class _Container:
     def _receive(self, deadline: float) -> tuple[str, dict[str, Any]]:
         try:
             if self._connection.poll(max(0.0, deadline - time.monotonic())):
-                return self._connection.recv()
+                message: tuple[str, dict[str, Any]] = self._connection.recv()
+                return message
         except (EOFError, OSError):
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=2)  # it closed its end: it is exiting

@@ -265,8 +265,7 @@ def _with_ins_error(fault: Fault, body: Mapping[str, Any]) -> Fault:
 
 def _with_error(fault: Fault, body: Mapping[str, Any]) -> Fault:
     code = body.get("error_code")
-    match = ERROR_CODE.fullmatch(code) if isinstance(code, str) else None
-    if match is None:
+    if not isinstance(code, str) or (match := ERROR_CODE.fullmatch(code)) is None:
         raise ControlInputError("error_code", "must be a Daraja code such as 500.003.02 (4xx or 5xx)")
     known = KNOWN_ERRORS.get(code)
     message = _error_message(body, known.message if known else GENERIC_ERROR_MESSAGE)
