@@ -459,7 +459,8 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-CallbackReceiver = Callable[[PaymentApp, str | None], Mapping[str, Any]]
+# Stores the raw body and returns the acknowledgement Daraja expects (a model of answers.py).
+CallbackReceiver = Callable[[PaymentApp, str | None], BaseModel]
 
 
 def daraja_callback(
