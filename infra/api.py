@@ -185,7 +185,7 @@ class GatewayApi(Construct):
         self.merchant_plan = self._add_merchant_plan(settings.merchant_plan)
         self.web_acl = self._attach_web_acl()
         nag.acknowledge(
-            self.rest_api.node.default_child,  # type: ignore[arg-type]
+            self.rest_api,  # APIG2 is found on the API's CfnRestApi, below it
             "APIG2",
             "Every handler validates its request (pydantic) and answers the gateway's own error JSON; "
             "an API Gateway validator would answer in a different shape.",
