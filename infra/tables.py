@@ -31,6 +31,8 @@ TRANSACTIONS = TableSpec(
     local_name="mpesa-gateway-transactions",
     # `pending` is sparse: only PENDING transactions carry its keys, so the reconciler reads just those.
     indexes=(IndexSpec("by_app", "gsi1pk", "gsi1sk"), IndexSpec("pending", "pending_pk", "pending_sk")),
+    # Only an awaited CheckoutRequestID alias carries it: one that no push claims is dropped a day later.
+    ttl_attribute="expires_at",
     stream=True,
 )
 REGISTRY = TableSpec(

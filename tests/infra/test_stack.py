@@ -247,6 +247,8 @@ def test_tables_are_retained_recoverable_encrypted_and_match_their_spec(synthesi
 def test_transactions_table_is_indexed_by_app_and_by_pending(synthesis):
     properties = table_resource(synthesis, TRANSACTIONS)["Properties"]
     assert properties["KeySchema"] == key_schema("pk", "sk")
+    # Awaited aliases that no push claimed expire; nothing else in the table carries the attribute.
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
     assert set(indexes) == {"by_app", "pending"}
     assert indexes["by_app"]["KeySchema"] == key_schema("gsi1pk", "gsi1sk")

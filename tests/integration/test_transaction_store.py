@@ -3,6 +3,7 @@ happens once, and a write whose condition fails changes nothing."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ from mpesa_gateway.models import (
     TransactionType,
 )
 from mpesa_gateway.store.transactions import (
+    AWAITED_ALIAS_SECONDS,
     DynamoTransactionStore,
     IdentifierTaken,
     PushFacts,
@@ -160,8 +162,14 @@ def test_a_callback_before_the_answer_leaves_the_alias_awaited_and_recording_the
     assert store.find_push("ws_CO_1") is None  # awaited is not found
     assert store.find_by_checkout("ws_CO_1") is None
 
+    # Left unclaimed, DynamoDB's TTL drops it a day later.
+    awaited = store._table.get_item(Key={"pk": "CHECKOUT#ws_CO_1", "sk": "ALIAS"})["Item"]
+    assert abs(int(awaited["expires_at"]) - time.time() - AWAITED_ALIAS_SECONDS) < 60
+
     assert store.record_push_accepted(pending("txn_1"), "merchant-1", "ws_CO_1") is True
     assert store.find_push("ws_CO_1") == PushFacts.of(pending("txn_1"))
+    claimed = store._table.get_item(Key={"pk": "CHECKOUT#ws_CO_1", "sk": "ALIAS"})["Item"]
+    assert "expires_at" not in claimed  # a claimed alias is kept
     assert store.get("txn_1").checkout_request_id == "ws_CO_1"
     assert store.await_push("ws_CO_1") is False  # recorded: a later callback reads it instead
 

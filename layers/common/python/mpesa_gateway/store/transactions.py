@@ -2,7 +2,8 @@
 
 Items: TXN#<id>/TXN (the transaction, indexed by app and time on by_app, and while PENDING on the sparse
 `pending` index), CHECKOUT#<id>/ALIAS (the CheckoutRequestID's transaction, with the facts its callback is
-checked against; or, while a callback waits for its push's answer, only `callback_waiting`),
+checked against; or, while a callback waits for its push's answer, only `callback_waiting` and the
+table's TTL attribute `expires_at`, so that one no push ever claims is dropped),
 CALLBACK#<app>#<key>/<time>#<uuid> (each raw callback as received, per app so that one app's callbacks
 never touch another's; on the `pending` index until applied). Every status change is conditional on
 the status it leaves, so a duplicate or late callback changes nothing.
@@ -136,6 +137,9 @@ class TransactionStore(Protocol):
 PENDING_PK, PENDING_SK = "pending_pk", "pending_sk"
 # Partitions of the sparse `pending` index: transactions not yet final, callbacks not yet applied.
 _PENDING_TRANSACTIONS, _UNAPPLIED_CALLBACKS = "PENDING", "CALLBACK"
+# A push's answer is recorded within its invocation; an awaited alias still unclaimed after this is not
+# going to be (a push that died, or a forged callback), and DynamoDB's TTL drops it.
+AWAITED_ALIAS_SECONDS = 24 * 3600
 # Final statuses learnt from weak evidence (a refusal, a status query, giving up): proof that money
 # moved (a paid callback, a successful result) overrules them, flagged as a conflict.
 OVERRULABLE_STATUSES = (
@@ -223,7 +227,11 @@ class DynamoTransactionStore:
         meantime, or another callback waits too)."""
         return conditionally(
             lambda: self._table.put_item(
-                Item={**_checkout_key(checkout_request_id), "callback_waiting": True},
+                Item={
+                    **_checkout_key(checkout_request_id),
+                    "callback_waiting": True,
+                    "expires_at": int(_now().timestamp()) + AWAITED_ALIAS_SECONDS,
+                },
                 ConditionExpression=Attr("pk").not_exists(),
             )
         )
