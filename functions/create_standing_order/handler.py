@@ -38,15 +38,13 @@ def create_standing_order(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Data[StandingOrderAnswer]]:
     event = app.current_event
-    merchant = merchant_id(event)
-    found = app_directory().for_merchant(payment_app, merchant, Operation.STANDING_ORDERS)
+    found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.STANDING_ORDERS)
 
     status, data = idempotency.replayed_start(
         key=idempotency_key,
-        merchant_id=merchant,
-        operation="standingOrders",
-        app_id=found.app_id,
-        payload=order.model_dump(mode="json"),
+        app=found,
+        operation=Operation.STANDING_ORDERS,
+        request=order,
         start=lambda scope: ratiba_service().create(found, order, public_base_url(event), scope),
     )
     return app.answer(status, {"data": data})

@@ -39,15 +39,13 @@ def remit_tax(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Data[AsyncRequestAnswer]]:
     event = app.current_event
-    merchant = merchant_id(event)
-    found = app_directory().for_merchant(payment_app, merchant, Operation.REMIT_TAX)
+    found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.REMIT_TAX)
 
     status, data = idempotency.replayed_start(
         key=idempotency_key,
-        merchant_id=merchant,
-        operation=Operation.REMIT_TAX.value,
-        app_id=found.app_id,
-        payload=request.model_dump(mode="json"),
+        app=found,
+        operation=Operation.REMIT_TAX,
+        request=request,
         start=lambda scope: payout_service().remit_tax(found, request, public_base_url(event), scope),
     )
     return app.answer(status, {"data": data})

@@ -40,8 +40,7 @@ def reverse_transaction(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Data[AsyncRequestAnswer]]:
     event = app.current_event
-    merchant = merchant_id(event)
-    found = app_directory().for_merchant(payment_app, merchant, Operation.REVERSE_TRANSACTION)
+    found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.REVERSE_TRANSACTION)
     reversal = request or ReversalRequest()
 
     def reverse(scope: str | None) -> tuple[int, dict[str, Any]]:
@@ -53,9 +52,8 @@ def reverse_transaction(
 
     status, data = idempotency.replayed(
         key=idempotency_key,
-        merchant_id=merchant,
-        operation="reverseTransaction",
-        app_id=found.app_id,
+        app=found,
+        operation=Operation.REVERSE_TRANSACTION,
         payload={"transaction": transaction, **reversal.model_dump(mode="json")},
         run=reverse,
     )

@@ -42,8 +42,7 @@ def send_money(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Data[AsyncRequestAnswer]]:
     event = app.current_event
-    merchant = merchant_id(event)
-    found = app_directory().for_merchant(payment_app, merchant, Operation.SEND_MONEY)
+    found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.SEND_MONEY)
     if found.driver in VODACOM_DRIVERS:
         body = event.json_body  # as sent: the documented union may have normalised a Kenyan-looking number
         model: type[VodacomB2BRequest | VodacomB2CRequest] = (
@@ -57,10 +56,9 @@ def send_money(
 
     status, data = idempotency.replayed_start(
         key=idempotency_key,
-        merchant_id=merchant,
-        operation="sendMoney",
-        app_id=found.app_id,
-        payload=request.model_dump(mode="json"),
+        app=found,
+        operation=Operation.SEND_MONEY,
+        request=request,
         start=lambda scope: payout_service().send_money(found, request, public_base_url(event), scope),
     )
     return app.answer(status, {"data": data})

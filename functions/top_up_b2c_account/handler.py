@@ -39,15 +39,13 @@ def top_up_b2c_account(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Data[AsyncRequestAnswer]]:
     event = app.current_event
-    merchant = merchant_id(event)
-    found = app_directory().for_merchant(payment_app, merchant, Operation.TOP_UP_B2C_ACCOUNT)
+    found = app_directory().for_merchant(payment_app, merchant_id(event), Operation.TOP_UP_B2C_ACCOUNT)
 
     status, data = idempotency.replayed_start(
         key=idempotency_key,
-        merchant_id=merchant,
-        operation=Operation.TOP_UP_B2C_ACCOUNT.value,
-        app_id=found.app_id,
-        payload=request.model_dump(mode="json"),
+        app=found,
+        operation=Operation.TOP_UP_B2C_ACCOUNT,
+        request=request,
         start=lambda scope: payout_service().top_up_b2c_account(
             found, request, public_base_url(event), scope
         ),

@@ -27,6 +27,8 @@ from mpesa_gateway.errors import IdempotencyConflict
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from mpesa_gateway.models import Operation, PaymentApp
+
 HEADER = "Idempotency-Key"
 # Checked by the routes that take the header (mpesa_gateway.api.IdempotencyKey), before anything runs.
 KEY_PATTERN = r"^[A-Za-z0-9_\-.:]{1,128}$"
@@ -81,21 +83,21 @@ def once(
 
 
 def replayed(
-    *, key: str | None, merchant_id: str, operation: str, app_id: str, payload: Answer,
+    *, key: str | None, app: PaymentApp, operation: Operation, payload: Answer,
     run: Callable[[str | None], tuple[int, Answer]],
 ) -> tuple[int, Answer]:  # fmt: skip
-    """An HTTP status and data, computed once per Idempotency-Key (see `once`). `run` gets the key's
-    scope (None without a key), from which a money-moving request derives its transaction id, so that
-    even a retry of an attempt that died before answering never sends twice."""
-    request_scope = scope(key=key, merchant_id=merchant_id, operation=operation, app_id=app_id)
+    """An HTTP status and data for an operation on a merchant's app, computed once per Idempotency-Key
+    (see `once`). `run` gets the key's scope (None without a key), from which a money-moving request
+    derives its transaction id, so that even a retry of an attempt that died before answering never
+    sends twice."""
+    owner = {"merchant_id": app.merchant_id, "operation": operation.value, "app_id": app.app_id}
+    request_scope = scope(key=key, **owner)
 
     def answer() -> Answer:
         status, data = run(request_scope)
         return {"status": status, "data": data}
 
-    stored = once(
-        key=key, merchant_id=merchant_id, operation=operation, app_id=app_id, payload=payload, run=answer
-    )
+    stored = once(key=key, **owner, payload=payload, run=answer)
     return stored["status"], stored["data"]
 
 
@@ -109,18 +111,17 @@ class Started(Protocol):
 
 
 def replayed_start(
-    *, key: str | None, merchant_id: str, operation: str, app_id: str, payload: Answer,
+    *, key: str | None, app: PaymentApp, operation: Operation, request: BaseModel,
     start: Callable[[str | None], Started],
 ) -> tuple[int, Answer]:  # fmt: skip
-    """`replayed` for a service call that starts a tracked request: its status, and its data as JSON."""
+    """`replayed` for a service call that starts a tracked request, keyed by the request as JSON: its
+    status, and its data as JSON."""
 
     def run(request_scope: str | None) -> tuple[int, Answer]:
         started = start(request_scope)
         return started.http_status, started.data().model_dump(mode="json")
 
-    return replayed(
-        key=key, merchant_id=merchant_id, operation=operation, app_id=app_id, payload=payload, run=run
-    )
+    return replayed(key=key, app=app, operation=operation, payload=request.model_dump(mode="json"), run=run)
 
 
 @cache

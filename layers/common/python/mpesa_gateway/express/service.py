@@ -42,6 +42,7 @@ from mpesa_gateway.express.models import (
 from mpesa_gateway.ledger import Ledger, new_transaction_id
 from mpesa_gateway.models import (
     DarajaCredentials,
+    Operation,
     PaymentApp,
     StkPushIds,
     Transaction,
@@ -204,9 +205,8 @@ class ExpressService:
 
         return idempotency.replayed(
             key=idempotency_key,
-            merchant_id=app.merchant_id,
-            operation="requestPayment",
-            app_id=app.app_id,
+            app=app,
+            operation=Operation.REQUEST_PAYMENT,
             payload=request.model_dump(mode="json"),
             run=push,
         )

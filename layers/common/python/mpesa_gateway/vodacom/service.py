@@ -34,6 +34,7 @@ from mpesa_gateway.errors import (
 from mpesa_gateway.express.service import status_view
 from mpesa_gateway.ledger import Ledger, new_transaction_id
 from mpesa_gateway.models import (
+    Operation,
     PaymentApp,
     SettledBy,
     Transaction,
@@ -118,9 +119,8 @@ class VodacomService:
 
         return idempotency.replayed(
             key=idempotency_key,
-            merchant_id=app.merchant_id,
-            operation="requestPayment",
-            app_id=app.app_id,
+            app=app,
+            operation=Operation.REQUEST_PAYMENT,
             payload=request.model_dump(mode="json"),
             run=accept,
         )
@@ -260,9 +260,8 @@ class VodacomService:
 
         return idempotency.replayed(
             key=idempotency_key,
-            merchant_id=app.merchant_id,
-            operation="sendMoney",
-            app_id=app.app_id,
+            app=app,
+            operation=Operation.SEND_MONEY,
             payload=payout.model_dump(mode="json"),
             run=send,
         )
