@@ -7,6 +7,7 @@ of the request so that reusing a key for a different request is refused rather t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -108,6 +109,17 @@ class Started(Protocol):
     def http_status(self) -> int: ...
 
     def data(self) -> BaseModel: ...
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A Started from a service that answers the HTTP status and the data as a pair."""
+
+    http_status: int
+    answer: BaseModel
+
+    def data(self) -> BaseModel:
+        return self.answer
 
 
 def replayed_start(

@@ -199,16 +199,12 @@ class ExpressService:
     ) -> tuple[int, dict[str, Any]]:
         """The push's HTTP status and data; a repeated Idempotency-Key replays the first answer."""
 
-        def push(scope: str | None) -> tuple[int, dict[str, Any]]:
-            requested = self.request_payment(app, request, base_url, scope)
-            return requested.http_status, requested.data().model_dump(mode="json")
-
-        return idempotency.replayed(
+        return idempotency.replayed_start(
             key=idempotency_key,
             app=app,
             operation=Operation.REQUEST_PAYMENT,
-            payload=request.model_dump(mode="json"),
-            run=push,
+            request=request,
+            start=lambda scope: self.request_payment(app, request, base_url, scope),
         )
 
     # checkPaymentRequestStatus ------------------------------------------------------------------

@@ -113,16 +113,12 @@ class VodacomService:
     def request_payment_once(
         self, app: PaymentApp, request: VodacomPaymentRequest, idempotency_key: str | None
     ) -> tuple[int, dict[str, Any]]:
-        def accept(scope: str | None) -> tuple[int, dict[str, Any]]:
-            status, answer = self.request_payment(app, request, scope)
-            return status, answer.model_dump(mode="json")
-
-        return idempotency.replayed(
+        return idempotency.replayed_start(
             key=idempotency_key,
             app=app,
             operation=Operation.REQUEST_PAYMENT,
-            payload=request.model_dump(mode="json"),
-            run=accept,
+            request=request,
+            start=lambda scope: idempotency.Answered(*self.request_payment(app, request, scope)),
         )
 
     def request_payment(
@@ -254,16 +250,12 @@ class VodacomService:
     def send_money_once(
         self, app: PaymentApp, payout: VodacomB2CRequest | VodacomB2BRequest, idempotency_key: str | None
     ) -> tuple[int, dict[str, Any]]:
-        def send(scope: str | None) -> tuple[int, dict[str, Any]]:
-            status, answer = self.send_money(app, payout, scope)
-            return status, answer.model_dump(mode="json")
-
-        return idempotency.replayed(
+        return idempotency.replayed_start(
             key=idempotency_key,
             app=app,
             operation=Operation.SEND_MONEY,
-            payload=payout.model_dump(mode="json"),
-            run=send,
+            request=payout,
+            start=lambda scope: idempotency.Answered(*self.send_money(app, payout, scope)),
         )
 
     def send_money(
